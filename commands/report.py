@@ -1,0 +1,127 @@
+"""The report: everything one answer says, as plain frozen data (no discord, picklable).
+
+Built by :mod:`commands.analysis` (and the live pipeline), read by the CLI printer, the
+Discord formatter and :mod:`charts`. ``report_to_json`` is the ``--json`` schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scoring.fees import FeeSplit
+from scoring.metrics import Scores
+from scoring.verdict import Provenance, Verdict
+from scoring.views import Holder, ViewSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalPower:
+    """Voting power of one closed Snapshot proposal, scored like a holder list.
+
+    ``scores`` is ``None`` when the proposal had no votes with positive power.
+    """
+
+    id: str
+    title: str
+    end: int  # unix seconds
+    votes: int
+    scores: Scores | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteReport:
+    """Recent Snapshot voting power of a DAO."""
+
+    space: str
+    proposals: tuple[ProposalPower, ...]
+    note: str = ""  # e.g. "votes mainly on-chain; Snapshot understates power"
+
+
+@dataclass(frozen=True, slots=True)
+class FeeReport:
+    """Where the fees go, and how the protocol sits in its category."""
+
+    split_30d: FeeSplit
+    totals: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    category: str = ""
+    category_share: float | None = None
+    category_hhi: float | None = None
+    profit_flow_top10_usd: float | None = None
+    profit_flow_assumption: str = ""
+    daily: tuple[tuple[int, float], ...] = ()
+    chains: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One answer to "how centralized is X?".
+
+    ``holders`` are sorted by balance, largest first, with labels and categories.
+    ``holders``/``views``/``verdict`` are ``None`` when holder data is missing (then
+    ``missing`` says why and no verdict is given).
+    """
+
+    name: str
+    symbol: str
+    holders: tuple[Holder, ...] | None
+    views: ViewSet | None
+    verdict: Verdict | None
+    provenance: Provenance | None
+    protocol: dict[str, Any] | None = None
+    fees: FeeReport | None = None
+    votes: VoteReport | None = None
+    sources: tuple[dict[str, str], ...] = ()
+    missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _view_json(view) -> dict[str, Any]:
+    scores = view.scores.to_dict() if view.scores is not None else None
+    out: dict[str, Any] = dict(scores) if scores else {"scores": None}
+    out["gini_all_low"] = view.gini_all.low if view.gini_all else None
+    out["gini_all_high"] = view.gini_all.high if view.gini_all else None
+    out["excluded"] = {"count": view.excluded.count, "share": view.excluded.share,
+                       "by_category": dict(view.excluded.by_category)}
+    return out
+
+
+def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
+    """The ``--json`` document: verdict, views, provenance, then the optional sections."""
+    doc: dict[str, Any] = {
+        "name": report.name,
+        "symbol": report.symbol,
+        "verdict": report.verdict.to_dict() if report.verdict else None,
+        "views": ({v.name: _view_json(v) for v in report.views} if report.views else None),
+        "provenance": report.provenance.to_dict() if report.provenance else None,
+        "top_holders": [
+            {"rank": i + 1, "address": h.address, "balance": h.balance, "label": h.label,
+             "category": h.category.value, "label_source": h.label_source}
+            for i, h in enumerate((report.holders or ())[:top])
+        ],
+        "missing": list(report.missing),
+        "warnings": list(report.warnings),
+    }
+    if report.protocol is not None:
+        doc["protocol"] = report.protocol
+    if report.fees is not None:
+        fees = asdict(report.fees)
+        fees["split_30d"] = report.fees.split_30d.to_dict()
+        fees["daily"] = [list(p) for p in report.fees.daily]
+        doc["fees"] = fees
+    if report.votes is not None:
+        doc["votes"] = {
+            "space": report.votes.space,
+            "note": report.votes.note,
+            "proposals": [
+                {"id": p.id, "title": p.title, "end": p.end, "votes": p.votes,
+                 "scores": p.scores.to_dict() if p.scores else None}
+                for p in report.votes.proposals
+            ],
+        }
+    if report.sources:
+        doc["sources"] = [dict(s) for s in report.sources]
+    return doc

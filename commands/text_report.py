@@ -1,0 +1,89 @@
+"""Plain-text rendering of a report for the terminal (``lorenz analyze``)."""
+
+from __future__ import annotations
+
+import logging
+
+from commands.report import Report
+from scoring.metrics import Scores
+
+log = logging.getLogger(__name__)
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """``0.4812`` → ``"48.1%"``; ``None`` → ``"n/a"``."""
+    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def usd(x: float | None) -> str:
+    """Compact USD: ``$1.2M``, ``$350K``; ``None`` → ``"not reported"``."""
+    if x is None:
+        return "not reported"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= size:
+            return f"${x / size:,.1f}{suffix}"
+    return f"${x:,.0f}"
+
+
+def nakamoto_text(s: Scores) -> str:
+    """Nakamoto coefficient, or ``>n`` when the listed holders never pass half."""
+    return str(s.nakamoto) if s.nakamoto is not None else f">{s.nakamoto_lower_bound - 1}"
+
+
+def short_address(address: str) -> str:
+    """``0x1a9c…35bc``."""
+    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
+
+
+def render_text(report: Report, top: int = 10) -> str:
+    """The verdict, the three views as a compact table, the top holders and provenance."""
+    lines: list[str] = []
+    title = report.name if report.name == report.symbol else f"{report.name} ({report.symbol})"
+    if report.verdict is None:
+        lines.append(f"{title}: no verdict — " + "; ".join(report.missing or ("no holder data",)))
+    else:
+        lines.append(f"{title}: {report.verdict.level.upper()}")
+        lines.append(report.verdict.summary)
+    if report.views is not None:
+        lines.append("")
+        header = (f"{'view':<12} {'holders':>7} {'top1':>7} {'top10':>7} {'top100':>7} "
+                  f"{'Nakamoto':>8} {'HHI':>7} {'eff.':>8} {'Gini':>6} {'coverage':>8} "
+                  f"{'left out':>8}")
+        lines.append(header)
+        for v in report.views:
+            s = v.scores
+            if s is None:
+                lines.append(f"{v.name:<12} (nothing left in this view)")
+                continue
+            lines.append(
+                f"{v.name:<12} {s.holders:>7} {pct(s.top1_share):>7} {pct(s.top10_share):>7} "
+                f"{pct(s.top100_share):>7} {nakamoto_text(s):>8} {s.hhi:>7.4f} "
+                f"{s.effective_holders:>8.1f} {s.gini:>6.3f} {pct(s.coverage):>8} "
+                f"{pct(v.excluded.share):>8}"
+            )
+        bounds = report.views.owners.gini_all
+        if bounds is not None:
+            lines.append(f"Gini of all owners (bounds from the holder count): "
+                         f"{bounds.low:.3f}–{bounds.high:.3f}")
+    if report.holders:
+        lines.append("")
+        lines.append(f"Top {min(top, len(report.holders))} holders:")
+        denominator = report.views.raw.denominator if report.views else None
+        for i, h in enumerate(report.holders[:top], 1):
+            share = pct(h.balance / denominator) if denominator else ""
+            label = h.label or "—"
+            lines.append(f"{i:>3}. {h.address}  {share:>6}  {h.category.value:<18} {label}")
+    if report.fees is not None:
+        f = report.fees.split_30d
+        lines.append("")
+        lines.append(f"Fees, last {f.period_days} days: {usd(f.fees)} paid; supply side "
+                     f"{usd(f.supply_side)}, treasury {usd(f.treasury)}, holders "
+                     f"{usd(f.holders_revenue)}")
+    if report.provenance is not None:
+        lines.append("")
+        lines.append(report.provenance.line())
+        for note in report.provenance.notes:
+            lines.append(f"  note: {note}")
+    for w in report.warnings:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)

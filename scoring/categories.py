@@ -1,0 +1,161 @@
+"""Holder categories and which view leaves each of them out (DESIGN.md §2).
+
+A category says *what kind of holder* an address is. It comes only from labels — built-in
+facts (:mod:`scoring.known_addresses`), live labels from the holder API, or user label
+files — never from the size of a balance. An address nobody labelled stays ``UNLABELED``
+(or ``UNLABELED_CONTRACT`` when the holder API says it is a contract).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from enum import StrEnum
+
+log = logging.getLogger(__name__)
+
+
+class Category(StrEnum):
+    """What kind of holder an address is."""
+
+    BURN = "burn"  # burn/null addresses: tokens nobody can move
+    TREASURY = "treasury"  # DAO treasury, timelock, governance executor, foundation reserve
+    VESTING = "vesting"  # vesting / token-lock contracts
+    UNDISTRIBUTED = "undistributed"  # distributors, reward reservoirs, airdrop contracts
+    EXCHANGE = "exchange"  # centralised exchanges' hot and cold wallets
+    BRIDGE = "bridge"  # bridges and L2 gateways / escrows holding for users elsewhere
+    STAKING = "staking"  # staking and vote-escrow wrappers (stkAAVE, veCRV, DSChief)
+    LENDING = "lending"  # lending-pool tokens holding deposits (aTokens, cTokens)
+    AMM_POOL = "amm_pool"  # AMM pools and vaults (Uniswap pairs, Balancer vault)
+    FUND = "fund"  # named owners: funds, companies, market makers, team multisigs
+    OTHER = "other"  # labelled, but the label does not say which kind (counted as an owner)
+    UNLABELED_CONTRACT = "unlabeled_contract"  # a contract nobody labelled
+    WALLET = "wallet"  # an externally owned account (not a contract), no label
+    UNLABELED = "unlabeled"  # nothing known about the address
+
+
+#: Left out of the *circulating* view: supply that is not in anybody's hands.
+NOT_CIRCULATING: frozenset[Category] = frozenset(
+    {Category.BURN, Category.TREASURY, Category.VESTING, Category.UNDISTRIBUTED}
+)
+
+#: Also left out of the *owners* view: custodians that hold for many people.
+CUSTODIANS: frozenset[Category] = frozenset(
+    {Category.EXCHANGE, Category.BRIDGE, Category.STAKING, Category.LENDING, Category.AMM_POOL}
+)
+
+#: What each view leaves out.
+VIEW_EXCLUSIONS: dict[str, frozenset[Category]] = {
+    "raw": frozenset(),
+    "circulating": NOT_CIRCULATING,
+    "owners": NOT_CIRCULATING | CUSTODIANS,
+}
+
+VIEWS: tuple[str, ...] = ("raw", "circulating", "owners")
+
+_SYNONYMS: dict[str, Category] = {
+    "burn": Category.BURN,
+    "null": Category.BURN,
+    "dead": Category.BURN,
+    "treasury": Category.TREASURY,
+    "timelock": Category.TREASURY,
+    "dao": Category.TREASURY,
+    "dao-funds": Category.TREASURY,
+    "governance": Category.TREASURY,
+    "foundation": Category.TREASURY,
+    "vesting": Category.VESTING,
+    "token-lock": Category.VESTING,
+    "distributor": Category.UNDISTRIBUTED,
+    "undistributed": Category.UNDISTRIBUTED,
+    "airdrop": Category.UNDISTRIBUTED,
+    "airdrop-distributor": Category.UNDISTRIBUTED,
+    "reservoir": Category.UNDISTRIBUTED,
+    "exchange": Category.EXCHANGE,
+    "cex": Category.EXCHANGE,
+    "hot-wallet": Category.EXCHANGE,
+    "cold-wallet": Category.EXCHANGE,
+    "bridge": Category.BRIDGE,
+    "layer-2": Category.BRIDGE,
+    "staking": Category.STAKING,
+    "escrow": Category.STAKING,
+    "lending": Category.LENDING,
+    "amm": Category.AMM_POOL,
+    "amm_pool": Category.AMM_POOL,
+    "pool": Category.AMM_POOL,
+    "dex": Category.AMM_POOL,
+    "fund": Category.FUND,
+    "company-funds": Category.FUND,
+    "market-maker": Category.FUND,
+    "unlabeled_contract": Category.UNLABELED_CONTRACT,
+    "contract": Category.UNLABELED_CONTRACT,
+    "wallet": Category.WALLET,
+    "eoa": Category.WALLET,
+    "other": Category.OTHER,
+    "unlabeled": Category.UNLABELED,
+    "unknown": Category.UNLABELED,
+}
+
+#: Centralised exchanges whose Etherscan label keys or names mark an exchange wallet.
+EXCHANGE_NAMES: frozenset[str] = frozenset(
+    {
+        "binance", "coinbase", "kraken", "okx", "okex", "kucoin", "gemini", "bitfinex",
+        "gate-io", "gate.io", "crypto-com", "crypto.com", "bitstamp", "bithumb", "upbit",
+        "bitget", "poloniex", "bittrex", "ftx", "nexo", "blockfi", "celsius-network",
+        "deribit", "hitbtc", "korbit", "coinone", "huobi", "htx", "bybit", "mexc", "robinhood",
+    }
+)
+
+# Keyword rules on a label's *name* (never on a balance), tried in order; first match wins.
+_NAME_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
+    (re.compile(r"\b(null|burn|dead)\b", re.I), Category.BURN),
+    (re.compile(r"vesting|token ?lock|timelock escrow", re.I), Category.VESTING),
+    (re.compile(r"treasury|timelock|collector|pause proxy|ecosystem reserve|dao wallet", re.I),
+     Category.TREASURY),
+    (re.compile(r"distributor|airdrop|reservoir|merkle|rewards? (pool|vault)", re.I),
+     Category.UNDISTRIBUTED),
+    (re.compile(r"bridge|gateway|l1 escrow|portal", re.I), Category.BRIDGE),
+    (re.compile(r"staked|staking|voting escrow|governance contract|\bchief\b", re.I),
+     Category.STAKING),
+    (re.compile(r"\bve[A-Z]{2,}\b"), Category.STAKING),  # veCRV, veBAL (case-sensitive)
+    (re.compile(r"lending pool|\batoken|\bctoken", re.I), Category.LENDING),
+    # aAAVE, aEthAAVE, cUNI (case-sensitive)
+    (re.compile(r"\ba(Eth|Arb|Opt|Pol)?[A-Z]{2,}\b|\bc[A-Z]{3,}\b"), Category.LENDING),
+    (re.compile(r"\b(pool|pair|vault|uniswap v[234]|sushiswap|lp)\b", re.I), Category.AMM_POOL),
+)
+
+
+def parse_category(text: str) -> Category:
+    """Map a category word from a label file (``"cex"``, ``"timelock"``, ``"staking"``…).
+
+    Raises:
+        ValueError: for a word that is not a known category or synonym.
+    """
+    key = text.strip().lower().replace(" ", "-")
+    if key in _SYNONYMS:
+        return _SYNONYMS[key]
+    try:
+        return Category(key.replace("-", "_"))
+    except ValueError:
+        raise ValueError(f"unknown category {text!r}") from None
+
+
+def category_from_label(name: str, tags: tuple[str, ...] = ()) -> Category | None:
+    """Category implied by a label's name and tags, or ``None`` when nothing is implied.
+
+    Tags are Etherscan-style keys (``"binance"``, ``"bridge"``, ``"burn"``…); the name is a
+    human label (``"Binance 8"``, ``"Aave: Staked Aave"``). Exchange keys win, then the
+    explicit category tags, then the keyword rules on the name.
+    """
+    lowered = tuple(t.strip().lower() for t in tags)
+    if any(t in EXCHANGE_NAMES for t in lowered):
+        return Category.EXCHANGE
+    for t in lowered:
+        if t in _SYNONYMS and _SYNONYMS[t] not in (Category.UNLABELED, Category.WALLET):
+            return _SYNONYMS[t]
+    first_word = re.split(r"[\s:]+", name.strip().lower(), maxsplit=1)[0] if name else ""
+    if first_word in EXCHANGE_NAMES:
+        return Category.EXCHANGE
+    for pattern, category in _NAME_RULES:
+        if pattern.search(name):
+            return category
+    return None

@@ -1,0 +1,103 @@
+"""Labels for holder addresses and the rules that turn them into categories.
+
+Three kinds of label feed a category, in this order of precedence:
+
+1. **user label files** (``--labels``; the loaders live in :mod:`sources.label_files`) —
+   the user said so explicitly (but a user label that names no category — ``OTHER`` —
+   does not override a built-in fact that does);
+2. **built-in facts** (:mod:`scoring.known_addresses`) — curated, each with a source;
+3. **live labels** from the holder API (public tags, contract name, ``is_contract``).
+
+An address with none of these is ``UNLABELED``; one that the API says is a contract but
+nobody named is ``UNLABELED_CONTRACT``; one the API says is not a contract is ``WALLET``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scoring.categories import Category, category_from_label
+from scoring.known_addresses import known_address
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A name and category for an address, and where they come from."""
+
+    name: str
+    category: Category
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLabel:
+    """What a holder API said about an address (Blockscout: name, is_contract, public tags)."""
+
+    name: str | None = None
+    is_contract: bool | None = None
+    tags: tuple[str, ...] = ()
+
+
+class LabelBook:
+    """User labels by lower-case address, plus the built-in facts, for one chain.
+
+    The first label given for an address wins among user labels (so list the most specific
+    file first).
+    """
+
+    def __init__(self, chain: str = "ethereum", labels: Iterable[tuple[str, Label]] = ()):
+        self.chain = chain
+        self._user: dict[str, Label] = {}
+        for address, label in labels:
+            self.add(address, label)
+
+    def __len__(self) -> int:
+        return len(self._user)
+
+    def add(self, address: str, label: Label) -> None:
+        """Add a user label unless the address already has one."""
+        self._user.setdefault(address.strip().lower(), label)
+
+    def extend(self, labels: Iterable[tuple[str, Label]]) -> None:
+        """Add many user labels (first one wins)."""
+        for address, label in labels:
+            self.add(address, label)
+
+    def classify(self, address: str, live: LiveLabel | None = None) -> Label:
+        """The label of ``address`` by the precedence above (never ``None``)."""
+        key = address.strip().lower()
+        user = self._user.get(key)
+        if user is not None and user.category is not Category.OTHER:
+            return user
+        fact = known_address(key, self.chain)
+        if fact is not None:  # a built-in fact beats a user label that names no category
+            return Label(fact.label, fact.category, f"built-in: {fact.source}")
+        if user is not None:
+            return user
+        if live is not None:
+            return classify_live(live)
+        return Label("", Category.UNLABELED, "")
+
+
+def classify_live(live: LiveLabel) -> Label:
+    """Category from a holder API's own labels (tags first, then the contract name).
+
+    A contract name that matches no rule (``"GnosisSafeProxy"``) does not make a category:
+    the holder is reported as an unlabeled contract with that name shown.
+    """
+    name = (live.name or "").strip()
+    source = "holder API label"
+    category = category_from_label(" ".join(live.tags), live.tags) if live.tags else None
+    if category is None and name:
+        category = category_from_label(name)
+    if category is not None:
+        return Label(name or ", ".join(live.tags), category, source)
+    if live.is_contract:
+        return Label(name, Category.UNLABELED_CONTRACT, source)
+    if live.is_contract is False:
+        return Label(name, Category.WALLET, source)
+    return Label(name, Category.UNLABELED, source if name else "")

@@ -1,0 +1,201 @@
+"""The verdict: a level, one plain sentence of reasons, and the provenance (DESIGN.md §2).
+
+The level is read off the **owners** view (falling back to circulating, then raw, when a
+view is empty) with the thresholds in :data:`LEVELS` — the one place they are written
+down; ``lorenz methodology`` and ``/methodology`` print them from here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from scoring.categories import VIEW_EXCLUSIONS, VIEWS
+from scoring.metrics import NAKAMOTO_THRESHOLD, Scores
+from scoring.views import ViewSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One verdict level: reached when *any* of its limits is met (checked top-down)."""
+
+    name: str
+    max_nakamoto: int | None
+    min_top10_share: float | None
+    min_hhi: float | None
+
+    def matches(self, s: Scores) -> bool:
+        """Whether the scores reach this level."""
+        nakamoto = s.nakamoto if s.nakamoto is not None else None
+        if self.max_nakamoto is not None and nakamoto is not None and nakamoto <= self.max_nakamoto:
+            return True
+        if self.min_top10_share is not None and s.top10_share >= self.min_top10_share:
+            return True
+        return self.min_hhi is not None and s.hhi >= self.min_hhi
+
+
+#: Verdict levels, most concentrated first; the last one catches everything.
+LEVELS: tuple[Level, ...] = (
+    Level("highly concentrated", max_nakamoto=3, min_top10_share=0.70, min_hhi=0.25),
+    Level("concentrated", max_nakamoto=10, min_top10_share=0.50, min_hhi=0.15),
+    Level("moderately distributed", max_nakamoto=30, min_top10_share=0.30, min_hhi=0.05),
+    Level("broadly distributed", max_nakamoto=None, min_top10_share=None, min_hhi=None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where the figures come from and what they are relative to."""
+
+    sources: tuple[str, ...]
+    as_of: str
+    denominator: str
+    threshold: str
+    exclusions: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["sources"] = list(self.sources)
+        d["notes"] = list(self.notes)
+        return d
+
+    def line(self) -> str:
+        """The provenance as one line (for a footer)."""
+        parts = [
+            "Sources: " + ", ".join(self.sources),
+            f"as of {self.as_of}",
+            f"denominator: {self.denominator}",
+            self.threshold,
+            "owners view leaves out " + self.exclusions.get("owners", "nothing"),
+        ]
+        return " · ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Level, one-sentence summary and the reasons behind it."""
+
+    level: str
+    summary: str
+    basis_view: str
+    reasons: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"level": self.level, "summary": self.summary, "basis_view": self.basis_view,
+                "reasons": list(self.reasons)}
+
+
+def level_for(scores: Scores) -> str:
+    """The name of the first level in :data:`LEVELS` that ``scores`` reach."""
+    for level in LEVELS:
+        if level.matches(scores):
+            return level.name
+    return LEVELS[-1].name
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%" if x >= 0.01 else f"{x * 100:.1f}%"
+
+
+_VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-held"}
+
+
+def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = ()) -> Verdict:
+    """The verdict for a token from its three views.
+
+    ``extra_reasons`` are appended to the sentence (e.g. "no fees reach UNI holders").
+    """
+    basis = next((v for v in (views.owners, views.circulating, views.raw) if v.scores), None)
+    assert basis is not None and basis.scores is not None  # raw always has scores
+    s = basis.scores
+    words = _VIEW_WORDS[basis.name]
+    what = f"{words} {symbol}" if symbol else f"the {words} supply"
+    if s.nakamoto is not None:
+        who = "1 wallet controls" if s.nakamoto == 1 else f"{s.nakamoto} wallets control"
+        first = f"{who} a majority of {what}"
+    else:
+        first = (f"even the {s.holders} largest listed wallets hold less than half of "
+                 f"{what} (Nakamoto ≥ {s.nakamoto_lower_bound})")
+    reasons = [first, f"the top 10 hold {_pct(s.top10_share)}"]
+    if not views.supply_known:
+        reasons.append("shares are of the listed holders only (supply unknown)")
+    reasons.extend(extra_reasons)
+    summary = "; ".join(reasons)
+    summary = summary[0].upper() + summary[1:] + "."
+    return Verdict(level=level_for(s), summary=summary, basis_view=basis.name,
+                   reasons=tuple(reasons))
+
+
+def describe_exclusions() -> dict[str, str]:
+    """What each view leaves out, in words."""
+    out = {}
+    for view in VIEWS:
+        cats = sorted(c.value.replace("_", " ") for c in VIEW_EXCLUSIONS[view])
+        out[view] = ", ".join(cats) if cats else "nothing"
+    return out
+
+
+def make_provenance(
+    views: ViewSet,
+    sources: tuple[str, ...],
+    as_of: str,
+    symbol: str,
+    notes: tuple[str, ...] = (),
+) -> Provenance:
+    """The provenance of a report built from ``views``."""
+    raw = views.raw.scores
+    assert raw is not None
+    if views.supply_known:
+        denominator = f"total supply {raw.denominator:,.0f} {symbol}".strip()
+    else:
+        denominator = f"sum of the {raw.holders} listed holders (supply unknown)"
+    coverage = f"listed holders cover {_pct(raw.coverage)} of the denominator"
+    return Provenance(
+        sources=sources,
+        as_of=as_of,
+        denominator=denominator,
+        threshold=f"Nakamoto = smallest group holding > {NAKAMOTO_THRESHOLD:.0%}",
+        exclusions=describe_exclusions(),
+        notes=(coverage, *notes),
+    )
+
+
+def methodology_text() -> str:
+    """Plain-text explanation of the views, metrics and verdict thresholds."""
+    lines = [
+        "Lorenz scores the governance token's holder list in three views:",
+        "  raw          — every listed holder; shares of the total supply (or listed sum).",
+        "  circulating  — leaves out " + describe_exclusions()["circulating"] + ".",
+        "  owners       — also leaves out custodians that hold for many: "
+        + ", ".join(sorted(c.value.replace("_", " ") for c in
+                           VIEW_EXCLUSIONS["owners"] - VIEW_EXCLUSIONS["circulating"])) + ".",
+        "Each view's denominator is the supply minus what it left out.",
+        "",
+        "Metrics: top-1/10/100 shares; Nakamoto coefficient (smallest number of wallets",
+        f"holding strictly more than {NAKAMOTO_THRESHOLD:.0%}); HHI = Σ share² (0–1; ×10,000 is",
+        "the antitrust scale, > 0.25 highly concentrated); effective holders = 1/HHI; Gini,",
+        "Theil-T and Shannon entropy of the listed balances.",
+        "",
+        "Verdict (owners view; the first level whose any limit is met):",
+    ]
+    for level in LEVELS:
+        limits = []
+        if level.max_nakamoto is not None:
+            limits.append(f"Nakamoto ≤ {level.max_nakamoto}")
+        if level.min_top10_share is not None:
+            limits.append(f"top-10 share ≥ {level.min_top10_share:.0%}")
+        if level.min_hhi is not None:
+            limits.append(f"HHI ≥ {level.min_hhi:g}")
+        lines.append(f"  {level.name:<24} " + (" or ".join(limits) if limits else "otherwise"))
+    lines += [
+        "",
+        "Categories come only from labels (built-in facts with sources, the holder API's",
+        "labels, and label files you give); an address nobody labelled stays 'unlabeled'.",
+        "No verdict is given from missing data.",
+    ]
+    return "\n".join(lines)

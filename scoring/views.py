@@ -1,0 +1,150 @@
+"""The three views of a holder list — raw, circulating, owners (DESIGN.md §2).
+
+Each view leaves out some categories of holder and shrinks the denominator by what it
+left out, then scores the rest with :func:`scoring.metrics.score_balances`:
+
+=============  ==========================================  ===============================
+view           leaves out                                  denominator
+=============  ==========================================  ===============================
+raw            nothing                                     supply if known, else listed sum
+circulating    burn, treasury/timelock, vesting,           raw denominator − left out
+               undistributed
+owners         also exchanges, bridges, staking/escrow,    circulating denominator − left
+               lending-pool tokens, AMM pools              out
+=============  ==========================================  ===============================
+
+Balances are in token units throughout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scoring.categories import VIEW_EXCLUSIONS, VIEWS, Category
+from scoring.metrics import GiniBounds, Scores, gini_bounds, score_balances
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """One listed holder: address, balance (token units), label and category."""
+
+    address: str
+    balance: float
+    label: str = ""
+    category: Category = Category.UNLABELED
+    label_source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """What a view left out: how many listed holders and what share of the raw denominator."""
+
+    count: int
+    share: float
+    by_category: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewResult:
+    """The scores of one view, or ``None`` when nothing is left in it.
+
+    ``gini_all`` bounds the Gini of all holders of the view (``None`` unless the list is
+    truncated and both the holder count and the supply are known).
+    """
+
+    name: str
+    scores: Scores | None
+    excluded: Exclusion
+    denominator: float
+    gini_all: GiniBounds | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSet:
+    """The three views of one holder list."""
+
+    raw: ViewResult
+    circulating: ViewResult
+    owners: ViewResult
+    supply_known: bool
+
+    def __iter__(self):
+        return iter((self.raw, self.circulating, self.owners))
+
+    def get(self, name: str) -> ViewResult:
+        """The view called ``name`` (``raw``, ``circulating`` or ``owners``)."""
+        if name not in VIEWS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+def score_views(
+    holders: Sequence[Holder],
+    supply: float | None = None,
+    holder_count: int | None = None,
+) -> ViewSet:
+    """Score the raw, circulating and owners views of ``holders``.
+
+    Args:
+        holders: the listed holders (any order; addresses already merged).
+        supply: total supply in token units, or ``None`` when unknown (then every view's
+            denominator is its own listed sum and shares describe the listed holders only).
+        holder_count: total number of holders of the token, when the holder API reports it;
+            used with ``supply`` for the Gini bounds of a truncated list.
+
+    Raises:
+        ValueError: when the raw view has nothing to score or the supply is smaller than
+            the listed sum (see :func:`score_balances`).
+    """
+    balances = np.fromiter((h.balance for h in holders), dtype=np.float64, count=len(holders))
+    categories = [h.category for h in holders]
+    raw_scores = score_balances(balances, supply)
+    raw_denominator = raw_scores.denominator
+
+    results: dict[str, ViewResult] = {}
+    for view in VIEWS:
+        left_out = VIEW_EXCLUSIONS[view]
+        mask = np.fromiter((c not in left_out for c in categories), dtype=bool,
+                           count=len(categories))
+        kept = balances[mask]
+        dropped = balances[~mask]
+        by_category: dict[str, float] = {}
+        for c, b, keep in zip(categories, balances, mask, strict=True):
+            if not keep:
+                by_category[c.value] = by_category.get(c.value, 0.0) + float(b) / raw_denominator
+        excluded = Exclusion(
+            count=int((~mask & (balances > 0)).sum()),
+            share=float(dropped.sum()) / raw_denominator,
+            by_category=by_category,
+        )
+        if supply is not None:
+            denominator = raw_denominator - float(dropped.sum())
+        else:
+            denominator = float(kept.sum())
+        if view == "raw":
+            scores: Scores | None = raw_scores
+        elif kept.size and kept.max() > 0 and denominator > 0:
+            scores = score_balances(kept, denominator)
+        else:
+            scores = None
+        bounds = None
+        if (
+            scores is not None
+            and supply is not None
+            and holder_count is not None
+            and holder_count - excluded.count > scores.holders
+        ):
+            bounds = gini_bounds(kept, holder_count - excluded.count, denominator)
+        results[view] = ViewResult(view, scores, excluded, denominator, bounds)
+    return ViewSet(**results, supply_known=supply is not None)
+
+
+def excluded_categories(view: str) -> tuple[Category, ...]:
+    """The categories a view leaves out, in a stable order (for provenance lines)."""
+    return tuple(c for c in Category if c in VIEW_EXCLUSIONS[view])

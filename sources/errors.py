@@ -1,0 +1,64 @@
+"""Lorenz's own error family. Sources raise only these; commands turn them into one sentence.
+
+::
+
+    LorenzError                      base; ``str(err)`` is a sentence fit for a user
+    ├── InputError                   bad user input (file, format, values, options)
+    ├── ProtocolNotFound             a name we could not resolve; ``.suggestions``
+    └── SourceError                  an upstream API failed; ``.host``
+        ├── SourceUnavailable        unreachable, timed out, or 5xx after retries
+        ├── RateLimited              429 after retries; ``.retry_after`` seconds or None
+        ├── BadResponse              malformed or surprising body (never becomes a number)
+        └── NotFound                 the API does not know the token / slug / space
+
+Nothing here imports discord; the messages never contain secrets (URLs are shown without
+their query string).
+"""
+
+from __future__ import annotations
+
+
+class LorenzError(Exception):
+    """Base of every error Lorenz raises on purpose. The message is user-facing."""
+
+
+class InputError(LorenzError):
+    """The user's input cannot be used (missing file, unknown format, bad numbers…)."""
+
+
+class ProtocolNotFound(LorenzError):
+    """No protocol matches the user's text; ``suggestions`` holds close names."""
+
+    def __init__(self, query: str, suggestions: tuple[str, ...] = ()):
+        self.query = query
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"I don't know a protocol called {query!r}.{hint}")
+
+
+class SourceError(LorenzError):
+    """An upstream data source failed."""
+
+    def __init__(self, message: str, host: str = ""):
+        self.host = host
+        super().__init__(message)
+
+
+class SourceUnavailable(SourceError):
+    """The host could not be reached, timed out, or kept answering 5xx."""
+
+
+class RateLimited(SourceError):
+    """The host kept answering 429."""
+
+    def __init__(self, message: str, host: str = "", retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message, host)
+
+
+class BadResponse(SourceError):
+    """The host answered, but not with what its documentation promises."""
+
+
+class NotFound(SourceError):
+    """The host does not know what we asked for."""

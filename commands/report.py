@@ -7,53 +7,17 @@ Discord formatter and :mod:`charts`. ``report_to_json`` is the ``--json`` schema
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from scoring.fees import FeeSplit
-from scoring.metrics import Scores
+from scoring.fees import FeeReport, FeeSplit
 from scoring.verdict import Provenance, Verdict
 from scoring.views import Holder, ViewSet
+from scoring.votes import ProposalPower, VoteReport
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class ProposalPower:
-    """Voting power of one closed Snapshot proposal, scored like a holder list.
-
-    ``scores`` is ``None`` when the proposal had no votes with positive power.
-    """
-
-    id: str
-    title: str
-    end: int  # unix seconds
-    votes: int
-    scores: Scores | None
-
-
-@dataclass(frozen=True, slots=True)
-class VoteReport:
-    """Recent Snapshot voting power of a DAO."""
-
-    space: str
-    proposals: tuple[ProposalPower, ...]
-    note: str = ""  # e.g. "votes mainly on-chain; Snapshot understates power"
-
-
-@dataclass(frozen=True, slots=True)
-class FeeReport:
-    """Where the fees go, and how the protocol sits in its category."""
-
-    split_30d: FeeSplit
-    totals: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    category: str = ""
-    category_share: float | None = None
-    category_hhi: float | None = None
-    profit_flow_top10_usd: float | None = None
-    profit_flow_assumption: str = ""
-    daily: tuple[tuple[int, float], ...] = ()
-    chains: dict[str, float] = field(default_factory=dict)
+__all__ = ["FeeReport", "FeeSplit", "ProposalPower", "Report", "VoteReport", "report_to_json"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ the parts that depend on it are ``None`` too.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -103,3 +103,31 @@ def profit_flow(holders_revenue: float | None, top10_share_of_supply: float) -> 
     if holders_revenue is None:
         return None
     return holders_revenue * top10_share_of_supply
+
+
+@dataclass(frozen=True, slots=True)
+class FeeReport:
+    """Where the fees go, and how the protocol sits in its category (USD throughout).
+
+    Attributes:
+        split_30d: the last 30 days split into supply side / treasury / holders.
+        totals: ``{"fees"|"revenue"|"holders_revenue": {"24h", "7d", "30d", "all_time"}}``;
+            ``None`` values are "not reported".
+        category: DefiLlama category (e.g. "Dexs").
+        category_share: this protocol's share of its category's 30-day fees (0–1).
+        category_hhi: HHI (0–1) of the category's 30-day fees across protocols.
+        profit_flow_top10_usd: what the top-10 owners would receive of 30-day holders
+            revenue if it were paid pro rata to balances (see ``profit_flow_assumption``).
+        daily: the daily fee series as ``(unix_seconds, usd)``, oldest first.
+        chains: 30-day fees by chain.
+    """
+
+    split_30d: FeeSplit
+    totals: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    category: str = ""
+    category_share: float | None = None
+    category_hhi: float | None = None
+    profit_flow_top10_usd: float | None = None
+    profit_flow_assumption: str = ""
+    daily: tuple[tuple[int, float], ...] = ()
+    chains: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,191 @@
+"""Configuration: one frozen object, loaded once at start-up (never at import).
+
+Where it comes from, later wins:
+
+1. built-in defaults (the public API hosts);
+2. a TOML file: ``--config PATH``, else ``$LORENZ_CONFIG``, else ``./config.toml`` if it
+   exists (every key is documented in ``config.example.toml``);
+3. environment variables for secrets: ``DISCORD_TOKEN``, ``ETHPLORER_API_KEY``,
+   ``BLOCKSCOUT_PRO_API_KEY``, ``SNAPSHOT_API_KEY``.
+
+Secrets are :class:`sources.config.Secret` and never show in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from sources.config import DEFAULT_BLOCKSCOUT, Secret, SourcesConfig
+from sources.errors import LorenzError
+
+log = logging.getLogger(__name__)
+
+ENV_CONFIG = "LORENZ_CONFIG"
+ENV_SECRETS = {
+    "DISCORD_TOKEN": ("discord", "token"),
+    "ETHPLORER_API_KEY": ("sources", "ethplorer_api_key"),
+    "BLOCKSCOUT_PRO_API_KEY": ("sources", "blockscout_pro_api_key"),
+    "SNAPSHOT_API_KEY": ("sources", "snapshot_api_key"),
+}
+
+
+class ConfigError(LorenzError):
+    """The configuration file or an option in it is not usable."""
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """Bot settings.
+
+    Attributes:
+        token: the bot token (prefer ``DISCORD_TOKEN``).
+        application_id: the application (client) id, for ``lorenz invite``.
+        dev_guild_id: a guild to sync slash commands to at start-up (0: don't sync).
+        owner_ids: user ids allowed to run owner-only commands (``!sync``).
+        prefix_enabled / prefix: text commands like ``!conc uniswap`` (needs the
+            privileged message-content intent for text other than mentions).
+        max_concurrent_analyses: analyses running at once; others wait their turn.
+        user_rate / user_per: at most ``user_rate`` analyses per ``user_per`` seconds per user.
+        guild_rate / guild_per: the same per guild.
+        render_processes: size of the chart-rendering process pool (0: render in a thread).
+    """
+
+    token: Secret = field(default_factory=lambda: Secret(""))
+    application_id: int = 0
+    dev_guild_id: int = 0
+    owner_ids: tuple[int, ...] = ()
+    prefix_enabled: bool = False
+    prefix: str = "!"
+    max_concurrent_analyses: int = 4
+    user_rate: int = 3
+    user_per: float = 60.0
+    guild_rate: int = 12
+    guild_per: float = 60.0
+    render_processes: int = 2
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything Lorenz reads from configuration."""
+
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    path: Path | None = None
+
+
+def _coerce(section: str, name: str, value: Any, default: Any) -> Any:
+    """Type-check one TOML value against the default's type."""
+    where = f"[{section}] {name}"
+    if isinstance(default, Secret):
+        if not isinstance(value, str):
+            raise ConfigError(f"config {where} must be a string")
+        return Secret(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"config {where} must be true or false")
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"config {where} must be a non-negative whole number")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"config {where} must be a positive number")
+        return float(value)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise ConfigError(f"config {where} must be a list of numbers")
+        return tuple(value)
+    if name == "cache_dir":
+        if not isinstance(value, str):
+            raise ConfigError(f"config {where} must be a path string")
+        return Path(value).expanduser()
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"config {where} must be a string")
+        if name.endswith("_url"):
+            _check_url(where, value)
+            return value.rstrip("/")
+        return value
+    raise ConfigError(f"config {where} has an unsupported value")
+
+
+def _check_url(where: str, value: str) -> None:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"config {where} must be an http(s) URL")
+
+
+def _build(cls: type, section: str, table: Mapping[str, Any], skip: tuple[str, ...] = ()) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    kwargs: dict[str, Any] = {}
+    for name, value in table.items():
+        if name in skip:
+            continue
+        if name not in known:
+            raise ConfigError(f"config [{section}] has an unknown key {name!r}")
+        kwargs[name] = _coerce(section, name, value, getattr(defaults, name))
+    return cls(**kwargs)
+
+
+def _find_path(explicit: str | Path | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load the configuration (see the module docstring for the order).
+
+    Raises:
+        ConfigError: unreadable file, TOML syntax error, unknown key or wrong type — with a
+            one-line message naming the key.
+    """
+    env = os.environ if env is None else env
+    file_path = _find_path(path)
+    data: dict[str, Any] = {}
+    if file_path is not None:
+        try:
+            with file_path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {file_path}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {file_path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from None
+    unknown = set(data) - {"discord", "sources"}
+    if unknown:
+        raise ConfigError(f"config has an unknown section [{sorted(unknown)[0]}]")
+    discord_table = dict(data.get("discord", {}))
+    sources_table = dict(data.get("sources", {}))
+    for var, (section, key) in ENV_SECRETS.items():
+        if env.get(var):
+            (discord_table if section == "discord" else sources_table)[key] = env[var]
+
+    blockscout = dict(DEFAULT_BLOCKSCOUT)
+    bs_table = sources_table.get("blockscout", {})
+    if not isinstance(bs_table, dict):
+        raise ConfigError("config [sources.blockscout] must be a table of chain = URL")
+    for chain, url in bs_table.items():
+        if not isinstance(url, str):
+            raise ConfigError(f"config [sources.blockscout] {chain} must be a URL string")
+        _check_url(f"[sources.blockscout] {chain}", url)
+        blockscout[chain.lower()] = url.rstrip("/")
+    sources = _build(SourcesConfig, "sources", sources_table, skip=("blockscout",))
+    sources = SourcesConfig(**{**{f.name: getattr(sources, f.name) for f in fields(sources)},
+                               "blockscout": blockscout})
+    if sources.holders_limit < 1 or sources.holders_limit > 10_000:
+        raise ConfigError("config [sources] holders_limit must be between 1 and 10000")
+    discord = _build(DiscordConfig, "discord", discord_table)
+    return Config(discord=discord, sources=sources, path=file_path)

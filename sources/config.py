@@ -1,0 +1,76 @@
+"""What the data sources need to know: base URLs, keys, limits. Loaded by :mod:`bot.config`.
+
+Keys are wrapped in :class:`Secret` so they never show in a repr, a log line or an error.
+Every base URL can point at a mirror or a self-hosted instance (e.g. your own Blockscout).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Secret:
+    """A string that hides itself: ``repr``/``str`` show ``'***'``; ``.get()`` reveals it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """The secret value (only pass it straight to the API that needs it)."""
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+DEFAULT_BLOCKSCOUT: dict[str, str] = {
+    "ethereum": "https://eth.blockscout.com",
+    "optimism": "https://optimism.blockscout.com",
+    "arbitrum": "https://arbitrum.blockscout.com",
+    "base": "https://base.blockscout.com",
+    "polygon": "https://polygon.blockscout.com",
+    "gnosis": "https://gnosis.blockscout.com",
+}
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    """Base URLs (no trailing slash), optional keys, and fetch limits.
+
+    Attributes:
+        holders_limit: how many top holders to fetch (Blockscout pages of 50; default 1000).
+        proposals: how many recent closed Snapshot proposals to score.
+        timeout_seconds: per-request timeout (connect is capped at 5 s).
+        cache_dir: where the SQLite HTTP cache lives (``None``: the user cache directory).
+        max_body_bytes: a response larger than this is refused as a bad response (bytes).
+    """
+
+    defillama_url: str = "https://api.llama.fi"
+    ethplorer_url: str = "https://api.ethplorer.io"
+    snapshot_url: str = "https://hub.snapshot.org/graphql"
+    blockscout: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BLOCKSCOUT))
+    ethplorer_api_key: Secret = field(default_factory=lambda: Secret(""))
+    blockscout_pro_api_key: Secret = field(default_factory=lambda: Secret(""))
+    snapshot_api_key: Secret = field(default_factory=lambda: Secret(""))
+    holders_limit: int = 1000
+    proposals: int = 5
+    timeout_seconds: float = 10.0
+    cache_dir: Path | None = None
+    max_body_bytes: int = 8 * 1024 * 1024

@@ -59,6 +59,9 @@ DEFAULT_RATE: tuple[float, float] = (5, 1)
 #: A Retry-After longer than this is not waited for: we answer "rate limited" instead.
 MAX_RETRY_AFTER = 20.0
 
+#: Fixed wait (seconds) before retrying a refused connection or a failed DNS lookup.
+CONNECT_RETRY_WAIT = 0.25
+
 #: Seconds to cache responses: the protocol directory for a day, live data for an hour.
 TTL_DIRECTORY = 24 * 3600.0
 TTL_DATA = 3600.0
@@ -178,6 +181,9 @@ def _backoff(exc: Exception) -> bool | float:
         if exc.retry_after is None:
             return True
         return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else False
+    if isinstance(exc, httpx.ConnectError):
+        # DNS failure / refused: retry quickly, so an offline run fails in about a second.
+        return CONNECT_RETRY_WAIT
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError
                       | httpx.RemoteProtocolError)
 

@@ -8,6 +8,7 @@ traceback at debug level.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import math
@@ -17,12 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.config import ConfigError, load_config
 from commands.analysis import analyze_holders, label_holders
 from commands.report import Report, report_to_json
 from commands.text_report import render_text
 from scoring.labels import LabelBook
 from scoring.verdict import methodology_text
-from sources.errors import InputError, LorenzError
+from sources.errors import InputError, LorenzError, ProtocolNotFound, SourceUnavailable
 from sources.holder_files import read_holder_file
 from sources.label_files import load_labels
 
@@ -67,10 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    an = sub.add_parser("analyze", help="score a protocol's token holders")
-    an.add_argument("--holders-file", type=Path, metavar="PATH", required=True,
-                    help="holder list: Dune result JSON, Ethplorer/Blockscout JSON, "
-                         "Etherscan CSV export or any address,balance CSV")
+    an = sub.add_parser("analyze", help="score a protocol (live data) or a holder file")
+    an.add_argument("protocol", nargs="?", help="protocol name, e.g. uniswap (live data)")
+    an.add_argument("--holders-file", type=Path, metavar="PATH",
+                    help="score a saved holder list instead: Dune result JSON, "
+                         "Ethplorer/Blockscout JSON, Etherscan CSV export or any "
+                         "address,balance CSV")
+    an.add_argument("--holders", type=_positive_int, metavar="N",
+                    help="how many top holders to fetch (default from config: 1000)")
+    an.add_argument("--no-votes", action="store_true", help="skip Snapshot voting power")
+    an.add_argument("--config", type=Path, metavar="PATH",
+                    help="config.toml (default: $LORENZ_CONFIG or ./config.toml)")
     an.add_argument("--supply", type=_positive_float, metavar="N",
                     help="total supply in token units (default: what the file implies, "
                          "else the listed sum)")
@@ -87,7 +96,103 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--top", type=_positive_int, default=10, help="top holders to show")
 
     sub.add_parser("methodology", help="explain the views, metrics and verdict thresholds")
+
+    run = sub.add_parser("run", help="start the Discord bot (token from DISCORD_TOKEN)")
+    run.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
+
+    sync = sub.add_parser("sync", help="sync slash commands globally (or to one guild)")
+    sync.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
+    sync.add_argument("--guild", type=_positive_int, metavar="ID", help="only this guild")
+
+    inv = sub.add_parser("invite", help="print the OAuth2 URL to invite the bot")
+    inv.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
+    inv.add_argument("--client-id", type=_positive_int, metavar="ID",
+                     help="application id (default: [discord] application_id)")
     return parser
+
+
+#: The least the bot needs: see channels, send, embed, attach charts, read history.
+INVITE_PERMISSIONS = dict(view_channel=True, send_messages=True, embed_links=True,
+                          attach_files=True, read_message_history=True)
+
+
+def invite_url(client_id: int) -> str:
+    """The OAuth2 URL with scopes bot + applications.commands and the least permissions."""
+    import discord
+
+    return discord.utils.oauth_url(
+        client_id, permissions=discord.Permissions(**INVITE_PERMISSIONS),
+        scopes=("bot", "applications.commands"),
+    )
+
+
+def _require_token(cfg) -> None:
+    if not cfg.discord.token:
+        raise InputError("no Discord token: set DISCORD_TOKEN (or [discord] token in an "
+                         "untracked config.toml)")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import discord
+
+    from bot.app import run_bot
+
+    cfg = load_config(args.config)
+    _require_token(cfg)
+    try:
+        asyncio.run(run_bot(cfg))
+    except discord.LoginFailure:
+        print("lorenz: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except discord.PrivilegedIntentsRequired:
+        print("lorenz: enable the Message Content intent in the developer portal, or set "
+              "[discord] prefix_enabled = false", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+        print(f"lorenz: could not connect to Discord ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_UPSTREAM
+    return 0
+
+
+async def _sync(cfg, guild_id: int | None) -> int:
+    import discord
+
+    from bot.app import make_bot
+
+    async with make_bot(cfg) as bot:
+        await bot.login(cfg.discord.token.get())
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    return len(synced)
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    import discord
+
+    cfg = load_config(args.config)
+    _require_token(cfg)
+    try:
+        n = asyncio.run(_sync(cfg, args.guild))
+    except discord.LoginFailure:
+        print("lorenz: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except (OSError, discord.HTTPException) as exc:
+        print(f"lorenz: could not reach Discord ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_UPSTREAM
+    print(f"synced {n} commands " + (f"to guild {args.guild}" if args.guild else "globally"))
+    return 0
+
+
+def _cmd_invite(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    client_id = args.client_id or cfg.discord.application_id
+    if not client_id:
+        raise InputError("no application id: pass --client-id or set [discord] "
+                         "application_id in config.toml")
+    print(invite_url(client_id))
+    return 0
 
 
 def _analyze_file(args: argparse.Namespace) -> Report:
@@ -135,8 +240,42 @@ def _write_chart(report: Report, path: Path) -> str:
     return f"chart written to {path} ({len(png) / 1024:.0f} KB)"
 
 
+def _progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+async def _analyze_live(args: argparse.Namespace) -> Report:
+    # Imported here so that scoring a file needs none of the network stack.
+    from commands.live import Services, analyze_protocol
+    from sources.directory import Directory
+    from sources.http import HttpClient, make_http_client
+
+    cfg = load_config(args.config)
+    user_labels: list = []
+    for path in args.labels:
+        user_labels.extend(load_labels(path))
+    progress = _progress if sys.stderr.isatty() else None
+    http = HttpClient(make_http_client(cfg.sources))
+    try:
+        directory = Directory(http, cfg.sources)
+        if progress:
+            progress(f"resolving {args.protocol!r}…")
+        record = await directory.resolve(args.protocol)
+        services = Services(cfg.sources, http, directory, tuple(user_labels))
+        report = await analyze_protocol(services, record, holders_limit=args.holders,
+                                        votes=not args.no_votes, progress=progress)
+    except SourceUnavailable as exc:
+        raise SourceUnavailable(f"{exc} Offline? Score a saved list with "
+                                "'lorenz analyze --holders-file PATH'.", exc.host) from None
+    finally:
+        await http.aclose()
+    return report
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    report = _analyze_file(args)
+    if bool(args.protocol) == bool(args.holders_file):
+        raise InputError("name a protocol (lorenz analyze uniswap) or give --holders-file PATH")
+    report = asyncio.run(_analyze_live(args)) if args.protocol else _analyze_file(args)
     if args.json:
         print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
     else:
@@ -151,6 +290,13 @@ def configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    # Third-party chatter (httpx logs every URL, keys included) only with -vv.
+    # httpx and httpcore never go below WARNING: their request lines carry query strings.
+    quiet = logging.DEBUG if verbosity >= 2 else logging.ERROR
+    for name in ("hishel", "stamina", "matplotlib"):
+        logging.getLogger(name).setLevel(quiet)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,7 +309,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "methodology":
             print(methodology_text())
             return 0
-    except InputError as exc:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "sync":
+            return _cmd_sync(args)
+        if args.command == "invite":
+            return _cmd_invite(args)
+    except (InputError, ProtocolNotFound, ConfigError) as exc:
         print(f"lorenz: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except LorenzError as exc:

@@ -79,6 +79,35 @@ def render_text(report: Report, top: int = 10) -> str:
         lines.append(f"Fees, last {f.period_days} days: {usd(f.fees)} paid; supply side "
                      f"{usd(f.supply_side)}, treasury {usd(f.treasury)}, holders "
                      f"{usd(f.holders_revenue)}")
+    if report.fees is not None and report.fees.category_share is not None:
+        lines.append(f"Share of its category's ({report.fees.category or 'category'}) fees: "
+                     f"{pct(report.fees.category_share)}; category fee HHI "
+                     f"{report.fees.category_hhi:.3f}")
+    if report.fees is not None and report.fees.profit_flow_top10_usd is not None:
+        lines.append(f"Profit flow: the top-10 owners would receive "
+                     f"{usd(report.fees.profit_flow_top10_usd)} of 30-day holders revenue "
+                     f"({report.fees.profit_flow_assumption})")
+    if report.votes is not None:
+        lines.append("")
+        lines.append(f"Snapshot voting power ({report.votes.space or 'no space'}):")
+        for p in report.votes.proposals:
+            if p.scores is None:
+                lines.append(f"  {p.title[:60]}: no votes")
+                continue
+            lines.append(f"  {p.title[:60]}: {p.votes} votes; top voter "
+                         f"{pct(p.scores.top1_share)}, top 10 {pct(p.scores.top10_share)}, "
+                         f"Nakamoto {nakamoto_text(p.scores)}")
+        if report.votes.note:
+            lines.append(f"  note: {report.votes.note}")
+    if report.missing:
+        lines.append("")
+        for m in report.missing:
+            lines.append(f"missing: {m}")
+    if report.sources:
+        lines.append("")
+        for src in report.sources:
+            lines.append(f"source: {src.get('what', '')}: {src.get('source', '')} "
+                         f"(as of {src.get('as_of', '?')})")
     if report.provenance is not None:
         lines.append("")
         lines.append(report.provenance.line())

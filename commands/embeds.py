@@ -1,0 +1,260 @@
+"""Discord embeds for reports, within Discord's limits, with every echoed text escaped.
+
+Limits (Discord API): title 256, description 4096, ≤ 25 fields, field name 256, field value
+1024, footer 2048, 6000 characters per embed in all; message content 2000.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from commands.report import Report
+from commands.service import Answer
+from commands.text_report import nakamoto_text, pct, short_address, usd
+from scoring.categories import VIEWS
+from scoring.verdict import LEVELS, methodology_text
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000
+
+LEVEL_COLOURS = {
+    "highly concentrated": 0xD64545,
+    "concentrated": 0xE8883A,
+    "moderately distributed": 0xE8C53A,
+    "broadly distributed": 0x3FA66B,
+}
+NEUTRAL = 0x5865F2
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, ending with … when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe(text: str, limit: int = 200) -> str:
+    """User or upstream text made inert: markdown and mentions escaped, then clipped."""
+    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(str(text)))
+    cleaned = cleaned.replace("\u200b", "").replace("\n", " ")
+    return clip(cleaned, limit)
+
+
+def _total(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields until the embed fits Discord's 6000-character total."""
+    while _total(embed) > EMBED_TOTAL_MAX and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    if _total(embed) > EMBED_TOTAL_MAX and embed.description:
+        embed.description = clip(embed.description, 1000)
+    return embed
+
+
+def _title(report: Report) -> str:
+    name = safe(report.name, 100)
+    sym = f" ({safe(report.symbol, 20)})" if report.symbol and report.symbol != report.name else ""
+    level = report.verdict.level if report.verdict else "no verdict"
+    return clip(f"{name}{sym} — {level}", TITLE_MAX)
+
+
+def _view_value(report: Report, view: str) -> str:
+    assert report.views is not None
+    v = report.views.get(view)
+    s = v.scores
+    if s is None:
+        return "nothing left in this view"
+    lines = [
+        f"Nakamoto **{nakamoto_text(s)}** · top 10 **{pct(s.top10_share, 0)}** · "
+        f"top 1 {pct(s.top1_share)}",
+        f"HHI {s.hhi:.3f} (≈{s.effective_holders:,.0f} equal owners) · Gini {s.gini:.2f}",
+    ]
+    if view != "raw":
+        lines.append(f"left out {pct(v.excluded.share, 0)} ({v.excluded.count} holders)")
+    return clip("\n".join(lines), FIELD_VALUE_MAX)
+
+
+def _fees_value(report: Report) -> str:
+    assert report.fees is not None
+    f = report.fees.split_30d
+    shares = f.shares()
+    lines = [
+        f"paid **{usd(f.fees)}**",
+        f"supply side {usd(f.supply_side)} ({pct(shares['supply_side'], 0)})",
+        f"treasury {usd(f.treasury)} ({pct(shares['treasury'], 0)})",
+        f"holders {usd(f.holders_revenue)} ({pct(shares['holders'], 0)})",
+    ]
+    if report.fees.category_share is not None:
+        lines.append(f"{pct(report.fees.category_share)} of {safe(report.fees.category, 40)} "
+                     f"fees (category HHI {report.fees.category_hhi or 0:.2f})")
+    if report.fees.profit_flow_top10_usd is not None:
+        lines.append(f"top-10 owners would get {usd(report.fees.profit_flow_top10_usd)} "
+                     f"of holders revenue ({report.fees.profit_flow_assumption})")
+    return clip("\n".join(lines), FIELD_VALUE_MAX)
+
+
+def _votes_value(report: Report, limit: int = 5) -> str:
+    assert report.votes is not None
+    lines = []
+    for p in report.votes.proposals[:limit]:
+        title = safe(p.title, 60)
+        if p.scores is None:
+            lines.append(f"{title}: no votes")
+        else:
+            lines.append(f"{title}: top voter {pct(p.scores.top1_share, 0)}, top 10 "
+                         f"{pct(p.scores.top10_share, 0)}, Nakamoto {nakamoto_text(p.scores)}")
+    if report.votes.note:
+        lines.append(f"*{safe(report.votes.note, 300)}*")
+    return clip("\n".join(lines) or "no closed proposals found", FIELD_VALUE_MAX)
+
+
+def footer_text(report: Report) -> str:
+    """Provenance for the footer (sources, as-of, denominator, threshold, exclusions)."""
+    if report.provenance is not None:
+        text = report.provenance.line()
+    else:
+        text = "Sources: " + ", ".join(s.get("source", "") for s in report.sources)
+    return clip(text, FOOTER_MAX)
+
+
+def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
+    """The main answer: verdict, three views, fee split, votes summary, provenance."""
+    report = answer.report
+    colour = LEVEL_COLOURS.get(report.verdict.level, NEUTRAL) if report.verdict else NEUTRAL
+    if report.verdict is not None:
+        description = safe(report.verdict.summary, 1500)
+    else:
+        description = "No verdict: holder data is missing."
+    if answer.stale_reason:
+        minutes = max(1, round(answer.age_seconds() / 60))
+        description = (f"⚠️ Live data unavailable ({safe(answer.stale_reason, 200)}). "
+                       f"Showing the answer from {minutes} min ago.\n\n" + description)
+    embed = discord.Embed(title=_title(report), description=clip(description, DESCRIPTION_MAX),
+                          colour=colour)
+    if report.views is not None:
+        for view in ("owners", "circulating", "raw"):
+            embed.add_field(name=f"{view} view", value=_view_value(report, view), inline=False)
+    if report.fees is not None:
+        embed.add_field(name="Fees, last 30 days", value=_fees_value(report), inline=False)
+    if report.votes is not None and report.votes.proposals:
+        embed.add_field(name=f"Snapshot votes ({safe(report.votes.space, 60)})",
+                        value=_votes_value(report, 3), inline=False)
+    if report.missing:
+        embed.add_field(name="Missing", value=clip("\n".join(safe(m, 300)
+                                                               for m in report.missing),
+                                                     FIELD_VALUE_MAX), inline=False)
+    embed.set_footer(text=footer_text(report))
+    if filename:
+        embed.set_image(url=f"attachment://{filename}")
+    return fit(embed)
+
+
+def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.Embed:
+    """The top holders of a view, with labels and categories."""
+    if view not in VIEWS:
+        view = "raw"
+    embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — top {top} holders "
+                                     f"({view} view)", TITLE_MAX), colour=NEUTRAL)
+    if report.holders is None or report.views is None:
+        embed.description = "Holder data is missing: " + safe("; ".join(report.missing), 900)
+        return fit(embed)
+    v = report.views.get(view)
+    from scoring.categories import VIEW_EXCLUSIONS
+
+    kept = [h for h in report.holders if h.category not in VIEW_EXCLUSIONS[view]][:top]
+    lines = []
+    for i, h in enumerate(kept, 1):
+        share = pct(h.balance / v.denominator) if v.denominator else "n/a"
+        label = safe(h.label, 40) if h.label else h.category.value.replace("_", " ")
+        lines.append(f"`{i:>2}.` `{short_address(h.address)}` **{share}** — {label} "
+                     f"*({h.category.value.replace('_', ' ')})*")
+    embed.description = clip("\n".join(lines) or "no holders in this view", DESCRIPTION_MAX)
+    embed.set_footer(text=footer_text(report))
+    return fit(embed)
+
+
+def fees_embed(report: Report) -> discord.Embed:
+    """Where the fees go."""
+    embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — where the fees go",
+                                     TITLE_MAX), colour=NEUTRAL)
+    if report.fees is None:
+        embed.description = "Fee data is missing: " + safe(
+            "; ".join(m for m in report.missing if m.startswith("fee")) or "not reported", 900)
+    else:
+        embed.description = _fees_value(report)
+        totals = report.fees.totals.get("fees", {})
+        if totals:
+            embed.add_field(name="Fees paid", value=" · ".join(
+                f"{k}: {usd(v)}" for k, v in totals.items()), inline=False)
+    embed.set_footer(text="Source: DefiLlama (fees, revenue, holders revenue). "
+                          "Not reported ≠ zero.")
+    return fit(embed)
+
+
+def votes_embed(report: Report) -> discord.Embed:
+    """Snapshot voting power of recent proposals."""
+    embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — who votes", TITLE_MAX),
+                          colour=NEUTRAL)
+    if report.votes is None:
+        embed.description = "Vote data is missing: " + safe(
+            "; ".join(m for m in report.missing if m.startswith("votes")) or "no space", 900)
+    else:
+        embed.description = _votes_value(report, 10)
+    embed.set_footer(text="Source: Snapshot hub (votes ordered by voting power).")
+    return fit(embed)
+
+
+def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
+    """Side-by-side key figures of 2–4 protocols."""
+    embed = discord.Embed(title="Comparison (owners view)", colour=NEUTRAL)
+    for a in answers:
+        r = a.report
+        s = r.views.owners.scores if r.views is not None else None
+        lines = [f"verdict: {r.verdict.level if r.verdict else 'no verdict'}"]
+        if s is not None:
+            lines.append(f"Nakamoto {nakamoto_text(s)} · top 10 {pct(s.top10_share, 0)} · "
+                         f"Gini {s.gini:.2f}")
+        if r.fees is not None:
+            lines.append(f"holders' share of fees: {pct(r.fees.split_30d.holders_share, 0)}")
+        embed.add_field(name=clip(f"{safe(r.name, 80)} ({safe(r.symbol, 20)})",
+                                  FIELD_NAME_MAX), value=clip("\n".join(lines),
+                                                              FIELD_VALUE_MAX), inline=True)
+    if filename:
+        embed.set_image(url=f"attachment://{filename}")
+    embed.set_footer(text="Sources: Blockscout/Ethplorer holders, DefiLlama fees.")
+    return fit(embed)
+
+
+def methodology_embed() -> discord.Embed:
+    """How Lorenz measures (the thresholds come from scoring.verdict.LEVELS)."""
+    embed = discord.Embed(title="How Lorenz measures concentration", colour=NEUTRAL,
+                          description=clip("```\n" + methodology_text() + "\n```",
+                                           DESCRIPTION_MAX))
+    embed.set_footer(text=f"{len(LEVELS)} levels; thresholds live in scoring/verdict.py")
+    return fit(embed)
+
+
+def help_embed(prefix_enabled: bool, prefix: str) -> discord.Embed:
+    """The command list."""
+    lines = [
+        "`/concentration protocol` — verdict, key figures, fee split and chart",
+        "`/compare a b [c] [d]` — 2–4 protocols side by side",
+        "`/holders protocol [view]` — top 15 holders with labels",
+        "`/fees protocol` — where the fees go (30 days)",
+        "`/votes protocol` — Snapshot voting power",
+        "`/methodology` — what the numbers mean",
+        "Or mention me: “@Lorenz how centralized is aave?”",
+    ]
+    if prefix_enabled:
+        lines.append(f"Text commands: `{safe(prefix, 5)}conc uniswap`")
+    return discord.Embed(title="Lorenz — is it really decentralized?", colour=NEUTRAL,
+                         description="\n".join(lines))

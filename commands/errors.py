@@ -1,0 +1,106 @@
+"""One error handler: our errors become one short sentence; anything else gets an error id.
+
+Mapping (the reply is ephemeral where Discord allows it):
+
+* :class:`ProtocolNotFound` → "I don't know …. Did you mean …?"
+* :class:`CooldownActive`  → "Slow down — try again in N s."
+* :class:`SourceError`     → the source's own sentence (host named, no secrets)
+* :class:`InputError`      → its message
+* bad or missing arguments → a short usage hint
+* anything else            → logged with an id; the user gets the id and an apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from commands.embeds import CONTENT_MAX, clip, safe
+from sources.errors import InputError, LorenzError, ProtocolNotFound, SourceError
+
+log = logging.getLogger(__name__)
+
+
+class CooldownActive(LorenzError):
+    """The user or the guild asked too often; ``retry_after`` seconds to wait."""
+
+    def __init__(self, retry_after: float, scope: str) -> None:
+        self.retry_after = retry_after
+        self.scope = scope
+        super().__init__(f"Slow down — {'this server has' if scope == 'guild' else 'you have'} "
+                         f"asked a lot. Try again in {max(1, round(retry_after))} s.")
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The original exception inside discord.py's wrappers."""
+    seen = 0
+    while seen < 5:
+        seen += 1
+        inner = getattr(error, "original", None)
+        if inner is None or inner is error:
+            break
+        error = inner
+    return error
+
+
+def describe(error: BaseException) -> tuple[str, bool]:
+    """``(message, expected)`` for an error; unexpected ones get an error id and are logged."""
+    error = unwrap(error)
+    if isinstance(error, ProtocolNotFound):
+        hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**" for s in error.suggestions)
+                + "?") if error.suggestions else " Try the name of a DeFi protocol, e.g. uniswap."
+        return clip(f"I don't know a protocol called “{safe(error.query, 80)}”.{hint}",
+                    CONTENT_MAX), True
+    if isinstance(error, SourceError | InputError | CooldownActive | LorenzError):
+        return clip(safe(str(error), 600), CONTENT_MAX), True
+    if isinstance(error, commands.MissingRequiredArgument):
+        return f"Missing `{error.param.name}`. Try `/help`.", True
+    if isinstance(error, commands.BadArgument | commands.TooManyArguments
+                  | commands.UserInputError | app_commands.TransformerError):
+        return "I couldn't read that. Try `/help`.", True
+    if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
+        return f"Slow down — try again in {max(1, round(error.retry_after))} s.", True
+    if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):
+        return "That only works in a server.", True
+    if isinstance(error, commands.NotOwner | commands.CheckFailure | app_commands.CheckFailure):
+        return "You can't use that command here.", True
+    error_id = uuid.uuid4().hex[:8]
+    log.error("unexpected error %s: %s", error_id, type(error).__name__,
+              exc_info=(type(error), error, error.__traceback__))
+    return (f"Sorry — something went wrong on my side (error id `{error_id}`). "
+            "The maintainers can look it up in the logs."), False
+
+
+async def reply_error(ctx: commands.Context, error: BaseException) -> None:
+    """Send the short error reply for ``ctx`` (ephemeral for slash commands)."""
+    message, _expected = describe(error)
+    try:
+        await ctx.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:  # Discord refused (missing permission, 429…)
+        log.warning("could not send the error reply: %s %s", exc.status, exc.code)
+
+
+async def on_command_error(ctx: commands.Context, error: commands.CommandError) -> None:
+    """Bot-wide handler for prefix and hybrid commands."""
+    if isinstance(unwrap(error), commands.CommandNotFound):
+        return
+    await reply_error(ctx, error)
+
+
+async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError
+                        ) -> None:
+    """Handler for pure application commands (hybrid ones go through on_command_error)."""
+    message, _ = describe(error)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True,
+                                            allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning("could not send the error reply: %s %s", exc.status, exc.code)

@@ -1,0 +1,212 @@
+"""The live pipeline: protocol name → holders + supply + labels → views → fees → votes → report.
+
+Used by ``lorenz analyze PROTOCOL`` and by every bot command, so the bot's answers can be
+reproduced in a terminal. Fetching is concurrent; scoring runs in a worker thread so the
+event loop stays free. A source that fails leaves its part of the report empty and says
+so in ``Report.missing``; only when *nothing* could be fetched does the pipeline raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from commands.analysis import analyze_holders, label_holders
+from commands.report import Report
+from scoring.categories import VIEW_EXCLUSIONS
+from scoring.fees import FeeReport
+from scoring.labels import Label, LabelBook
+from scoring.views import Holder
+from scoring.votes import VoteReport
+from sources.config import SourcesConfig
+from sources.directory import Directory, ProtocolRecord
+from sources.errors import SourceError, SourceUnavailable
+from sources.fees import fetch_fees, with_profit_flow
+from sources.holders import HolderSnapshot, fetch_holders
+from sources.http import HttpClient
+from sources.snapshot import fetch_votes
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Services:
+    """What the pipeline needs, opened once per process (CLI run or bot)."""
+
+    cfg: SourcesConfig
+    http: HttpClient
+    directory: Directory
+    user_labels: tuple[tuple[str, Label], ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _fee_reason(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
+    """The fee clause of the verdict sentence (nothing when fees are unknown)."""
+    if fees is None:
+        return ()
+    split = fees.split_30d
+    sym = symbol or "token"
+    if split.holders_revenue is None:
+        return (f"holders revenue is not reported for {sym}",)
+    if split.holders_revenue == 0 or not split.fees:
+        return (f"no fees reach {sym} holders",)
+    return (f"{split.holders_revenue / split.fees:.0%} of fees reach {sym} holders",)
+
+
+def build_report(
+    record: ProtocolRecord,
+    snapshot: HolderSnapshot | None,
+    fees: FeeReport | None,
+    votes: VoteReport | None,
+    missing: list[str],
+    sources: list[dict[str, str]],
+    user_labels: tuple[tuple[str, Label], ...] = (),
+) -> Report:
+    """Assemble the report from fetched parts (pure CPU work: run it off the event loop)."""
+    symbol = record.symbol or ""
+    protocol = record.to_dict()
+    if snapshot is None:
+        return Report(
+            name=record.name, symbol=symbol, holders=None, views=None, verdict=None,
+            provenance=None, protocol=protocol, fees=fees, votes=votes,
+            sources=tuple(sources), missing=tuple(missing),
+        )
+    book = LabelBook(chain=record.chain or "ethereum", labels=user_labels)
+    holders = label_holders(snapshot.addresses, snapshot.balances, book, snapshot.live_labels)
+    notes = []
+    if snapshot.truncated:
+        notes.append(f"top {len(snapshot.addresses)} holders listed"
+                     + (f" of {snapshot.token.holder_count:,}" if snapshot.token.holder_count
+                        else ""))
+    if snapshot.token.total_supply is None:
+        notes.append("total supply unknown: shares are of the listed holders")
+    supply = snapshot.token.total_supply
+    listed = sum(snapshot.balances)
+    warnings = list(snapshot.warnings)
+    if supply is not None and supply < listed * (1 - 1e-9):
+        warnings.append(f"the reported supply ({supply:,.0f}) is below the listed holders' "
+                        f"sum ({listed:,.0f}); using the listed sum")
+        supply = None
+    source_names = tuple(dict.fromkeys(s["source"] for s in sources))
+    report = analyze_holders(
+        holders, name=record.name, symbol=symbol, supply=supply,
+        holder_count=snapshot.token.holder_count, sources=source_names,
+        as_of=snapshot.fetched_at, extra_reasons=_fee_reason(fees, symbol),
+        notes=tuple(notes), warnings=tuple(warnings),
+    )
+    if fees is not None and report.views is not None:
+        circ = report.views.circulating
+        owners = [h.balance for h in holders if _is_owner(h)][:10]
+        if circ.denominator > 0:
+            fees = with_profit_flow(fees, sum(owners) / circ.denominator)
+    return Report(
+        name=report.name, symbol=symbol, holders=report.holders, views=report.views,
+        verdict=report.verdict, provenance=report.provenance, protocol=protocol, fees=fees,
+        votes=votes, sources=tuple(sources), missing=tuple(missing),
+        warnings=report.warnings,
+    )
+
+
+def _is_owner(holder: Holder) -> bool:
+    return holder.category not in VIEW_EXCLUSIONS["owners"]
+
+
+async def analyze_protocol(
+    services: Services,
+    record: ProtocolRecord,
+    *,
+    holders_limit: int | None = None,
+    votes: bool = True,
+    progress: Progress | None = None,
+) -> Report:
+    """Run the whole pipeline for ``record``.
+
+    Raises:
+        SourceUnavailable: when no part at all could be fetched (naming the hosts).
+    """
+    say = progress or (lambda _m: None)
+    cfg = services.cfg
+    http = services.http
+    missing: list[str] = []
+    sources: list[dict[str, str]] = []
+    failures: list[SourceError] = []
+
+    async def holders_part() -> HolderSnapshot | None:
+        if not record.token_address:
+            missing.append(f"holder data: no governance token known for {record.name}")
+            return None
+        chain = record.chain or "ethereum"
+        say(f"fetching top holders of {record.symbol or record.token_address} on {chain}…")
+        try:
+            snap = await fetch_holders(http, cfg, chain, record.token_address, holders_limit)
+        except SourceError as exc:
+            failures.append(exc)
+            missing.append(f"holder data: {exc}")
+            return None
+        sources.append({"what": "holders, supply, labels", "source": snap.source,
+                        "as_of": snap.fetched_at})
+        return snap
+
+    async def fees_part() -> FeeReport | None:
+        if not record.slug:
+            missing.append(f"fee data: DefiLlama does not list fees for {record.name}")
+            return None
+        say(f"fetching fees of {record.slug} from DefiLlama…")
+        try:
+            fees = await fetch_fees(http, cfg, record.slug, record.category or None)
+        except SourceError as exc:
+            failures.append(exc)
+            missing.append(f"fee data: {exc}")
+            return None
+        sources.append({"what": "fees, revenue, holders revenue", "source": "DefiLlama",
+                        "as_of": _now_iso()})
+        return fees
+
+    async def votes_part() -> VoteReport | None:
+        if not votes:
+            return None
+        if not record.snapshot_spaces:
+            missing.append(f"votes: no Snapshot space known for {record.name}"
+                           + (f" (governs on-chain: {record.onchain_governance})"
+                              if record.onchain_governance else ""))
+            return None
+        say(f"fetching Snapshot votes of {', '.join(record.snapshot_spaces)}…")
+        try:
+            report = await fetch_votes(http, cfg, record.snapshot_spaces,
+                                       onchain_governance=record.onchain_governance)
+        except SourceError as exc:
+            failures.append(exc)
+            missing.append(f"votes: {exc}")
+            return None
+        sources.append({"what": "voting power", "source": f"Snapshot {report.space}",
+                        "as_of": _now_iso()})
+        return report
+
+    started = time.perf_counter()
+    snapshot, fees, vote_report = await asyncio.gather(holders_part(), fees_part(),
+                                                       votes_part())
+    services.timings["fetch"] = time.perf_counter() - started
+    if snapshot is None and fees is None and vote_report is None and failures:
+        hosts = ", ".join(dict.fromkeys(f.host for f in failures if f.host))
+        if all(isinstance(f, SourceUnavailable) for f in failures):
+            raise SourceUnavailable(
+                f"Could not reach {hosts or 'the data APIs'} — no data fetched.",
+                failures[0].host,
+            )
+        raise failures[0]
+    say("scoring…")
+    started = time.perf_counter()
+    report = await asyncio.to_thread(build_report, record, snapshot, fees, vote_report,
+                                     missing, sources, services.user_labels)
+    services.timings["score"] = time.perf_counter() - started
+    return report

@@ -1,0 +1,185 @@
+"""The analysis service the bot's commands share: bounded, cached, coalesced, off the loop.
+
+* At most ``max_concurrent`` analyses run at once; the rest wait their turn (a semaphore).
+* Identical questions asked at the same time run once (in-flight coalescing).
+* Answers are kept for ``fresh_ttl`` seconds (served again without fetching), and the last
+  good answer per protocol is kept (bounded LRU) so that when an upstream API is down the
+  bot can still show it, marked with its age.
+* Charts render in a small process pool (matplotlib holds the GIL while drawing and is not
+  thread-safe — DESIGN.md §3.6); with ``processes=0`` they render in a worker thread.
+
+No discord import here: the Discord layer (:mod:`commands.concentration`) calls this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import cachetools
+
+from commands.live import Services, analyze_protocol
+from commands.report import Report
+from sources.directory import ProtocolRecord
+from sources.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A report, its chart (PNG bytes or None) and when it was made (unix seconds)."""
+
+    report: Report
+    png: bytes | None
+    created: float
+    stale_reason: str = ""
+    timings: tuple[tuple[str, float], ...] = ()  # (stage, seconds): fetch+score, render
+
+    def age_seconds(self, now: float | None = None) -> float:
+        """Seconds since the answer was made."""
+        return (time.time() if now is None else now) - self.created
+
+
+class Renderer:
+    """Runs chart functions off the event loop: a warm process pool, or a thread.
+
+    Functions must be importable at module level and take picklable data.
+    """
+
+    def __init__(self, processes: int = 2) -> None:
+        self.processes = processes
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        if processes > 0:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
+                                              else "spawn")
+            self._pool = concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx)
+
+    def __repr__(self) -> str:
+        return f"<Renderer processes={self.processes}>"
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the pool (or a thread); the loop stays free."""
+        if self._pool is None:
+            return await asyncio.to_thread(fn, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, fn, *args)
+        except concurrent.futures.BrokenExecutor:
+            log.warning("render pool broke; rendering in a thread instead")
+            self._pool = None
+            return await asyncio.to_thread(fn, *args)
+
+    def warm_up(self) -> None:
+        """Start the worker processes now (import matplotlib there) instead of on first use."""
+        if self._pool is not None:
+            for _ in range(self.processes):
+                self._pool.submit(_warm)
+
+    def shutdown(self) -> None:
+        """Stop the pool (pending renders are cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _warm() -> None:
+    import charts.render  # noqa: F401  (imports matplotlib in the worker)
+
+
+def render_report(report: Report) -> bytes | None:
+    """Report chart PNG, or None when there is nothing to draw (top level: picklable)."""
+    from charts.render import render_report_png
+
+    if report.holders is None and report.fees is None:
+        return None
+    return render_report_png(report)
+
+
+class AnalysisService:
+    """Bounded, cached and coalesced analyses for the bot."""
+
+    def __init__(
+        self,
+        services: Services,
+        renderer: Renderer,
+        *,
+        max_concurrent: int = 4,
+        fresh_ttl: float = 600.0,
+        keep_last: int = 256,
+        holders_limit: int | None = None,
+    ) -> None:
+        self.services = services
+        self.renderer = renderer
+        self.holders_limit = holders_limit
+        self._slots = asyncio.Semaphore(max(1, max_concurrent))
+        self._fresh: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
+            maxsize=keep_last, ttl=fresh_ttl)
+        self._last_good: cachetools.LRUCache[str, Answer] = cachetools.LRUCache(
+            maxsize=keep_last)
+        self._inflight: dict[str, asyncio.Future[Answer]] = {}
+        self.runs = 0
+        self.coalesced = 0
+        self.cache_hits = 0
+
+    def __repr__(self) -> str:
+        return (f"<AnalysisService runs={self.runs} coalesced={self.coalesced} "
+                f"cache_hits={self.cache_hits}>")
+
+    async def answer(self, record: ProtocolRecord, *, chart: bool = True) -> Answer:
+        """The answer for ``record``: fresh cache, in-flight run, or a new bounded run.
+
+        Raises:
+            SourceError: when the upstream APIs failed and no earlier answer is kept; when
+                one is kept it is returned with ``stale_reason`` set instead.
+        """
+        key = f"{record.slug or record.name}|{self.holders_limit}|{chart}"
+        cached = self._fresh.get(key)
+        if cached is not None:
+            self.cache_hits += 1
+            return cached
+        running = self._inflight.get(key)
+        if running is not None:
+            self.coalesced += 1
+            return await asyncio.shield(running)
+        task = asyncio.ensure_future(self._run(key, record, chart))
+        self._inflight[key] = task
+        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _run(self, key: str, record: ProtocolRecord, chart: bool) -> Answer:
+        async with self._slots:
+            self.runs += 1
+            started = time.perf_counter()
+            try:
+                report = await analyze_protocol(self.services, record,
+                                                holders_limit=self.holders_limit)
+            except SourceError as exc:
+                last = self._last_good.get(key)
+                if last is None:
+                    raise
+                return Answer(last.report, last.png, last.created, stale_reason=str(exc))
+            analysed = time.perf_counter()
+            png = None
+            if chart:
+                png = await self.renderer.run(render_report, report)
+            rendered = time.perf_counter()
+        answer = Answer(report, png, time.time(), timings=(
+            ("fetch+score", analysed - started), ("render", rendered - analysed)))
+        self._fresh[key] = answer
+        if report.verdict is not None or report.fees is not None:
+            self._last_good[key] = answer
+        return answer
+
+    async def render(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run another chart function (comparison, votes) off the loop."""
+        return await self.renderer.run(fn, *args)

@@ -1,0 +1,35 @@
+"""Shared pytest fixtures: no waits in retries, the fake upstream, the simcord bot."""
+
+from __future__ import annotations
+
+import pytest
+import stamina
+
+from tests.bot_support import bot_for
+from tests.fake_upstream import FakeUpstream
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_waits():
+    """Retries happen (up to 3 attempts) but without sleeping."""
+    stamina.set_testing(True, attempts=3)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def fake() -> FakeUpstream:
+    """The data APIs, faked at the httpx boundary (see tests/fake_upstream.py)."""
+    return FakeUpstream.default()
+
+
+@pytest.fixture
+def bot_options() -> dict:
+    """Override DiscordConfig fields for one test with an indirect fixture."""
+    return {}
+
+
+@pytest.fixture
+def simcord_bot(fake, tmp_path, bot_options):
+    """The real Lorenz bot; simcord logs it in and runs setup_hook."""
+    return bot_for(fake, tmp_path, **bot_options)

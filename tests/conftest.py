@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import stamina
 
-from tests.bot_support import bot_for
 from tests.fake_upstream import FakeUpstream
 
 
@@ -32,4 +31,6 @@ def bot_options() -> dict:
 @pytest.fixture
 def simcord_bot(fake, tmp_path, bot_options):
     """The real Lorenz bot; simcord logs it in and runs setup_hook."""
+    from tests.bot_support import bot_for  # imports discord.py only for the bot tests
+
     return bot_for(fake, tmp_path, **bot_options)

@@ -1,0 +1,493 @@
+"""Token holders and supply from Blockscout (REST v2), with Ethplorer as Ethereum fallback.
+
+* :func:`fetch_token_info` — ``GET {base}/api/v2/tokens/{address}``: symbol, name, decimals,
+  total supply (raw integer string → token units), holder count.
+* :func:`fetch_holders` — ``GET {base}/api/v2/tokens/{address}/holders``, 50 per page, paged
+  by echoing ``next_page_params`` until the limit, the last page, or a safety cap. On Ethereum,
+  when Blockscout is down, rate-limiting or talking nonsense, the top 100 (1,000 with a
+  personal key) come from Ethplorer ``getTopTokenHolders`` instead, with a warning.
+
+``base`` is the per-instance URL from ``SourcesConfig.blockscout`` (``https://eth.blockscout.com``)
+or, when ``blockscout_pro_api_key`` is set, ``https://api.blockscout.com/{chain_id}`` with the
+key in the ``Authorization`` header. Amounts are converted exactly: ``int(raw) / 10**decimals``
+(Python rounds that division correctly). Nothing malformed becomes a number: wrong types,
+negative amounts and unparsable decimals raise :class:`~sources.errors.BadResponse`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from scoring.labels import LiveLabel
+from sources.config import SourcesConfig
+from sources.errors import (
+    BadResponse,
+    InputError,
+    NotFound,
+    RateLimited,
+    SourceError,
+    SourceUnavailable,
+)
+from sources.http import TTL_DATA, HttpClient
+
+log = logging.getLogger(__name__)
+
+#: EVM chain ids of the chains Blockscout PRO serves for us.
+CHAIN_IDS: dict[str, int] = {"ethereum": 1, "optimism": 10, "arbitrum": 42161, "base": 8453,
+                             "polygon": 137, "gnosis": 100}
+BLOCKSCOUT_PRO_URL = "https://api.blockscout.com"
+#: Blockscout's page size (items per holders page) before v12's ``items_count``.
+PAGE_SIZE = 50
+#: Ethplorer returns at most this many holders with ``freekey`` / with a personal key.
+ETHPLORER_FREE_LIMIT = 100
+ETHPLORER_KEY_LIMIT = 1000
+#: Errors after which Ethereum holders come from Ethplorer (not NotFound: the token is unknown).
+FALLBACK_ON = (SourceUnavailable, RateLimited, BadResponse)
+
+_CHAIN_ALIASES = {"eth": "ethereum", "mainnet": "ethereum", "ethereum mainnet": "ethereum",
+                  "op": "optimism", "op mainnet": "optimism", "arb": "arbitrum",
+                  "arbitrum one": "arbitrum", "xdai": "gnosis", "matic": "polygon",
+                  "polygon pos": "polygon"}
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_UINT = re.compile(r"^[0-9]{1,90}$")
+_MAX_DECIMALS = 255  # ERC-20 decimals is a uint8
+
+
+def normalize_chain(chain: str) -> str:
+    """Our chain key: lower case, common aliases folded ("Ethereum", "eth" → "ethereum")."""
+    key = " ".join(str(chain).strip().lower().replace("_", " ").replace("-", " ").split())
+    return _CHAIN_ALIASES.get(key, key.replace(" ", "-"))
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a holder API says about a token.
+
+    Attributes:
+        chain, address: our chain key and the lower-case contract address.
+        symbol, name: as the API gives them ("" when missing).
+        decimals: ERC-20 decimals, or None when the API does not say.
+        total_supply: total supply in token units, or None when absent or zero.
+        holder_count: number of holders the API counts, or None.
+        source: provider and host, e.g. "Blockscout eth.blockscout.com".
+    """
+
+    chain: str
+    address: str
+    symbol: str
+    name: str
+    decimals: int | None
+    total_supply: float | None
+    holder_count: int | None
+    source: str
+
+
+@dataclass(frozen=True)
+class HolderSnapshot:
+    """The top holders of a token at one moment, largest first.
+
+    Attributes:
+        token: the token's :class:`TokenInfo`.
+        addresses: lower-case holder addresses, parallel to ``balances``.
+        balances: balances in token units (exact conversion of the raw integers).
+        live_labels: what the API said about each address (name, is_contract, tags).
+        source: provider and host the holders came from.
+        fetched_at: ISO-8601 UTC time of the fetch ("2026-02-19T06:27:38Z").
+        truncated: more holders exist than were fetched.
+        warnings: things the answer should mention (fallback used, paging stopped early…).
+    """
+
+    token: TokenInfo
+    addresses: tuple[str, ...]
+    balances: tuple[float, ...]
+    live_labels: dict[str, LiveLabel] = field(default_factory=dict, hash=False)
+    source: str = ""
+    fetched_at: str = ""
+    truncated: bool = False
+    warnings: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+    @property
+    def listed_sum(self) -> float:
+        """Sum of the listed balances (token units)."""
+        return math.fsum(self.balances)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_address(address: str) -> str:
+    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
+        raise InputError(f"{str(address)[:60]!r} is not a token contract address (0x + 40 hex).")
+    return address.strip().lower()
+
+
+def _uint(value: object, what: str, host: str, *, optional: bool = False) -> int | None:
+    """A raw amount: a non-negative int or a string of digits, exactly. ``optional``: None/""
+    give None. Anything else raises BadResponse."""
+    if optional and (value is None or value == ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _UINT.match(value.strip()):
+        return int(value.strip())
+    shown = str(value)[:40]
+    if isinstance(value, int | str) and shown.strip().startswith("-"):
+        raise BadResponse(f"{host} sent a negative {what} ({shown}).", host)
+    raise BadResponse(f"{host} sent {what} {shown!r}, not a whole number.", host)
+
+
+def _decimals(value: object, host: str) -> int | None:
+    """Token decimals from an int or a digit string; None when absent; else BadResponse."""
+    if value is None or value == "":
+        return None
+    d = _uint(value, "decimals", host)
+    if d is None or d > _MAX_DECIMALS:
+        raise BadResponse(f"{host} sent decimals {value!r}, out of range.", host)
+    return d
+
+
+def _count(value: object) -> int | None:
+    """A holder count from an int or a digit string; anything else → None (not critical)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _UINT.match(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _units(raw: int | None, decimals: int | None) -> float | None:
+    """Raw integer → token units, exactly rounded; 0 and unknowns → None."""
+    if not raw or decimals is None:
+        return None
+    return raw / 10**decimals
+
+
+def _str(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host
+
+
+# --------------------------------------------------------------------------- Blockscout
+
+
+def blockscout_base(cfg: SourcesConfig, chain: str) -> tuple[str, dict[str, str], str]:
+    """(base URL, headers, source label) of the Blockscout API for ``chain``.
+
+    Raises:
+        NotFound: no Blockscout instance is configured for the chain.
+    """
+    chain = normalize_chain(chain)
+    key = cfg.blockscout_pro_api_key.get()
+    if key and chain in CHAIN_IDS:
+        chain_id = CHAIN_IDS[chain]
+        return (f"{BLOCKSCOUT_PRO_URL}/{chain_id}", {"Authorization": f"Bearer {key}"},
+                f"Blockscout PRO (chain {chain_id})")
+    base = cfg.blockscout.get(chain)
+    if not base:
+        known = ", ".join(sorted(cfg.blockscout)) or "none"
+        raise NotFound(f"I have no holder source for the {chain!r} chain (supported: {known}).")
+    base = base.rstrip("/")
+    return base, {}, f"Blockscout {_host(base)}"
+
+
+def parse_blockscout_token(body: object, chain: str, address: str, source: str,
+                           host: str) -> TokenInfo:
+    """A Blockscout ``/api/v2/tokens/{address}`` body → :class:`TokenInfo`.
+
+    Reads ``decimals``, ``total_supply`` (raw), ``holders_count`` or the older ``holders``,
+    ``symbol`` and ``name``; strings or ints; missing → None.
+    """
+    if not isinstance(body, dict):
+        raise BadResponse(f"{host} sent token info that is not an object.", host)
+    decimals = _decimals(body.get("decimals"), host)
+    raw_supply = _uint(body.get("total_supply"), "total_supply", host, optional=True)
+    count = body.get("holders_count")
+    return TokenInfo(
+        chain=chain, address=address, symbol=_str(body.get("symbol")),
+        name=_str(body.get("name")), decimals=decimals,
+        total_supply=_units(raw_supply, decimals),
+        holder_count=_count(count if count is not None else body.get("holders")),
+        source=source,
+    )
+
+
+async def fetch_token_info(http: HttpClient, cfg: SourcesConfig, chain: str,
+                           address: str) -> TokenInfo:
+    """Token metadata and supply from Blockscout.
+
+    Raises:
+        InputError: ``address`` is not an EVM address.
+        NotFound: unknown chain, or Blockscout does not know the token (404).
+        BadResponse: garbage decimals or supply; SourceUnavailable / RateLimited as usual.
+    """
+    chain, address = normalize_chain(chain), _check_address(address)
+    base, headers, source = blockscout_base(cfg, chain)
+    body = await http.get_json(f"{base}/api/v2/tokens/{address}", headers=headers or None,
+                               ttl=TTL_DATA)
+    return parse_blockscout_token(body, chain, address, source, _host(base))
+
+
+def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
+    """Public tags and metadata tag names of a Blockscout address object."""
+    tags: list[str] = []
+    for tag in meta.get("public_tags") or ():
+        if isinstance(tag, dict):
+            tags.append(_str(tag.get("label")) or _str(tag.get("display_name")))
+        elif isinstance(tag, str):
+            tags.append(tag.strip())
+    metadata = meta.get("metadata")
+    if isinstance(metadata, dict):
+        tags.extend(_str(t.get("name")) for t in metadata.get("tags") or ()
+                    if isinstance(t, dict))
+    return tuple(dict.fromkeys(t for t in tags if t))
+
+
+def parse_holder_item(item: object, host: str) -> tuple[str, int, LiveLabel, int | None]:
+    """One holders item → (lower-case address, raw balance, live label, item decimals).
+
+    Accepts ``item["address"]`` and ``item["address_hash"]``, each an object with ``hash``
+    or a bare string.
+    """
+    if not isinstance(item, dict):
+        raise BadResponse(f"{host} sent a holder entry that is not an object.", host)
+    holder = item.get("address")
+    if holder is None:
+        holder = item.get("address_hash")
+    meta: dict[str, Any] = holder if isinstance(holder, dict) else {}
+    hash_ = meta.get("hash") if meta else holder
+    if not isinstance(hash_, str) or not _ADDRESS.match(hash_):
+        raise BadResponse(f"{host} sent a holder without a valid address.", host)
+    raw = _uint(item.get("value"), "holder balance", host)
+    assert raw is not None
+    token = item.get("token")
+    decimals = _decimals(token.get("decimals"), host) if isinstance(token, dict) else None
+    name = meta.get("name")
+    is_contract = meta.get("is_contract")
+    label = LiveLabel(name.strip() if isinstance(name, str) and name.strip() else None,
+                      is_contract if isinstance(is_contract, bool) else None, _tags(meta))
+    return hash_.lower(), raw, label, decimals
+
+
+def _page(body: object, host: str) -> tuple[list[Any], dict[str, Any] | None]:
+    """A holders page → (items, next_page_params or None)."""
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise BadResponse(f"{host} sent a holders page without an items list.", host)
+    nxt = body.get("next_page_params")
+    if nxt is None or nxt == {}:
+        return body["items"], None
+    if not isinstance(nxt, dict) or not all(
+            isinstance(v, str | int | float | bool) or v is None for v in nxt.values()):
+        raise BadResponse(f"{host} sent next_page_params that cannot be echoed.", host)
+    return body["items"], nxt
+
+
+class _Collected:
+    """Raw balances by address (first seen wins) with their labels and skip counts."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, int] = {}
+        self.labels: dict[str, LiveLabel] = {}
+        self.duplicates = 0
+        self.zero = 0
+        self.decimals: int | None = None
+
+    def add_page(self, items: Iterable[Any], host: str) -> int:
+        """Add a page's items; returns how many new holders it brought."""
+        new = 0
+        for item in items:
+            address, raw, label, decimals = parse_holder_item(item, host)
+            if self.decimals is None:
+                self.decimals = decimals
+            if address in self.raw:
+                self.duplicates += 1
+            elif raw == 0:
+                self.zero += 1
+            else:
+                self.raw[address] = raw
+                self.labels[address] = label
+                new += 1
+        return new
+
+
+async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, address: str,
+                              limit: int) -> HolderSnapshot:
+    base, headers, source = blockscout_base(cfg, chain)
+    host = _host(base)
+    info = parse_blockscout_token(
+        await http.get_json(f"{base}/api/v2/tokens/{address}", headers=headers or None,
+                            ttl=TTL_DATA), chain, address, source, host)
+    url = f"{base}/api/v2/tokens/{address}/holders"
+    max_pages = math.ceil(limit / PAGE_SIZE) + 2
+    got = _Collected()
+    warnings: list[str] = []
+    params: dict[str, Any] | None = None
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    pages = 0
+    while True:
+        body = await http.get_json(url, params=params, headers=headers or None, ttl=TTL_DATA)
+        pages += 1
+        items, nxt = _page(body, host)
+        new = got.add_page(items, host)
+        more = nxt is not None
+        if len(got.raw) >= limit or not more:
+            break
+        cursor = tuple(sorted((k, repr(v)) for k, v in nxt.items()))
+        stop = ("it repeated a page cursor" if cursor in seen
+                else "a page brought no new holders" if new == 0
+                else f"the {max_pages}-page cap" if pages >= max_pages else "")
+        if stop:
+            warnings.append(f"{host} paging stopped early ({stop}); "
+                            f"{len(got.raw)} holders fetched")
+            log.warning("%s: %s", url, warnings[-1])
+            break
+        seen.add(cursor)
+        params = nxt
+    if not got.raw:
+        raise NotFound(f"{host} lists no holders for {info.symbol or address}.", host)
+    decimals = info.decimals if info.decimals is not None else got.decimals
+    if decimals is None:
+        raise BadResponse(f"{host} did not say how many decimals the token has.", host)
+    if info.decimals is None:
+        info = TokenInfo(info.chain, info.address, info.symbol, info.name, decimals,
+                         info.total_supply, info.holder_count, info.source)
+    if got.duplicates:
+        warnings.append(f"{host} listed {got.duplicates} holder(s) twice; kept the first")
+    ranked = sorted(got.raw.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    truncated = more or len(got.raw) > limit or (
+        info.holder_count is not None and info.holder_count > len(ranked))
+    return HolderSnapshot(
+        token=info, addresses=tuple(a for a, _ in ranked),
+        balances=tuple(raw / 10**decimals for _, raw in ranked),
+        live_labels={a: got.labels[a] for a, _ in ranked}, source=source,
+        fetched_at=_now(), truncated=truncated, warnings=tuple(warnings),
+    )
+
+
+# --------------------------------------------------------------------------- Ethplorer
+
+
+def parse_ethplorer_token(body: object, address: str, host: str) -> TokenInfo:
+    """An Ethplorer ``getTokenInfo`` body → :class:`TokenInfo` (decimals are required)."""
+    if not isinstance(body, dict) or "error" in body:
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        raise BadResponse(f"{host} refused token info ({str(message or 'bad body')[:80]}).",
+                          host)
+    decimals = _decimals(body.get("decimals"), host)
+    if decimals is None:
+        raise BadResponse(f"{host} did not say how many decimals the token has.", host)
+    raw_supply = _uint(body.get("totalSupply"), "totalSupply", host, optional=True)
+    return TokenInfo(
+        chain="ethereum", address=address, symbol=_str(body.get("symbol")),
+        name=_str(body.get("name")), decimals=decimals,
+        total_supply=_units(raw_supply, decimals),
+        holder_count=_count(body.get("holdersCount")), source=f"Ethplorer {host}",
+    )
+
+
+def parse_ethplorer_holders(body: object, decimals: int, host: str) -> list[tuple[str, float]]:
+    """An Ethplorer ``getTopTokenHolders`` body → [(address, balance in token units)].
+
+    ``rawBalance`` (a digit string) is used when present, else ``balance`` (the raw amount
+    as a float, so already rounded by Ethplorer) divided by 10^decimals.
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("holders"), list):
+        raise BadResponse(f"{host} sent no holders list.", host)
+    out: dict[str, float] = {}
+    for row in body["holders"]:
+        if not isinstance(row, dict):
+            raise BadResponse(f"{host} sent a holder entry that is not an object.", host)
+        address = row.get("address")
+        if not isinstance(address, str) or not _ADDRESS.match(address):
+            raise BadResponse(f"{host} sent a holder without a valid address.", host)
+        raw = row.get("rawBalance")
+        if raw is not None:
+            balance = _uint(raw, "rawBalance", host) / 10**decimals  # type: ignore[operator]
+        else:
+            value = row.get("balance")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise BadResponse(f"{host} sent balance {str(value)[:40]!r}, not a number.",
+                                  host)
+            if not math.isfinite(value) or value < 0:
+                raise BadResponse(f"{host} sent an impossible balance ({value}).", host)
+            balance = value / 10**decimals
+        if balance > 0:
+            out.setdefault(address.lower(), balance)
+    return sorted(out.items(), key=lambda kv: kv[1], reverse=True)
+
+
+async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
+                             limit: int) -> HolderSnapshot:
+    base = cfg.ethplorer_url.rstrip("/")
+    host = _host(base)
+    personal = cfg.ethplorer_api_key.get()
+    key = personal or "freekey"
+    n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
+    info = parse_ethplorer_token(
+        await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key}), address,
+        host)
+    assert info.decimals is not None
+    body = await http.get_json(f"{base}/getTopTokenHolders/{address}",
+                               params={"apiKey": key, "limit": n})
+    rows = parse_ethplorer_holders(body, info.decimals, host)[:n]
+    if not rows:
+        raise NotFound(f"{host} lists no holders for {info.symbol or address}.", host)
+    truncated = (info.holder_count > len(rows) if info.holder_count is not None
+                 else len(rows) >= n)
+    return HolderSnapshot(
+        token=info, addresses=tuple(a for a, _ in rows), balances=tuple(b for _, b in rows),
+        live_labels={}, source=info.source, fetched_at=_now(), truncated=truncated,
+        warnings=(f"Blockscout unavailable; top {len(rows)} from Ethplorer",),
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, address: str,
+                        limit: int | None = None) -> HolderSnapshot:
+    """The top ``limit`` holders of a token (default ``cfg.holders_limit``), largest first.
+
+    Blockscout first (pages of 50; at most ``ceil(limit/50) + 2`` pages; stops on a repeated
+    cursor or a page with nothing new, with a warning). On Ethereum, if Blockscout fails with
+    SourceUnavailable, RateLimited or BadResponse, Ethplorer gives the top 100 (1,000 with
+    ``cfg.ethplorer_api_key``); if that fails too, the Blockscout error is raised.
+
+    Raises:
+        InputError: ``address`` is not an EVM address, or ``limit`` < 1.
+        NotFound: unknown chain, unknown token (404), or no holders at all.
+        BadResponse, SourceUnavailable, RateLimited: see :mod:`sources.errors`.
+    """
+    chain, address = normalize_chain(chain), _check_address(address)
+    limit = cfg.holders_limit if limit is None else limit
+    if limit < 1:
+        raise InputError("The number of holders to fetch must be at least 1.")
+    try:
+        return await _blockscout_holders(http, cfg, chain, address, limit)
+    except FALLBACK_ON as first:
+        if chain != "ethereum":
+            raise
+        log.warning("Blockscout failed for %s (%s); trying Ethplorer", address, first)
+        try:
+            return await _ethplorer_holders(http, cfg, address, limit)
+        except SourceError as second:
+            log.warning("Ethplorer failed too for %s (%s)", address, second)
+            raise first from second

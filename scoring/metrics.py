@@ -85,19 +85,38 @@ class GiniBounds:
     high: float
 
 
-def _clean(balances: ArrayLike) -> NDArray[np.float64]:
-    """Validate and return the positive balances as float64 (zeros dropped)."""
+#: Relative tolerance under which a top-k sum counts as *exactly* half (not a majority).
+#: Decimal balances are not exact in binary floating point: [0.4, 0.3, 0.1] adds up to a
+#: hair over 0.8 and 0.4 to a hair under or over half of it, so a strict ``>`` on raw floats
+#: would call the first holder a majority. Summation error over n ≤ 10⁷ values stays far
+#: below 1e-9, and no real data is accurate to one part in a billion.
+_TIE_RTOL = 1e-9
+
+
+def _sorted_positive(balances: ArrayLike) -> NDArray[np.float64]:
+    """Validate ``balances`` and return the positive ones as a new ascending float64 array.
+
+    Raises:
+        ValueError: not one-dimensional, a non-finite or negative value, or nothing
+            positive. Never modifies the caller's array.
+    """
     arr = np.asarray(balances, dtype=np.float64)
     if arr.ndim != 1:
         raise ValueError("balances must be a one-dimensional list")
-    if arr.size and not np.isfinite(arr).all():
-        raise ValueError("balances must be finite numbers")
-    if arr.size and arr.min() < 0:
-        raise ValueError("balances must not be negative")
-    arr = arr[arr > 0]
     if arr.size == 0:
         raise ValueError("no holder has a positive balance")
-    return arr
+    if not np.isfinite(arr).all():
+        raise ValueError("balances must be finite numbers")
+    lowest = float(arr.min())
+    if lowest < 0:
+        raise ValueError("balances must not be negative")
+    if lowest > 0:
+        return np.sort(arr)  # a copy: the caller's array is left alone
+    asc = arr[arr > 0]  # already a copy, sorted in place
+    if asc.size == 0:
+        raise ValueError("no holder has a positive balance")
+    asc.sort()
+    return asc
 
 
 def score_balances(balances: ArrayLike, denominator: float | None = None) -> Scores:
@@ -112,19 +131,22 @@ def score_balances(balances: ArrayLike, denominator: float | None = None) -> Sco
         The :class:`Scores` of the list.
 
     Raises:
-        ValueError: on an empty list, negative or non-finite balances, a denominator that is
-            not positive, or a denominator smaller than the listed sum (beyond a relative
-            rounding tolerance of 1e-9).
+        ValueError: on an empty list, negative or non-finite balances, balances whose sum
+            overflows float64, a denominator that is not positive, or a denominator smaller
+            than the listed sum (beyond a relative rounding tolerance of 1e-9).
 
     Edge cases: one holder → gini 0, theil 0, entropy 0, hhi = coverage², nakamoto 1 when it
     holds more than half. All-equal balances → gini 0, effective_holders = n when the
-    denominator is the listed sum.
+    denominator is the listed sum. A group holding exactly half (within a relative 1e-9,
+    see ``_TIE_RTOL``) is not a majority: [1, 1] → nakamoto 2, and so is [0.4, 0.3, 0.1].
     """
-    asc = np.sort(_clean(balances))  # the one sort
+    asc = _sorted_positive(balances)  # the one sort
     n = int(asc.size)
-    desc = asc[::-1]
-    cum = np.cumsum(desc)  # cum[k-1] = sum of the k largest; the one cumulative sum
+    with np.errstate(over="ignore"):  # an overflowing sum is reported just below
+        cum = np.cumsum(asc[::-1])  # cum[k-1] = sum of the k largest; the one cumulative sum
     total = float(cum[-1])
+    if not math.isfinite(total):
+        raise ValueError("the balances are too large to add up (rescale them)")
 
     if denominator is None:
         denom = total
@@ -138,40 +160,43 @@ def score_balances(balances: ArrayLike, denominator: float | None = None) -> Sco
                 f"({total:,.6g})"
             )
         denom = max(denom, total)
+    coverage = total / denom
+    top1, top10, top100 = (float(cum[min(k, n) - 1] / denom) for k in (1, 10, 100))
 
-    def top(k: int) -> float:
-        return float(cum[min(k, n) - 1] / denom)
-
-    # Nakamoto: first k with cum[k-1] > half of the denominator (strictly).
-    idx = int(np.searchsorted(cum, NAKAMOTO_THRESHOLD * denom, side="right"))
+    # Nakamoto: first k with cum[k-1] > half of the denominator (strictly; see _TIE_RTOL).
+    half = NAKAMOTO_THRESHOLD * denom * (1 + _TIE_RTOL)
+    idx = int(np.searchsorted(cum, half, side="right"))
     nakamoto = idx + 1 if idx < n else None
     lower = nakamoto if nakamoto is not None else n + 1
-
-    shares = desc / denom
-    hhi = float(np.dot(shares, shares))
 
     # Gini from the descending cumulative sum:  G = (2·Σ_k cum_k / total − (n + 1)) / n.
     # (Equivalent to the textbook (2 Σ i·x_(i)) / (n Σx) − (n + 1)/n on the ascending order.)
     gini = (2.0 * float(cum.sum()) / total - (n + 1)) / n
     gini = min(max(gini, 0.0), 1.0)
 
-    # Theil-T and Shannon entropy share one log pass:  H = −Σ p ln p,  T = ln n − H.
-    p = desc / total
-    h_nat = float(-np.dot(p, np.log(p)))
+    # Shares of the listed sum, in ascending (contiguous) order: p·p gives the HHI of the
+    # listed holders (scaled by coverage² to the denominator, which cannot underflow to 0 for
+    # any n the way tiny sᵢ² could), and one log pass gives Shannon entropy and Theil-T:
+    # H = −Σ p ln p = ln total − Σ p ln b  (ln b is finite for every positive float, so a
+    # share that underflows to 0 contributes 0 instead of 0·(−inf) = NaN);  T = ln n − H.
+    # The logs go into ``cum``'s memory, which is not needed any more (saves an allocation).
+    p = asc / total
+    hhi = float(np.dot(p, p)) * coverage * coverage
+    h_nat = math.log(total) - float(np.dot(p, np.log(asc, out=cum)))
     theil = max(math.log(n) - h_nat, 0.0)
     entropy_bits = max(h_nat / math.log(2), 0.0) + 0.0  # + 0.0 turns -0.0 into 0.0
 
     return Scores(
         holders=n,
         denominator=denom,
-        coverage=total / denom,
-        top1_share=top(1),
-        top10_share=top(10),
-        top100_share=top(100),
+        coverage=coverage,
+        top1_share=top1,
+        top10_share=top10,
+        top100_share=top100,
         nakamoto=nakamoto,
         nakamoto_lower_bound=lower,
         hhi=hhi,
-        effective_holders=1.0 / hhi,
+        effective_holders=1.0 / hhi if hhi > 0 else math.inf,
         gini=gini,
         theil=theil,
         entropy_bits=entropy_bits,
@@ -234,7 +259,7 @@ def gini_bounds(balances: ArrayLike, holder_count: int, supply: float) -> GiniBo
         :class:`GiniBounds`. When nothing is unlisted (H == n or R == 0) both bounds equal
         the Gini of the listed balances with the remainder (if any) ignored.
     """
-    asc = np.sort(_clean(balances))
+    asc = _sorted_positive(balances)
     n = int(asc.size)
     listed_total = float(asc.sum())
     h = max(int(holder_count), n)

@@ -106,6 +106,10 @@ def score_views(
     categories = [h.category for h in holders]
     raw_scores = score_balances(balances, supply)
     raw_denominator = raw_scores.denominator
+    # Supply held by nobody listed. A view's denominator is this plus what the view kept —
+    # the same as "supply minus what was left out", but without the cancellation that made
+    # a view keeping a sliver of the supply come out below its own listed sum.
+    unlisted = max(raw_denominator - float(balances.sum()), 0.0)
 
     results: dict[str, ViewResult] = {}
     for view in VIEWS:
@@ -123,10 +127,10 @@ def score_views(
             share=float(dropped.sum()) / raw_denominator,
             by_category=by_category,
         )
-        if supply is not None:
-            denominator = raw_denominator - float(dropped.sum())
+        if view == "raw":
+            denominator = raw_denominator
         else:
-            denominator = float(kept.sum())
+            denominator = float(kept.sum()) + (unlisted if supply is not None else 0.0)
         if view == "raw":
             scores: Scores | None = raw_scores
         elif kept.size and kept.max() > 0 and denominator > 0:

@@ -80,17 +80,18 @@ _SYNONYMS: dict[str, Category] = {
     "escrow": Category.STAKING,
     "lending": Category.LENDING,
     "amm": Category.AMM_POOL,
-    "amm_pool": Category.AMM_POOL,
+    "amm-pool": Category.AMM_POOL,
     "pool": Category.AMM_POOL,
     "dex": Category.AMM_POOL,
     "fund": Category.FUND,
     "company-funds": Category.FUND,
     "market-maker": Category.FUND,
-    "unlabeled_contract": Category.UNLABELED_CONTRACT,
+    "unlabeled-contract": Category.UNLABELED_CONTRACT,
     "contract": Category.UNLABELED_CONTRACT,
     "wallet": Category.WALLET,
     "eoa": Category.WALLET,
     "other": Category.OTHER,
+    "protocol-contract": Category.OTHER,  # curated files: a protocol's contract, kind not said
     "unlabeled": Category.UNLABELED,
     "unknown": Category.UNLABELED,
 }
@@ -107,13 +108,18 @@ EXCHANGE_NAMES: frozenset[str] = frozenset(
 
 # Keyword rules on a label's *name* (never on a balance), tried in order; first match wins.
 _NAME_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
+    # A DEX's pair/pool named by its tokens ("SushiSwap: UNI-BURN", "Balancer: ETH/cDAI
+    # 50/50") is a pool, whatever the token names say (BURN, cDAI, aETH…).
+    (re.compile(r"^(sushiswap|uniswap v[234]|balancer|curve\.fi|bancor)\s*:\s*\S+[-/]\S",
+                re.I), Category.AMM_POOL),
     (re.compile(r"\b(null|burn|dead)\b", re.I), Category.BURN),
     (re.compile(r"vesting|token ?lock|timelock escrow", re.I), Category.VESTING),
     (re.compile(r"treasury|timelock|collector|pause proxy|ecosystem reserve|dao wallet", re.I),
      Category.TREASURY),
     (re.compile(r"distributor|airdrop|reservoir|merkle|rewards? (pool|vault)", re.I),
      Category.UNDISTRIBUTED),
-    (re.compile(r"bridge|gateway|l1 escrow|portal", re.I), Category.BRIDGE),
+    # "cBridge", "RenBridge", "Token Bridge" — but not "Bridgewater", "BridgeTower", "Abridged".
+    (re.compile(r"bridge(?![a-z])|gateway|l1 escrow|portal", re.I), Category.BRIDGE),
     (re.compile(r"staked|staking|voting escrow|governance contract|\bchief\b", re.I),
      Category.STAKING),
     (re.compile(r"\bve[A-Z]{2,}\b"), Category.STAKING),  # veCRV, veBAL (case-sensitive)
@@ -130,7 +136,7 @@ def parse_category(text: str) -> Category:
     Raises:
         ValueError: for a word that is not a known category or synonym.
     """
-    key = text.strip().lower().replace(" ", "-")
+    key = re.sub(r"[\s_]+", "-", text.strip().lower())
     if key in _SYNONYMS:
         return _SYNONYMS[key]
     try:
@@ -146,7 +152,7 @@ def category_from_label(name: str, tags: tuple[str, ...] = ()) -> Category | Non
     human label (``"Binance 8"``, ``"Aave: Staked Aave"``). Exchange keys win, then the
     explicit category tags, then the keyword rules on the name.
     """
-    lowered = tuple(t.strip().lower() for t in tags)
+    lowered = tuple(re.sub(r"[\s_]+", "-", t.strip().lower()) for t in tags)
     if any(t in EXCHANGE_NAMES for t in lowered):
         return Category.EXCHANGE
     for t in lowered:

@@ -3,8 +3,8 @@
 Three kinds of label feed a category, in this order of precedence:
 
 1. **user label files** (``--labels``; the loaders live in :mod:`sources.label_files`) —
-   the user said so explicitly (but a user label that names no category — ``OTHER`` —
-   does not override a built-in fact that does);
+   the user said so explicitly (but a user label that names no category — ``OTHER`` or
+   ``UNLABELED`` ("unknown") — does not override a built-in fact that does);
 2. **built-in facts** (:mod:`scoring.known_addresses`) — curated, each with a source;
 3. **live labels** from the holder API (public tags, contract name, ``is_contract``).
 
@@ -22,6 +22,10 @@ from scoring.categories import Category, category_from_label
 from scoring.known_addresses import known_address
 
 log = logging.getLogger(__name__)
+
+
+#: User-label categories that say "labelled, kind not known": they never hide a built-in fact.
+_NAMES_NO_KIND = frozenset({Category.OTHER, Category.UNLABELED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ class LabelBook:
         """The label of ``address`` by the precedence above (never ``None``)."""
         key = address.strip().lower()
         user = self._user.get(key)
-        if user is not None and user.category is not Category.OTHER:
+        if user is not None and user.category not in _NAMES_NO_KIND:
             return user
         fact = known_address(key, self.chain)
         if fact is not None:  # a built-in fact beats a user label that names no category

@@ -8,7 +8,9 @@ Formats (detected from the content):
   (``coinbase.json``, ``burn.json``…) is the label key;
 * a directory of either (every ``*.json`` in it);
 * **CSV** ``address,name,category`` (category optional; words as in
-  :func:`scoring.categories.parse_category`).
+  :func:`scoring.categories.parse_category`; a category that names no kind — ``other``,
+  ``protocol_contract`` — leaves the kind to the name, as when it is missing). The
+  curated ``chain,address,protocol,token,category,label,…`` file has this shape.
 
 A label whose category cannot be read from its name or keys gets ``Category.OTHER``
 (labelled, kind unknown) — never a guess from the balance.
@@ -73,7 +75,10 @@ def _iter_csv(path: Path) -> Iterator[tuple[str, Label]]:
                         category = parse_category(row[cat_col])
                     except ValueError as exc:
                         raise InputError(f"{path.name} line {i}: {exc}") from None
-                    yield row[fields["address"]], Label(name, category, source)
+                    if category is Category.OTHER:  # says no kind: the name may say one
+                        yield row[fields["address"]], _from_name(name, (), source)
+                    else:
+                        yield row[fields["address"]], Label(name, category, source)
                 else:
                     yield row[fields["address"]], _from_name(name, (), source)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

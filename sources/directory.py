@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import logging
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from sources.config import SourcesConfig
-from sources.errors import BadResponse, ProtocolNotFound, SourceError
+from sources.errors import BadResponse, ProtocolNotFound, SourceError, SourceUnavailable
 from sources.holders import normalize_chain
 from sources.http import TTL_DIRECTORY, HttpClient
 
@@ -384,23 +385,138 @@ def _kind_order(r: ProtocolRecord) -> int:
     return 0 if r.defillama_id.startswith("parent#") else 2 if r.parent else 1
 
 
-def _match_builtin(b: Builtin, entries: list[Entry], taken: set[int]) -> int | None:
+def _match_builtin(b: Builtin, entries: list[Entry], index: dict[tuple[str, Any], list[int]],
+                   taken: set[int]) -> int | None:
     """Index of the live entry a built-in stands for: by id, slug, parent id, name, token."""
     r = b.record
-    names = {norm(r.name), *map(norm, b.aliases)}
-    tests = (
-        lambda e: bool(r.defillama_id) and e.record.defillama_id == r.defillama_id,
-        lambda e: e.record.slug == r.slug,
-        lambda e: e.record.defillama_id == f"parent#{r.slug}",
-        lambda e: norm(e.record.name) in names,
-        lambda e: bool(r.token_address) and "token_address" not in b.soft
-        and (e.record.chain, e.record.token_address) == (r.chain, r.token_address),
-    )
-    for test in tests:
-        hits = [i for i, e in enumerate(entries) if i not in taken and test(e)]
+    probes: list[list[tuple[str, Any]]] = [
+        [("id", r.defillama_id)] if r.defillama_id else [],
+        [("slug", r.slug)],
+        [("id", f"parent#{r.slug}")],
+        [("name", n) for n in (norm(r.name), *map(norm, b.aliases))],
+        [("token", (r.chain, r.token_address))]
+        if r.token_address and "token_address" not in b.soft else [],
+    ]
+    for keys in probes:
+        hits = [i for key in keys for i in index.get(key, ()) if i not in taken]
         if hits:
             return min(hits, key=lambda i: (_kind_order(entries[i].record), -entries[i].tvl))
     return None
+
+
+def merge_entries(entries: list[Entry]) -> tuple[list[Entry], dict[int, list[str]]]:
+    """The built-ins merged into the live entries they stand for, then the other entries.
+
+    Returns:
+        (entries, extra names by position: the live name and slug of each merged built-in,
+        so "Curve DEX" and "sky-lending" still find the built-in record).
+    """
+    index: dict[tuple[str, Any], list[int]] = {}
+    for i, e in enumerate(entries):
+        r = e.record
+        for key in (("id", r.defillama_id), ("slug", r.slug), ("name", norm(r.name)),
+                    ("token", (r.chain, r.token_address))):
+            index.setdefault(key, []).append(i)
+    taken: set[int] = set()
+    merged: list[Entry] = []
+    extra: dict[int, list[str]] = {}
+    for b in BUILTIN:
+        i = _match_builtin(b, entries, index, taken)
+        if i is None:
+            merged.append(Entry(b.record, 0.0))
+            continue
+        taken.add(i)
+        live = entries[i]
+        extra[len(merged)] = [live.record.name, live.record.slug]
+        merged.append(Entry(merge_builtin(b, live.record), live.tvl))
+    return merged + [e for i, e in enumerate(entries) if i not in taken], extra
+
+
+def _distinctive(key: str) -> str:
+    """A normalised key without its common words ("the graph protocol" → "")."""
+    return " ".join(w for w in key.split() if w not in COMMON_WORDS)
+
+
+# --------------------------------------------------------------------------- the index
+
+
+class _Index:
+    """Ranked records and every lookup structure over them, built once, never mutated.
+
+    The directory swaps a whole index in at once, so a lookup never sees half of a load.
+    """
+
+    def __init__(self, entries: list[Entry], extra: dict[int, list[str]]) -> None:
+        order = sorted(range(len(entries)), key=lambda i: (
+            not entries[i].record.is_builtin, _kind_order(entries[i].record),
+            -entries[i].tvl, entries[i].record.name.casefold()))
+        self.records = [entries[i].record for i in order]
+        position = {old: new for new, old in enumerate(order)}
+        builtin_aliases = {b.record.name: b.aliases for b in BUILTIN}
+        keys: dict[str, list[tuple[int, str]]] = {}
+
+        def add(key: str, i: int, kind: str) -> None:
+            if key and (i, kind) not in keys.setdefault(key, []):
+                keys[key].append((i, kind))
+
+        words: list[tuple[str, int]] = []
+        for i, r in enumerate(self.records):
+            name = norm(r.name)
+            add(name, i, "name")
+            add(norm(r.slug), i, "slug")
+            add(norm(r.symbol), i, "symbol")
+            words.extend((w, i) for w in name.split()[1:])
+            for alias in builtin_aliases.get(r.name, ()) if r.is_builtin else ():
+                add(norm(alias), i, "alias")
+        for old, names in extra.items():
+            for name in names:
+                add(norm(name), position[old], "alias")
+        for hits in keys.values():
+            hits.sort()
+        self.keys = keys
+        self.sorted_keys = sorted(keys)
+        self.words = sorted(words)
+        self.compact = {k.replace(" ", ""): v for k, v in keys.items()}
+        self.max_words = min(5, max((k.count(" ") + 1 for k in keys), default=1))
+        owners: dict[str, int] = {}  # fuzzy form of a name → best-ranked record with it
+        for key, hits in keys.items():
+            form = _distinctive(key)
+            for i, kind in hits:
+                if form and kind != "symbol" and i < owners.get(form, len(self.records)):
+                    owners[form] = i
+        self.choices = list(owners)
+        self.choice_owner = list(owners.values())
+        self.canon = self._canonical_map()
+
+    def _canonical_map(self) -> list[int]:
+        """Each record → the record to analyse: built-in as is; a version/child → its parent;
+        anything sharing a built-in's governance token → that built-in."""
+        by_id = {r.defillama_id: i for i, r in enumerate(self.records) if r.defillama_id}
+        by_token = {(r.chain, r.token_address): i for i, r in enumerate(self.records)
+                    if r.is_builtin and r.token_address}
+
+        def canon(i: int, depth: int = 0) -> int:
+            r = self.records[i]
+            if r.is_builtin or depth > 3:
+                return i
+            if r.parent in by_id and by_id[r.parent] != i:
+                return canon(by_id[r.parent], depth + 1)
+            return by_token.get((r.chain, r.token_address), i) if r.token_address else i
+
+        return [canon(i) for i in range(len(self.records))]
+
+    def fuzzy(self, q: str, cutoff: float, limit: int) -> list[int]:
+        """Record indexes of fuzzy matches (rapidfuzz WRatio ≥ ``cutoff``), best first.
+
+        Common words are left out on both sides, so "protocol" or "the" alone never makes
+        a match ("graph protocol" vs "protocol that does not exist").
+        """
+        q = _distinctive(q)
+        if not q or not self.choices:
+            return []
+        hits = process.extract(q, self.choices, scorer=fuzz.WRatio, processor=None,
+                               limit=limit, score_cutoff=cutoff)
+        return [i for _, i in sorted((-s, self.choice_owner[k]) for _, s, k in hits)]
 
 
 # --------------------------------------------------------------------------- the directory
@@ -414,22 +530,23 @@ class Directory:
     :meth:`resolve` use the network.
     """
 
-    def __init__(self, http: HttpClient, cfg: SourcesConfig) -> None:
+    def __init__(self, http: HttpClient | None, cfg: SourcesConfig) -> None:
+        """``http`` may be None for an offline directory (built-ins and :meth:`load_body`)."""
         self._http = http
         self._cfg = cfg
         self.load_error: SourceError | None = None
         self._loaded_at: float | None = None
         self._failed_at: float | None = None
         self._lock = asyncio.Lock()
-        self._build([Entry(b.record, 0.0) for b in BUILTIN], {})
+        self._ix = _Index([Entry(b.record, 0.0) for b in BUILTIN], {})
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._ix.records)
 
     @property
     def records(self) -> tuple[ProtocolRecord, ...]:
         """Every record, best-ranked first (built-in, then parents, then by TVL)."""
-        return tuple(self._records)
+        return tuple(self._ix.records)
 
     @property
     def loaded(self) -> bool:
@@ -439,7 +556,9 @@ class Directory:
     # ----------------------------------------------------------------- loading
 
     async def load(self) -> bool:
-        """Fetch ``/protocols`` and merge it with the built-in table.
+        """Fetch ``/protocols`` (cached a day) and merge it with the built-in table.
+
+        Parsing and indexing (about a second for the real list) run in a worker thread.
 
         Returns:
             True on success. On failure the directory keeps what it had (at least the
@@ -447,104 +566,46 @@ class Directory:
         """
         url = f"{self._cfg.defillama_url.rstrip('/')}/protocols"
         try:
+            if self._http is None:
+                raise SourceUnavailable("The protocol directory is offline.", "api.llama.fi")
             body = await self._http.get_json(url, ttl=TTL_DIRECTORY,
                                              max_bytes=MAX_DIRECTORY_BYTES)
-            entries = parse_protocols(body)
+            index = await asyncio.to_thread(_index_from_body, body)
         except SourceError as exc:
             self.load_error = exc
             self._failed_at = time.monotonic()
             log.warning("protocol directory: using the built-in table only (%s)", exc)
             return False
-        taken: set[int] = set()
-        aliases: dict[int, list[str]] = {}
-        merged: list[Entry] = []
-        for b in BUILTIN:
-            i = self._claim(b, entries, taken)
-            if i is None:
-                merged.append(Entry(b.record, 0.0))
-            else:
-                live = entries[i]
-                merged.append(Entry(merge_builtin(b, live.record), live.tvl))
-                aliases[len(merged) - 1] = [live.record.name, live.record.slug]
-        merged += [e for i, e in enumerate(entries) if i not in taken]
-        self._build(merged, aliases)
-        self.load_error = None
-        self._loaded_at = time.monotonic()
-        log.info("protocol directory: %d records (%d from DefiLlama)", len(self), len(entries))
+        self._install(index)
         return True
 
-    @staticmethod
-    def _claim(b: Builtin, entries: list[Entry], taken: set[int]) -> int | None:
-        i = _match_builtin(b, entries, taken)
-        if i is not None:
-            taken.add(i)
-        return i
+    def load_body(self, body: object) -> None:
+        """Merge an already fetched ``/protocols`` body (a list) with the built-in table.
+
+        Raises:
+            BadResponse: the body is not a list or has no usable entry (nothing changes).
+        """
+        self._install(_index_from_body(body))
+
+    def _install(self, index: _Index) -> None:
+        self._ix = index
+        self.load_error = None
+        self._loaded_at = time.monotonic()
+        log.info("protocol directory: %d records", len(index.records))
 
     async def ensure_loaded(self) -> None:
         """Load once (and again after a day); after a failure, retry at most every 5 min."""
-        now = time.monotonic()
-        if self._loaded_at is not None and now - self._loaded_at < TTL_DIRECTORY:
-            return
-        if self._failed_at is not None and now - self._failed_at < RETRY_LOAD_AFTER:
+        if not self._due():
             return
         async with self._lock:
-            now = time.monotonic()
-            fresh = self._loaded_at is not None and now - self._loaded_at < TTL_DIRECTORY
-            waiting = self._failed_at is not None and now - self._failed_at < RETRY_LOAD_AFTER
-            if not fresh and not waiting:
+            if self._due():
                 await self.load()
 
-    def _build(self, entries: list[Entry], extra: dict[int, list[str]]) -> None:
-        """Rank the records and build the key, prefix and fuzzy indexes."""
-        order = sorted(range(len(entries)), key=lambda i: (
-            not entries[i].record.is_builtin, _kind_order(entries[i].record),
-            -entries[i].tvl, entries[i].record.name.casefold()))
-        self._records = [entries[i].record for i in order]
-        position = {old: new for new, old in enumerate(order)}
-        builtin_aliases = {b.record.name: b.aliases for b in BUILTIN}
-        keys: dict[str, list[tuple[int, str]]] = {}
-
-        def add(key: str, i: int, kind: str) -> None:
-            if key and (i, kind) not in keys.setdefault(key, []):
-                keys[key].append((i, kind))
-
-        for i, r in enumerate(self._records):
-            add(norm(r.name), i, "name")
-            add(norm(r.slug), i, "slug")
-            add(norm(r.symbol), i, "symbol")
-            if r.is_builtin:
-                for alias in builtin_aliases.get(r.name, ()):
-                    add(norm(alias), i, "alias")
-        for old, names in extra.items():
-            for name in names:
-                add(norm(name), position[old], "alias")
-        for hits in keys.values():
-            hits.sort()
-        self._keys = keys
-        self._sorted_keys = sorted(keys)
-        self._compact = {k.replace(" ", ""): v for k, v in keys.items()}
-        self._choices = [k for k, hits in keys.items() if any(kd != "symbol" for _, kd in hits)]
-        self._choice_owner = [next(i for i, kd in keys[k] if kd != "symbol")
-                              for k in self._choices]
-        self._max_words = min(5, max((k.count(" ") + 1 for k in keys), default=1))
-        self._canon = self._canonical_map()
-
-    def _canonical_map(self) -> list[int]:
-        """Each record → the record to analyse: built-in as is; a version/child → its parent;
-        anything sharing a built-in's governance token → that built-in."""
-        by_id = {r.defillama_id: i for i, r in enumerate(self._records) if r.defillama_id}
-        by_token = {(r.chain, r.token_address): i for i, r in enumerate(self._records)
-                    if r.is_builtin and r.token_address}
-
-        def canon(i: int, depth: int = 0) -> int:
-            r = self._records[i]
-            if r.is_builtin or depth > 3:
-                return i
-            if r.parent in by_id and by_id[r.parent] != i:
-                return canon(by_id[r.parent], depth + 1)
-            return by_token.get((r.chain, r.token_address), i) if r.token_address else i
-
-        return [canon(i) for i in range(len(self._records))]
+    def _due(self) -> bool:
+        now = time.monotonic()
+        if self._loaded_at is not None and now - self._loaded_at < TTL_DIRECTORY:
+            return False
+        return self._failed_at is None or now - self._failed_at >= RETRY_LOAD_AFTER
 
     # ----------------------------------------------------------------- lookups
 
@@ -552,48 +613,36 @@ class Directory:
         """Autocomplete: up to ``limit`` (≤ 25) records for what the user typed so far.
 
         Order: exact name/slug/symbol, then keys starting with ``prefix``, then names with a
-        word starting with it, then fuzzy matches (4+ characters). Versions fold into their
-        parent. No network; works before :meth:`load`. An empty prefix lists the built-ins.
+        later word starting with it, then fuzzy matches (4+ characters). Versions fold into
+        their parent. No network; works before :meth:`load`. An empty prefix lists the
+        built-ins.
         """
+        ix = self._ix
         limit = max(0, min(limit, 25))
-        q = norm(prefix[:MAX_QUERY_CHARS])
+        q = norm(prefix[:MAX_QUERY_CHARS]) if isinstance(prefix, str) else ""
         found: dict[int, None] = {}
 
         def take(indexes: Iterable[int]) -> bool:
             for i in indexes:
-                found.setdefault(self._canon[i])
                 if len(found) >= limit:
                     return True
-            return False
+                found.setdefault(ix.canon[i])
+            return len(found) >= limit
 
         if not q:
-            take(range(len(self._records)))
-            return [self._records[i] for i in found]
-        exact = [i for i, _ in self._keys.get(q, ())]
-        start = bisect.bisect_left(self._sorted_keys, q)
-        prefixed: list[int] = []
-        for key in self._sorted_keys[start:]:
-            if not key.startswith(q):
-                break
-            prefixed.extend(i for i, _ in self._keys[key])
-        if take(exact) or take(sorted(set(prefixed))):
-            return [self._records[i] for i in found]
-        words = [i for i, r in enumerate(self._records)
-                 if any(w.startswith(q) for w in norm(r.name).split()[1:])]
-        if not take(words) and len(q) >= 4:
-            take(i for _, _, i in self._fuzzy(q, SUGGEST_CUTOFF + 10, limit * 2))
-        return [self._records[i] for i in found]
-
-    def _fuzzy(self, q: str, cutoff: float, limit: int) -> list[tuple[float, int, int]]:
-        """(score, rank, record index) of fuzzy matches, best first."""
-        hits = process.extract(q, self._choices, scorer=fuzz.WRatio, processor=None,
-                               limit=limit, score_cutoff=cutoff)
-        return sorted((-s, self._choice_owner[k], self._choice_owner[k]) for _, s, k in hits)
+            take(range(len(ix.records)))
+        elif not (take(i for i, _ in ix.keys.get(q, ()))
+                  or take(sorted({i for k in _starting_with(ix.sorted_keys, q, str)
+                                  for i, _ in ix.keys[k]}))
+                  or take(sorted({i for _, i in _starting_with(ix.words, q, _first)}))
+                  ) and len(q) >= 4:
+            take(ix.fuzzy(q, SUGGEST_CUTOFF + 10, limit * 2))
+        return [ix.records[i] for i in found]
 
     def lookup(self, text: str) -> ProtocolRecord:
         """Free text → record, in memory (see :meth:`resolve`)."""
-        raw = text if isinstance(text, str) else ""
-        shown = " ".join(raw.split())
+        ix = self._ix
+        shown = " ".join(text.split()) if isinstance(text, str) else ""
         if len(shown) > MAX_QUERY_CHARS:
             raise ProtocolNotFound(shown[:40] + "…")
         q = norm(shown)
@@ -602,25 +651,26 @@ class Directory:
         words = q.split()
         while words:
             key = " ".join(words)
-            hits = self._keys.get(key) or self._compact.get(key.replace(" ", ""))
+            hits = ix.keys.get(key) or ix.compact.get(key.replace(" ", ""))
             if hits:
-                return self._records[self._canon[hits[0][0]]]
+                return ix.records[ix.canon[hits[0][0]]]
             if len(words) == 1 or not _SUFFIX.match(words[-1]):
                 break
             words.pop()  # "aave v3" → "aave"; "uniswap protocol" → "uniswap"
         if len(q) >= 4:
-            best = self._fuzzy(q, FUZZY_CUTOFF, 5)
+            best = ix.fuzzy(q, FUZZY_CUTOFF, 5)
             if best:
-                return self._records[self._canon[best[0][2]]]
+                return ix.records[ix.canon[best[0]]]
         raise ProtocolNotFound(shown, self.suggest(q))
 
     def suggest(self, text: str, n: int = 3) -> tuple[str, ...]:
         """Up to ``n`` distinct names close to ``text`` (for "did you mean …?")."""
+        ix = self._ix
         q = norm(text[:MAX_QUERY_CHARS])
         names: dict[str, None] = {}
         if len(q) >= 2:
-            for _, _, i in self._fuzzy(q, SUGGEST_CUTOFF, 20):
-                names.setdefault(self._records[self._canon[i]].name)
+            for i in ix.fuzzy(q, SUGGEST_CUTOFF, 20):
+                names.setdefault(ix.records[ix.canon[i]].name)
         return tuple(names)[:n]
 
     async def resolve(self, text: str) -> ProtocolRecord:
@@ -648,31 +698,41 @@ class Directory:
         words never match on their own; short or common symbols need ``$`` or upper case
         ("OP", "$op"); names only DefiLlama knows need a capital letter ("Pendle").
         """
+        ix = self._ix
         cleaned = _MARKUP.sub(" ", text[:4000] if isinstance(text, str) else "")
         tokens = [(t.lstrip("$").casefold(), t) for t in _TOKEN.findall(cleaned)]
         found: dict[int, None] = {}
         pos = 0
         while pos < len(tokens):
-            for n in range(min(self._max_words, len(tokens) - pos), 0, -1):
+            for n in range(min(ix.max_words, len(tokens) - pos), 0, -1):
                 window = tokens[pos:pos + n]
-                i = self._mention(" ".join(w for w, _ in window), [t for _, t in window])
+                key = " ".join(w for w, _ in window)
+                originals = [t for _, t in window]
+                i = next((i for i, kind in ix.keys.get(key, ())
+                          if _acceptable(ix.records[i], kind, key, originals)), None)
                 if i is not None:
-                    found.setdefault(self._canon[i])
+                    found.setdefault(ix.canon[i])
                     pos += n
                     break
             else:
                 pos += 1
-        return [self._records[i] for i in found]
+        return [ix.records[i] for i in found]
 
-    def _mention(self, key: str, originals: list[str]) -> int | None:
-        """The record a word group names in free text, under the rules of find_in_text."""
-        words = key.split()
-        if len(words) > 1 and all(w in COMMON_WORDS for w in words):
-            return None
-        for i, kind in self._keys.get(key, ()):
-            if _acceptable(self._records[i], kind, key, originals):
-                return i
-        return None
+
+def _starting_with(items: list[Any], q: str, text: Callable[[Any], str]) -> list[Any]:
+    """The run of a sorted list whose ``text(item)`` starts with ``q`` (found by bisection)."""
+    start = bisect.bisect_left(items, q, key=text)
+    return list(itertools.takewhile(lambda item: text(item).startswith(q),
+                                    itertools.islice(items, start, None)))
+
+
+def _index_from_body(body: object) -> _Index:
+    """Parse a ``/protocols`` body, merge the built-ins, build the index (thread-safe)."""
+    return _Index(*merge_entries(parse_protocols(body)))
+
+
+def _first(pair: tuple[str, int]) -> str:
+    return pair[0]
 
 
 def _acceptable(r: ProtocolRecord, kind: str, key: str, originals: list[str]) -> bool:
@@ -687,6 +747,6 @@ def _acceptable(r: ProtocolRecord, kind: str, key: str, originals: list[str]) ->
         return marked and len(key) >= 3 and (dollar or not common)
     if kind == "name" and r.is_builtin and norm(r.name) == key:
         return True
-    if common:
+    if common or not _distinctive(key):
         return False
     return r.is_builtin or not word or word.lstrip("$")[:1].isupper()

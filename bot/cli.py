@@ -196,13 +196,13 @@ def _cmd_invite(args: argparse.Namespace) -> int:
 
 
 def _analyze_file(args: argparse.Namespace) -> Report:
+    if not 0 <= args.decimals <= 36:  # before 10**decimals: a huge value would hang here
+        raise InputError("--decimals must be between 0 and 36")
     holder_list = read_holder_file(args.holders_file, args.symbol)
     book = LabelBook(chain=args.chain)
     for path in args.labels:
         book.extend(load_labels(path))
     scale = 10 ** args.decimals if holder_list.format == "ethplorer" else 1
-    if not 0 <= args.decimals <= 36:
-        raise InputError("--decimals must be between 0 and 36")
     balances = [b / scale for b in holder_list.balances]
     supply = args.supply
     notes: list[str] = []
@@ -300,8 +300,16 @@ def configure_logging(verbosity: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``lorenz`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``lorenz`` console script; returns the exit status.
+
+    Bad options return 2 like every other input error (argparse's own ``SystemExit`` —
+    also from ``-h`` and ``--version``, status 0 — becomes the return value, so callers
+    such as tests get a status back, never an exception).
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     configure_logging(args.verbose)
     try:
         if args.command == "analyze":

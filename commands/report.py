@@ -7,15 +7,18 @@ Discord formatter and :mod:`charts`. ``report_to_json`` is the ``--json`` schema
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from scoring.fees import FeeReport, FeeSplit
+from scoring.metrics import Scores
 from scoring.verdict import Provenance, Verdict
 from scoring.views import Holder, ViewSet
 from scoring.votes import ProposalPower, VoteReport
 
 log = logging.getLogger(__name__)
+
+_SCORE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scores))
 
 __all__ = ["FeeReport", "FeeSplit", "ProposalPower", "Report", "VoteReport", "report_to_json"]
 
@@ -44,8 +47,10 @@ class Report:
 
 
 def _view_json(view) -> dict[str, Any]:
-    scores = view.scores.to_dict() if view.scores is not None else None
-    out: dict[str, Any] = dict(scores) if scores else {"scores": None}
+    # Every Scores field is always present, null when nothing is left in the view, so the
+    # schema does not change shape with the data.
+    out: dict[str, Any] = (view.scores.to_dict() if view.scores is not None
+                           else dict.fromkeys(_SCORE_FIELDS))
     out["gini_all_low"] = view.gini_all.low if view.gini_all else None
     out["gini_all_high"] = view.gini_all.high if view.gini_all else None
     out["excluded"] = {"count": view.excluded.count, "share": view.excluded.share,

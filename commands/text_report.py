@@ -38,7 +38,8 @@ def short_address(address: str) -> str:
 def render_text(report: Report, top: int = 10) -> str:
     """The verdict, the three views as a compact table, the top holders and provenance."""
     lines: list[str] = []
-    title = report.name if report.name == report.symbol else f"{report.name} ({report.symbol})"
+    title = (report.name if report.name == report.symbol or not report.symbol
+             else f"{report.name} ({report.symbol})")
     if report.verdict is None:
         lines.append(f"{title}: no verdict — " + "; ".join(report.missing or ("no holder data",)))
     else:

@@ -150,6 +150,8 @@ def parse_ethplorer(doc: dict) -> HolderList:
         if isinstance(share, int | float) and share > 0 and balance > 0:
             supply_estimates.append(balance / share * 100.0)
     supply = sorted(supply_estimates)[len(supply_estimates) // 2] if supply_estimates else None
+    if supply is not None:  # shares are rounded: never imply less than is listed
+        supply = max(supply, math.fsum(b for _, b in pairs))
     return _merge(pairs, "ethplorer", supply_hint=supply)
 
 
@@ -165,7 +167,7 @@ def parse_blockscout(doc: dict) -> HolderList:
         addr = item.get("address") or item.get("address_hash") if isinstance(item, dict) else None
         if not isinstance(addr, dict) or not isinstance(addr.get("hash"), str):
             raise InputError(f"item {i}: no address hash")
-        token = item.get("token") or {}
+        token = item.get("token") if isinstance(item.get("token"), dict) else {}
         try:
             decimals = int(token.get("decimals") or 0)
             raw = int(str(item["value"]))
@@ -177,8 +179,9 @@ def parse_blockscout(doc: dict) -> HolderList:
         pairs.append((addr["hash"], raw / 10**decimals))
         tags = tuple(str(t.get("label") or t.get("display_name") or "")
                      for t in addr.get("public_tags") or [] if isinstance(t, dict))
-        labels[addr["hash"].lower()] = LiveLabel(addr.get("name"), addr.get("is_contract"),
-                                                 tuple(t for t in tags if t))
+        name = addr.get("name") if isinstance(addr.get("name"), str) else None
+        is_contract = addr.get("is_contract") if isinstance(addr.get("is_contract"), bool) else None
+        labels[addr["hash"].lower()] = LiveLabel(name, is_contract, tuple(t for t in tags if t))
     return _merge(pairs, "blockscout", symbol=symbol, live_labels=labels)
 
 
@@ -242,12 +245,12 @@ def read_holder_file(path: str | Path, symbol: str = "") -> HolderList:
     if not p.is_file():
         raise InputError(f"no such file: {p}")
     try:
-        head = p.read_bytes()[:4096].lstrip()
+        head = p.read_bytes()[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
     except OSError as exc:
         raise InputError(f"cannot read {p}: {exc.strerror}") from None
     if head[:1] in (b"{", b"["):
         try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
+            doc = json.loads(p.read_text(encoding="utf-8-sig"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{p.name}: broken JSON ({exc})") from None
         if isinstance(doc, dict) and isinstance(doc.get("result"), dict):

@@ -38,7 +38,8 @@ from sources.http import TTL_DIRECTORY, HttpClient
 
 log = logging.getLogger(__name__)
 
-#: The real ``/protocols`` body is tens of MB; refuse anything above this (bytes).
+#: The real ``/protocols`` body is large (every protocol, with TVL per chain); refuse above
+#: this many bytes.
 MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 #: After a failed load, wait this long (seconds) before :meth:`Directory.resolve` tries again.
 RETRY_LOAD_AFTER = 300.0

@@ -69,6 +69,11 @@ def small(n: int = 3) -> list[tuple[str, int]]:
     return [(A1, 5 * 10**18), (A2, 3 * 10**18), (A3, 2 * 10**18)][:n]
 
 
+#: getTokenInfo in the documented shape (hand-made; the recorded one is in ../shared).
+INFO_DOC = json.dumps({"address": UNI, "decimals": "18", "name": "Uniswap", "symbol": "UNI",
+                       "totalSupply": str(10**27), "holdersCount": 300232}).encode()
+
+
 class Ethplorer:
     """Real recorded Ethplorer bodies for UNI (or given ones); counts requests."""
 
@@ -467,7 +472,7 @@ async def test_bad_blockscout_body_also_falls_back(make):
     {"holders": []},
 ])
 async def test_both_down_raises_the_blockscout_error(make, top):
-    eth = Ethplorer(top=json.dumps(top).encode())
+    eth = Ethplorer(info=INFO_DOC, top=json.dumps(top).encode())
     http, cfg = make(route(lambda r: httpx.Response(503), eth))
     with pytest.raises(SourceUnavailable) as caught:
         await fetch_holders(http, cfg, "ethereum", UNI)
@@ -477,7 +482,7 @@ async def test_both_down_raises_the_blockscout_error(make, top):
 
 async def test_ethplorer_error_body_on_token_info_raises_blockscout_error(make):
     eth = Ethplorer(info=json.dumps({"error": {"code": 1, "message": "Invalid API key"}})
-                    .encode())
+                    .encode(), top=b"{}")
     http, cfg = make(route(lambda r: httpx.Response(429), eth))
     with pytest.raises(RateLimited):
         await fetch_holders(http, cfg, "ethereum", UNI)

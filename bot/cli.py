@@ -228,10 +228,8 @@ def _analyze_file(args: argparse.Namespace) -> Report:
 
 
 def _write_chart(report: Report, path: Path) -> str:
-    try:
-        from charts.render import render_report_png
-    except ImportError:
-        return "chart: not available yet"
+    from charts.render import render_report_png  # matplotlib loads only when a chart is asked
+
     png = render_report_png(report)
     try:
         path.write_bytes(png)

@@ -1,0 +1,185 @@
+"""Short text for charts: percentages, USD, addresses, and cutting text to a width.
+
+Charts are read at phone width, so every string here is as short as it can be. Text that
+must fit a panel is cut to a width in pixels by :class:`TextFitter`, which measures strings
+with the figure's Agg renderer (no draw pass); :func:`fit` cuts by characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from charts.style import FONT_FAMILY
+from scoring.metrics import Scores
+
+log = logging.getLogger(__name__)
+
+ELLIPSIS = "…"
+
+
+def pct(x: float | None, digits: int | None = None) -> str:
+    """A share in [0, 1] as a percentage: ``0.4812`` → ``"48%"``, ``0.0123`` → ``"1.2%"``.
+
+    ``digits`` forces the number of decimals; by default shares of 10 % or more get none
+    and smaller ones one (two below 0.1 %). ``None`` → ``"n/a"``.
+    """
+    if x is None:
+        return "n/a"
+    value = x * 100
+    if digits is None:
+        digits = 0 if abs(value) >= 10 else 1 if abs(value) >= 0.1 else 2
+    return f"{value:.{digits}f}%"
+
+
+def usd(x: float | None) -> str:
+    """Compact USD: ``$1.2B``, ``$12.3M``, ``$350K``, ``$812``; ``None`` → ``"not reported"``."""
+    if x is None:
+        return "not reported"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= size:
+            return f"${x / size:,.1f}{suffix}"
+    return f"${x:,.0f}"
+
+
+def short_address(address: str) -> str:
+    """``0x1a9c8182…35bc`` → ``"0x1a9c…35bc"``; short strings are returned unchanged."""
+    return f"{address[:6]}{ELLIPSIS}{address[-4:]}" if len(address) > 13 else address
+
+
+def fit(text: str, max_chars: int) -> str:
+    """``text`` on one line, cut to at most ``max_chars`` characters with a trailing "…".
+
+    Newlines and runs of blanks become one space. ``max_chars`` below 2 is treated as 2.
+    """
+    flat = " ".join(text.split())
+    max_chars = max(max_chars, 2)
+    if len(flat) <= max_chars:
+        return flat
+    return flat[: max_chars - 1].rstrip() + ELLIPSIS
+
+
+def nakamoto_text(scores: Scores | None) -> str:
+    """The Nakamoto coefficient as text: ``"7"``; ``">1000"`` when the listed holders never
+    pass half (the lower bound is n + 1); ``"n/a"`` without scores."""
+    if scores is None:
+        return "n/a"
+    if scores.nakamoto is not None:
+        return str(scores.nakamoto)
+    return f">{scores.nakamoto_lower_bound - 1}"
+
+
+def as_of_text(as_of: str) -> str:
+    """An ISO timestamp shortened to minutes in UTC: ``"2026-02-19 06:27 UTC"``.
+
+    Anything that does not parse is returned as given (e.g. ``"unknown"``).
+    """
+    try:
+        when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return as_of
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M")
+    offset = when.utcoffset()
+    if offset is not None and offset.total_seconds() == 0:
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+    return when.strftime("%Y-%m-%d %H:%M %z")
+
+
+def date_text(unix_seconds: int) -> str:
+    """Unix seconds → ``"2026-02-19"`` (UTC)."""
+    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d")
+
+
+#: Advance widths (px) of single characters, per (size pt, weight, dpi); filled lazily and
+#: kept for the life of the process (a few hundred floats).
+_ADVANCES: dict[tuple[float, str, float], dict[str, float]] = {}
+
+
+class TextFitter:
+    """Cuts text to a width in pixels, measured with a figure's Agg renderer.
+
+    Character budgets fail on wide glyphs ("WWWW…"); this measures with the font that will
+    draw the text (:data:`charts.style.FONT_FAMILY`), without drawing the figure. Laying out
+    a string is slow (about a millisecond), so widths are first *estimated* from cached
+    per-character advances; only a string whose estimate is within 4 % of the limit is laid
+    out for real. Strings are measured as plain text (draw them with ``parse_math=False``).
+    """
+
+    #: Estimates below this fraction of the limit are trusted without a real layout.
+    SAFE = 0.96
+
+    def __init__(self, renderer: RendererAgg) -> None:
+        self._renderer = renderer
+        self._props: dict[tuple[float, str], FontProperties] = {}
+
+    @classmethod
+    def for_figure(cls, fig: Figure) -> TextFitter:
+        """A fitter measuring with ``fig``'s Agg canvas renderer (cached by the canvas)."""
+        canvas = fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(fig)
+        return cls(canvas.get_renderer())
+
+    def _prop(self, size: float, weight: str) -> FontProperties:
+        key = (size, weight)
+        prop = self._props.get(key)
+        if prop is None:
+            prop = self._props[key] = FontProperties(family=FONT_FAMILY, size=size,
+                                                     weight=weight)
+        return prop
+
+    def width(self, text: str, size: float, weight: str = "normal") -> float:
+        """Width of ``text`` in pixels at ``size`` points and the figure's dpi (exact)."""
+        w, _, _ = self._renderer.get_text_width_height_descent(text, self._prop(size, weight),
+                                                               ismath=False)
+        return float(w)
+
+    def estimate(self, text: str, size: float, weight: str = "normal") -> float:
+        """Width of ``text`` in pixels as the sum of its characters' advances (no kerning;
+        within a few % of :meth:`width`)."""
+        table = _ADVANCES.setdefault((size, weight, self._renderer.dpi), {})
+        total = 0.0
+        for ch in text:
+            adv = table.get(ch)
+            if adv is None:
+                # advance = width("|c|") − width("||"): the bars' ink cancels out.
+                adv = table[ch] = max(self.width(f"|{ch}|", size, weight)
+                                      - self.width("||", size, weight), 0.0)
+            total += adv
+        return total
+
+    def _fits(self, text: str, max_px: float, size: float, weight: str) -> bool:
+        guess = self.estimate(text, size, weight)
+        if guess <= max_px * self.SAFE:
+            return True
+        if guess > max_px / self.SAFE:
+            return False
+        return self.width(text, size, weight) <= max_px
+
+    def fit(self, text: str, max_px: float, size: float, weight: str = "normal") -> str:
+        """``text`` on one line, cut with a trailing "…" to at most ``max_px`` pixels wide.
+
+        Returns "" when not even "…" fits.
+        """
+        flat = " ".join(text.split())
+        if self._fits(flat, max_px, size, weight):
+            return flat
+
+        def cut(k: int) -> str:
+            return flat[:k].rstrip().rstrip(ELLIPSIS) + ELLIPSIS
+
+        lo, hi = 0, len(flat) - 1  # the longest prefix length whose "prefix…" fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._fits(cut(mid), max_px, size, weight):
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo == 0:
+            return ELLIPSIS if self._fits(ELLIPSIS, max_px, size, weight) else ""
+        return cut(lo)

@@ -1,0 +1,430 @@
+"""Figures → PNG bytes: the one place that owns matplotlib Figures (DESIGN.md §3.5–3.7).
+
+Public entry points take plain, picklable data and return PNG bytes, so the bot can run
+them in a process pool (``loop.run_in_executor(pool, render_report_png, report)``):
+
+* :func:`render_report_png` — Lorenz curves, top-10 holders, 30-day fee split;
+* :func:`render_comparison_png` — 2–4 reports side by side;
+* :func:`render_votes_png` — voting power per recent Snapshot proposal.
+
+Every chart is :data:`charts.style.FIGSIZE` at :data:`charts.style.DPI`: 1200 × 675 px.
+The ``build_*_figure`` functions return the un-rasterised :class:`~matplotlib.figure.Figure`
+(for tests that inspect axes, bars and texts). Only ``matplotlib.figure.Figure`` and the Agg
+canvas are used — no pyplot, no global rcParams changes — and a module-level lock
+serialises building and drawing, because matplotlib is not thread-safe. The layout is
+fixed (figure-fraction rectangles below), so no layout engine runs on each render.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from charts import style
+from charts.format import TextFitter, as_of_text, date_text, fit, nakamoto_text, pct
+from charts.plots import (
+    BarSeries,
+    BarValue,
+    LorenzSeries,
+    category_key_rows,
+    plot_fee_split,
+    plot_grouped_bars,
+    plot_lorenz,
+    plot_top_holders,
+    plot_vote_power,
+)
+from commands.report import Report, VoteReport
+from scoring.categories import VIEW_EXCLUSIONS
+from scoring.views import Holder, ViewSet
+
+log = logging.getLogger(__name__)
+
+#: Serialises figure building and drawing: matplotlib is not thread-safe, and all chart
+#: figures draw into one shared renderer (see :class:`_SharedCanvas`). Re-entrant, so the
+#: public ``render_*`` functions can hold it across build, draw and encode.
+_LOCK = threading.RLock()
+
+#: How many holders the report chart shows, and proposals the voting chart.
+TOP_HOLDERS = 10
+MAX_PROPOSALS = 10
+MAX_COMPARED = 4
+
+#: zlib level of the PNGs (0–9): 3 is ~2× faster than 6 for ~4 % more bytes here.
+PNG_COMPRESS_LEVEL = 3
+
+# Layout rectangles (left, bottom, width, height) in figure fractions.
+_PANELS_TOP = 0.775
+_LORENZ_RECT = (0.07, 0.175, 0.29, _PANELS_TOP - 0.175)
+_HOLDERS_LEFT = 0.65
+_HOLDERS_LEFT_BOTTOM = 0.175
+_FEES_RECT_RIGHT = (0.44, 0.105, 0.535, 0.06)
+_FEES_RECT_WIDE = (0.08, 0.25, 0.84, 0.09)
+_VOTES_RECT = (0.33, 0.19, 0.44, 0.6)
+
+_BADGE_SIZE = style.SUBTITLE_SIZE + 1
+#: Vertical room of one key row under the top-holder bars (figure fraction, ~27 px).
+_KEY_ROW = 0.04
+
+
+# --- figure plumbing -------------------------------------------------------------------
+
+
+class _SharedCanvas(FigureCanvasAgg):
+    """An Agg canvas whose renderer is shared by every figure of the same pixel size.
+
+    Every chart is 1200 × 675 px, so one renderer (and its 3 MB buffer) serves them all;
+    matplotlib caches text metrics per renderer, so labels drawn before ("0", "50%",
+    category names…) are not laid out again. ``draw`` clears the buffer first, so sharing is
+    safe as long as drawing and reading the buffer happen under :data:`_LOCK` (as in
+    :func:`figure_to_png`).
+    """
+
+    _renderers: ClassVar[dict[tuple[int, int, float], RendererAgg]] = {}
+
+    def get_renderer(self) -> RendererAgg:
+        """The shared renderer for this canvas's size and dpi (created on first use)."""
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        renderer = self._renderers.get(key)
+        if renderer is None:
+            if len(self._renderers) >= 4:  # odd sizes only come from tests; stay bounded
+                self._renderers.clear()
+            renderer = self._renderers[key] = RendererAgg(w, h, self.figure.dpi)
+        self.renderer = renderer
+        return renderer
+
+
+def new_figure() -> Figure:
+    """An empty 1200 × 675 px card-coloured Figure with a (shared-renderer) Agg canvas."""
+    fig = Figure(figsize=style.FIGSIZE, dpi=style.DPI, facecolor=style.CARD)
+    _SharedCanvas(fig)
+    return fig
+
+
+def figure_to_png(fig: Figure) -> bytes:
+    """Rasterise ``fig`` at its dpi (:data:`charts.style.DPI`) and return PNG bytes.
+
+    The Agg buffer is written as RGB (the card is opaque, so alpha carries nothing) with
+    zlib level :data:`PNG_COMPRESS_LEVEL`: about half the encoding time of savefig's RGBA
+    level-6 PNG for a few % more bytes.
+    """
+    with _LOCK:
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        width, height = canvas.get_width_height(physical=True)
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA",
+                                 0, 1)
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
+    return buf.getvalue()
+
+
+def _fig_px(fig: Figure, fraction: float) -> float:
+    """A figure fraction of the width in pixels."""
+    return fraction * fig.bbox.width
+
+
+def _header(fig: Figure, title: str, subtitle: str, badge: str | None,
+            badge_color: str = style.NO_VERDICT_COLOR) -> None:
+    """Title (left), verdict badge (right) and one subtitle line, cut to fit."""
+    fitter = TextFitter.for_figure(fig)
+    title_right = 0.975
+    if badge:
+        badge_text = fig.text(0.975, 0.935, badge.upper(), ha="right", va="center",
+                              fontsize=_BADGE_SIZE, fontweight="bold", color=style.CARD,
+                              family=style.FONT_FAMILY, parse_math=False,
+                              bbox={"boxstyle": "round,pad=0.45", "facecolor": badge_color,
+                                    "edgecolor": "none"})
+        badge_px = fitter.width(badge_text.get_text(), _BADGE_SIZE, "bold") + 40
+        title_right -= badge_px / fig.bbox.width + 0.02
+    fig.text(0.025, 0.965,
+             fitter.fit(title, _fig_px(fig, title_right - 0.025), style.TITLE_SIZE, "bold"),
+             ha="left", va="top", fontsize=style.TITLE_SIZE, fontweight="bold",
+             parse_math=False, **style.TEXT_KW)
+    if subtitle:
+        fig.text(0.025, 0.885, fitter.fit(subtitle, _fig_px(fig, 0.95), style.SUBTITLE_SIZE),
+                 ha="left", va="top", fontsize=style.SUBTITLE_SIZE, parse_math=False,
+                 **style.MUTED_KW)
+
+
+def _footer(fig: Figure, text: str, max_lines: int = 1) -> None:
+    """Sources and as-of time, small and muted, along the bottom edge (wrapped at words,
+    at most ``max_lines`` lines, the last one cut with "…")."""
+    if not text:
+        return
+    fitter = TextFitter.for_figure(fig)
+    max_px = _fig_px(fig, 0.95)
+    size = style.FOOTER_SIZE
+    lines: list[str] = []
+    rest = " ".join(text.split())
+    while rest and len(lines) < max_lines:
+        if len(lines) == max_lines - 1 or fitter.width(rest, size) <= max_px:
+            lines.append(fitter.fit(rest, max_px, size))
+            break
+        words = rest.split(" ")
+        line = words[0]
+        k = 1
+        while k < len(words) and fitter.width(f"{line} {words[k]}", size) <= max_px:
+            line = f"{line} {words[k]}"
+            k += 1
+        lines.append(fitter.fit(line, max_px, size))
+        rest = " ".join(words[k:])
+    fig.text(0.025, 0.018, "\n".join(lines), ha="left", va="bottom", fontsize=size,
+             linespacing=1.4, parse_math=False, **style.MUTED_KW)
+
+
+def _display_name(name: str, symbol: str) -> str:
+    """``"Uniswap (UNI)"``; just the name when the symbol is empty or the same."""
+    name = name.strip() or symbol or "unknown token"
+    if not symbol or name.upper() == symbol.upper():
+        return name
+    return f"{name} ({symbol})"
+
+
+def _source_names(report: Report) -> list[str]:
+    """Source names: the provenance's first, then the report's extra sources (fees, votes)."""
+    names = list(report.provenance.sources) if report.provenance else []
+    for src in report.sources:
+        name = (src.get("name") or src.get("title") or src.get("source")
+                or next(iter(src.values()), ""))
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _kept_balances(holders: Sequence[Holder], view: str) -> np.ndarray:
+    """Balances (token units) of the listed holders that ``view`` keeps."""
+    left_out = VIEW_EXCLUSIONS[view]
+    return np.fromiter((h.balance for h in holders if h.category not in left_out),
+                       dtype=np.float64)
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def _report_subtitle(report: Report) -> str:
+    if report.verdict is not None:
+        reasons = report.verdict.reasons[:2] or (report.verdict.summary,)
+        text = "; ".join(reasons)
+        return text[:1].upper() + text[1:]
+    if report.holders is None:
+        return "No verdict: holder data unavailable"
+    return "No verdict"
+
+
+def _holders_note(views: ViewSet | None, holders: int) -> str:
+    """What the top-holder shares are of: the supply, or the listed holders' total."""
+    if views is not None and views.supply_known:
+        return "% of total supply"
+    listed = views.raw.scores.holders if views is not None and views.raw.scores else holders
+    return f"% of {listed:,} listed"
+
+
+def _report_footer(report: Report) -> str:
+    parts = []
+    sources = _source_names(report)
+    if sources:
+        parts.append("Sources: " + ", ".join(sources))
+    if report.provenance is not None:
+        parts.append("as of " + as_of_text(report.provenance.as_of))
+    return " · ".join(parts)
+
+
+def build_report_figure(report: Report) -> Figure:
+    """The report chart as a Figure (not rasterised); see :func:`render_report_png`.
+
+    Panels, depending on what the report has:
+
+    * holders: Lorenz curves (raw and owners views, Gini in the legend) on the left, the
+      top 10 holders as bars (% of the raw denominator, colour per category) on the right;
+    * fees (``report.fees``): the 30-day split under the holders, or across the figure
+      when there are no holders;
+    * no holders: a "holder data unavailable" notice with the first reason from
+      ``report.missing``.
+    """
+    fig = new_figure()
+    verdict = report.verdict
+    badge = verdict.level if verdict is not None else "no verdict"
+    badge_color = (style.LEVEL_COLORS.get(verdict.level, style.NO_VERDICT_COLOR)
+                   if verdict is not None else style.NO_VERDICT_COLOR)
+    _header(fig, _display_name(report.name, report.symbol), _report_subtitle(report), badge,
+            badge_color)
+    holders = report.holders or ()
+    has_fees = report.fees is not None
+    if holders:
+        _draw_holder_panels(fig, report, holders, with_fees=has_fees)
+        if has_fees:
+            assert report.fees is not None
+            plot_fee_split(fig.add_axes(_FEES_RECT_RIGHT), report.fees.split_30d)
+    else:
+        y = 0.62 if has_fees else 0.52
+        fig.text(0.5, y, "holder data unavailable", ha="center", va="center",
+                 fontsize=style.NOTICE_SIZE, fontweight="bold", **style.TEXT_KW)
+        if report.missing:
+            reason = TextFitter.for_figure(fig).fit(report.missing[0], _fig_px(fig, 0.9),
+                                                    style.LABEL_SIZE)
+            fig.text(0.5, y - 0.075, reason, ha="center", va="center",
+                     fontsize=style.LABEL_SIZE, parse_math=False, **style.MUTED_KW)
+        if has_fees:
+            assert report.fees is not None
+            plot_fee_split(fig.add_axes(_FEES_RECT_WIDE), report.fees.split_30d)
+    _footer(fig, _report_footer(report))
+    return fig
+
+
+def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
+                        *, with_fees: bool) -> None:
+    """Lorenz curves (left) and the top-holder bars (right), the bars' bottom edge placed
+    so that the category legend (1–3 rows) clears the fee panel or the footer."""
+    views = report.views
+    series = []
+    for view in ("raw", "owners"):
+        scores = views.get(view).scores if views is not None else None
+        series.append(LorenzSeries(style.VIEW_NAMES[view], _kept_balances(holders, view),
+                                   scores.gini if scores is not None else None,
+                                   style.VIEW_COLORS[view]))
+    plot_lorenz(fig.add_axes(_LORENZ_RECT), series)
+    denominator = (views.raw.denominator if views is not None
+                   else float(sum(h.balance for h in holders)))
+    top = holders[:TOP_HOLDERS]
+    label_px = _fig_px(fig, _HOLDERS_LEFT - _LORENZ_RECT[0] - _LORENZ_RECT[2] - 0.05)
+    key_px = label_px + _fig_px(fig, 0.975 - _HOLDERS_LEFT)
+    key_rows = category_key_rows(top, key_px, TextFitter.for_figure(fig))
+    lowest = 0.25 if with_fees else 0.065  # where the key may end
+    bottom = max(_HOLDERS_LEFT_BOTTOM if not with_fees else 0.0,
+                 lowest + key_rows * _KEY_ROW + 0.01)
+    rect = (_HOLDERS_LEFT, bottom, 0.975 - _HOLDERS_LEFT, _PANELS_TOP - bottom)
+    title = f"Top {len(top)} holders" if len(top) > 1 else "Top holder"
+    plot_top_holders(fig.add_axes(rect), top, denominator,
+                     title=f"{title} · {_holders_note(views, len(holders))}", label_px=label_px)
+
+
+def render_report_png(report: Report) -> bytes:
+    """The report chart of ``report`` as PNG bytes (1200 × 675 px, dark card).
+
+    Works with partial data: holders without fees, fees without holders ("holder data
+    unavailable"), one to three holders, no symbol. Thread-safe (module lock); picklable
+    input, so it can also run in a process pool.
+    """
+    with _LOCK:
+        fig = build_report_figure(report)
+        return figure_to_png(fig)
+
+
+# --- comparison ------------------------------------------------------------------------
+
+
+def _short(report: Report) -> str:
+    return fit(report.symbol or report.name or "?", 24)
+
+
+def build_comparison_figure(reports: Sequence[Report]) -> Figure:
+    """2–4 reports side by side (not rasterised); see :func:`render_comparison_png`.
+
+    Raises:
+        ValueError: with fewer than 2 or more than 4 reports.
+    """
+    if not 2 <= len(reports) <= MAX_COMPARED:
+        raise ValueError(f"compare 2 to {MAX_COMPARED} reports, not {len(reports)}")
+    fig = new_figure()
+    groups = [_short(r) for r in reports]
+    _header(fig, " vs ".join(groups), "Nakamoto = wallets needed for >50% · owners: without "
+            "treasury, burn and custodians · n/a = no data", None)
+
+    def top10(r: Report, view: str) -> BarValue:
+        s = r.views.get(view).scores if r.views is not None else None
+        return BarValue(None, "n/a") if s is None else BarValue(s.top10_share, pct(s.top10_share))
+
+    def nakamoto(r: Report) -> BarValue:
+        s = r.views.owners.scores if r.views is not None else None
+        if s is None:
+            return BarValue(None, "n/a")
+        return BarValue(float(s.nakamoto_lower_bound), nakamoto_text(s),
+                        lower_bound=s.nakamoto is None)
+
+    def holders_share(r: Report) -> BarValue:
+        share = r.fees.split_30d.holders_share if r.fees is not None else None
+        return BarValue(None, "n/a") if share is None else BarValue(share, pct(share))
+
+    top = 0.755
+    height = 0.58
+    plot_grouped_bars(
+        fig.add_axes((0.03, top - height, 0.37, height)), groups,
+        [BarSeries(style.VIEW_NAMES[v], style.VIEW_COLORS[v],
+                   tuple(top10(r, v) for r in reports)) for v in ("raw", "owners")],
+        "Top-10 share", legend=True)
+    plot_grouped_bars(
+        fig.add_axes((0.44, top - height, 0.25, height)), groups,
+        [BarSeries("owners", style.VIEW_COLORS["owners"],
+                   tuple(nakamoto(r) for r in reports))],
+        "Nakamoto (owners)")
+    plot_grouped_bars(
+        fig.add_axes((0.73, top - height, 0.25, height)), groups,
+        [BarSeries("holders", style.FEE_PARTS[2][2], tuple(holders_share(r) for r in reports))],
+        "Fees to holders, 30 d")
+    _footer(fig, _comparison_footer(reports), max_lines=2)
+    return fig
+
+
+def _comparison_footer(reports: Sequence[Report]) -> str:
+    parts = []
+    for r in reports:
+        sources = ", ".join(_source_names(r)) or "no sources"
+        when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance else ""
+        parts.append(f"{_short(r)}: {sources}{when}")
+    return "Sources: " + "; ".join(parts)
+
+
+def render_comparison_png(reports: Sequence[Report]) -> bytes:
+    """Top-10 share (raw and owners), Nakamoto (owners) and holders' share of fees for
+    2–4 reports, as PNG bytes (1200 × 675 px). Missing values show "n/a", never 0.
+
+    Raises:
+        ValueError: with fewer than 2 or more than 4 reports.
+    """
+    with _LOCK:
+        fig = build_comparison_figure(reports)
+        return figure_to_png(fig)
+
+
+# --- votes -----------------------------------------------------------------------------
+
+
+def build_votes_figure(votes: VoteReport, name: str, symbol: str) -> Figure:
+    """The voting-power chart (not rasterised); see :func:`render_votes_png`."""
+    fig = new_figure()
+    proposals = sorted(votes.proposals, key=lambda p: p.end, reverse=True)[:MAX_PROPOSALS]
+    _header(fig, f"{_display_name(name, symbol)}: voting power",
+            "Share of the power cast on each proposal held by the top voters", None)
+    plot_vote_power(fig.add_axes(_VOTES_RECT), proposals,
+                    label_px=_fig_px(fig, _VOTES_RECT[0] - 0.04))
+    parts = [votes.note] if votes.note else []
+    parts.append(f"Snapshot space {votes.space}" if votes.space else "Snapshot")
+    if proposals:
+        first, last = min(p.end for p in proposals), max(p.end for p in proposals)
+        which = ("most recent proposals" if len(votes.proposals) > len(proposals)
+                 else "proposals")
+        parts.append(f"{len(proposals)} {which}, ended {date_text(first)} – {date_text(last)}")
+    parts.append("Nakamoto = voters needed for >50% of the power cast")
+    _footer(fig, " · ".join(parts), max_lines=2)
+    return fig
+
+
+def render_votes_png(votes: VoteReport, name: str, symbol: str) -> bytes:
+    """Voting power per recent proposal as PNG bytes (1200 × 675 px).
+
+    Per proposal (most recent first, at most 10): the share of the voting power cast held
+    by the top voter and by the top 10, with the Nakamoto coefficient and the vote count;
+    proposals without votes show "no votes".
+    """
+    with _LOCK:
+        fig = build_votes_figure(votes, name, symbol)
+        return figure_to_png(fig)

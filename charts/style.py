@@ -1,0 +1,163 @@
+"""Look and feel of every Lorenz chart: colours, fonts, sizes, fixed layout (DESIGN.md §3.5).
+
+One dark "card" palette works on Discord's dark theme (the card is darker than Discord's
+#313338) and on the light theme (a dark card on white reads as one image). Text is light,
+every colour below was picked for contrast on :data:`CARD`.
+
+Nothing here touches ``matplotlib.rcParams``: the values are passed as explicit keyword
+arguments by :mod:`charts.plots` and :mod:`charts.render`, so rendering never changes the
+process-wide matplotlib state and needs no ``matplotlib.rc_context``.
+
+Units: sizes are in points (1 pt = DPI/72 px; at :data:`DPI` 100, 14 pt ≈ 19 px), figure
+sizes in inches, layout rectangles in figure fractions ``(left, bottom, width, height)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from matplotlib.axes import Axes
+
+from scoring.categories import Category
+
+log = logging.getLogger(__name__)
+
+#: Figure size in inches and resolution: 12 × 6.75 in at 100 dpi = 1200 × 675 px (16:9).
+FIGSIZE: tuple[float, float] = (12.0, 6.75)
+DPI: int = 100
+
+FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib: the same glyphs on every machine
+
+# Font sizes (points). Discord shows a 1200 px image at ~400 css px on a phone, so nothing
+# below 12 pt carries information that matters.
+TITLE_SIZE = 26
+SUBTITLE_SIZE = 16
+PANEL_TITLE_SIZE = 17
+LABEL_SIZE = 14
+TICK_SIZE = 14
+VALUE_SIZE = 14
+LEGEND_SIZE = 13
+FOOTER_SIZE = 11
+NOTICE_SIZE = 22  # "holder data unavailable" and similar
+
+# Palette (hex sRGB).
+CARD = "#1b1e27"  # figure background
+PANEL = "#222631"  # axes background
+TEXT = "#eceef2"
+MUTED = "#a3a9b7"
+GRID = "#3a4050"
+EQUALITY = "#8b93a5"  # the line of equality on Lorenz curves
+NOT_REPORTED_EDGE = "#a3a9b7"  # outline + hatch of "not reported" parts
+
+#: Colours of the views (Lorenz curves, grouped bars).
+VIEW_COLORS: dict[str, str] = {
+    "raw": "#6ea8fe",  # blue
+    "circulating": "#c29ffa",  # violet
+    "owners": "#ff8a65",  # coral
+}
+
+#: Human names of the views, as short as possible.
+VIEW_NAMES: dict[str, str] = {
+    "raw": "all listed",
+    "circulating": "circulating",
+    "owners": "owners",
+}
+
+#: One colour per holder category (scoring.categories.Category).
+CATEGORY_COLORS: dict[Category, str] = {
+    Category.TREASURY: "#f2c14e",  # gold
+    Category.BURN: "#6f7687",  # dim grey: nobody can move it
+    Category.VESTING: "#d4915d",  # amber-brown
+    Category.UNDISTRIBUTED: "#b5c96a",  # olive
+    Category.EXCHANGE: "#ff8c42",  # orange
+    Category.BRIDGE: "#4dd0e1",  # cyan
+    Category.STAKING: "#b388ff",  # purple
+    Category.LENDING: "#5c8dff",  # blue
+    Category.AMM_POOL: "#4cd6a0",  # green
+    Category.FUND: "#ff6b81",  # red-pink
+    Category.OTHER: "#f48fb1",  # pink
+    Category.UNLABELED_CONTRACT: "#9fb3c8",  # steel
+    Category.WALLET: "#d9dee7",  # near white
+    Category.UNLABELED: "#8993a6",  # grey-blue
+}
+
+#: Short legend names of the categories.
+CATEGORY_NAMES: dict[Category, str] = {
+    Category.TREASURY: "treasury",
+    Category.BURN: "burn",
+    Category.VESTING: "vesting",
+    Category.UNDISTRIBUTED: "undistributed",
+    Category.EXCHANGE: "exchange",
+    Category.BRIDGE: "bridge",
+    Category.STAKING: "staking/escrow",
+    Category.LENDING: "lending pool",
+    Category.AMM_POOL: "AMM pool",
+    Category.FUND: "fund",
+    Category.OTHER: "other (labelled)",
+    Category.UNLABELED_CONTRACT: "unlabeled contract",
+    Category.WALLET: "wallet",
+    Category.UNLABELED: "unlabeled",
+}
+
+#: Fee parts: colour and name, in drawing order (left to right in the stacked bar).
+FEE_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("supply_side", "supply side", "#5c8dff"),
+    ("treasury", "treasury", "#f2c14e"),
+    ("holders", "holders", "#4cd6a0"),
+)
+
+#: Verdict level → badge colour (most concentrated = warmest).
+LEVEL_COLORS: dict[str, str] = {
+    "highly concentrated": "#ff5c5c",
+    "concentrated": "#ff9f43",
+    "moderately distributed": "#f2c14e",
+    "broadly distributed": "#4cd6a0",
+}
+NO_VERDICT_COLOR = "#6f7687"
+
+#: Vote chart: top-10 share (light) behind the top-1 share (solid).
+VOTE_TOP10 = "#4a5a82"
+VOTE_TOP1 = "#6ea8fe"
+MAJORITY = "#ff8a65"  # the 50 % line
+
+# Common keyword sets -------------------------------------------------------------------
+
+TEXT_KW: dict[str, Any] = {"color": TEXT, "family": FONT_FAMILY}
+MUTED_KW: dict[str, Any] = {"color": MUTED, "family": FONT_FAMILY}
+LEGEND_KW: dict[str, Any] = {
+    "frameon": False,
+    "labelcolor": TEXT,
+    "prop": {"family": FONT_FAMILY, "size": LEGEND_SIZE},
+    "handlelength": 1.2,
+    "handletextpad": 0.5,
+    "borderaxespad": 0.2,
+}
+
+
+def style_axes(ax: Axes, *, grid_axis: str | None = "x") -> Axes:
+    """Apply the card look to ``ax``: background, spines, tick colours and sizes.
+
+    Args:
+        ax: the axes to style (modified in place).
+        grid_axis: ``"x"``, ``"y"``, ``"both"`` or ``None`` (no grid lines).
+
+    Returns:
+        ``ax``.
+    """
+    ax.set_facecolor(PANEL)
+    for side, spine in ax.spines.items():
+        spine.set_visible(side in ("left", "bottom"))
+        spine.set_color(GRID)
+    ax.tick_params(colors=MUTED, labelcolor=TEXT, labelsize=TICK_SIZE,
+                   labelfontfamily=FONT_FAMILY, length=0, pad=6)
+    if grid_axis is not None:
+        ax.grid(True, axis=grid_axis, color=GRID, linewidth=0.8)
+        ax.set_axisbelow(True)
+    return ax
+
+
+def panel_title(ax: Axes, text: str) -> None:
+    """A left-aligned panel title in the card style (points: :data:`PANEL_TITLE_SIZE`)."""
+    ax.set_title(text, loc="left", fontsize=PANEL_TITLE_SIZE, fontweight="bold", pad=10,
+                 **TEXT_KW)

@@ -559,7 +559,8 @@ class Directory:
     async def load(self) -> bool:
         """Fetch ``/protocols`` (cached a day) and merge it with the built-in table.
 
-        Parsing and indexing (about a second for the real list) run in a worker thread.
+        Parsing, merging and indexing take about 0.1 s each for ~7,500 entries; the event
+        loop runs between the steps.
 
         Returns:
             True on success. On failure the directory keeps what it had (at least the
@@ -571,7 +572,11 @@ class Directory:
                 raise SourceUnavailable("The protocol directory is offline.", "api.llama.fi")
             body = await self._http.get_json(url, ttl=TTL_DIRECTORY,
                                              max_bytes=MAX_DIRECTORY_BYTES)
-            index = await asyncio.to_thread(_index_from_body, body)
+            entries = parse_protocols(body)
+            await asyncio.sleep(0)  # three steps of ~0.1 s each for the real list; let the
+            merged = merge_entries(entries)  # event loop breathe between them (a worker
+            await asyncio.sleep(0)  # thread gains little under the GIL)
+            index = _Index(*merged)
         except SourceError as exc:
             self.load_error = exc
             self._failed_at = time.monotonic()

@@ -47,6 +47,7 @@ class LorenzBot(commands.Bot):
         config: the loaded configuration.
         transport: innermost httpx transport (tests pass a ``MockTransport``).
         cache_path: SQLite file for the HTTP cache (tests pass a temporary file).
+        http_options: extra :class:`HttpClient` arguments (tests lift the rate limits).
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class LorenzBot(commands.Bot):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         cache_path: Any = None,
+        http_options: dict[str, Any] | None = None,
     ) -> None:
         prefix: Callable[..., Any] = (commands.when_mentioned_or(config.discord.prefix)
                                       if config.discord.prefix_enabled
@@ -70,6 +72,7 @@ class LorenzBot(commands.Bot):
         self.config = config
         self._transport = transport
         self._cache_path = cache_path
+        self._http_options = dict(http_options or {})
         self.data_http: HttpClient | None = None
         self.directory: Directory
         self.analyses: AnalysisService
@@ -82,7 +85,8 @@ class LorenzBot(commands.Bot):
         """Open shared clients, load extensions, sync to the dev guild (no gateway waits)."""
         cfg = self.config
         self.data_http = HttpClient(make_http_client(cfg.sources, transport=self._transport,
-                                                     cache_path=self._cache_path))
+                                                     cache_path=self._cache_path),
+                                    **self._http_options)
         self.directory = Directory(self.data_http, cfg.sources)
         self.renderer = Renderer(cfg.discord.render_processes)
         self.renderer.warm_up()

@@ -7,6 +7,7 @@ Limits (Discord API): title 256, description 4096, ≤ 25 fields, field name 256
 from __future__ import annotations
 
 import logging
+import re
 
 import discord
 
@@ -34,6 +35,9 @@ LEVEL_COLOURS = {
 }
 NEUTRAL = 0x5865F2
 
+# Zero-width and bidi-control characters users can hide text with; removed before escaping.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
 
 def clip(text: str, limit: int) -> str:
     """Cut ``text`` to ``limit`` characters, ending with … when cut."""
@@ -42,8 +46,8 @@ def clip(text: str, limit: int) -> str:
 
 def safe(text: str, limit: int = 200) -> str:
     """User or upstream text made inert: markdown and mentions escaped, then clipped."""
-    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(str(text)))
-    cleaned = cleaned.replace("\u200b", "").replace("\n", " ")
+    raw = _INVISIBLE.sub("", str(text)).replace("\n", " ")
+    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(raw))
     return clip(cleaned, limit)
 
 

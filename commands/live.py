@@ -183,7 +183,8 @@ async def analyze_protocol(
         say(f"fetching Snapshot votes of {', '.join(record.snapshot_spaces)}…")
         try:
             report = await fetch_votes(http, cfg, record.snapshot_spaces,
-                                       onchain_governance=record.onchain_governance)
+                                       onchain_governance=record.onchain_governance,
+                                       name=record.name)
         except SourceError as exc:
             failures.append(exc)
             missing.append(f"votes: {exc}")

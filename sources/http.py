@@ -212,11 +212,13 @@ class HttpClient:
         attempts: int = 4,
         retry_budget: float = 25.0,
         rate_limits: dict[str, tuple[float, float]] | None = None,
+        default_rate: tuple[float, float] = DEFAULT_RATE,
     ) -> None:
         self.client = client
         self.attempts = attempts
         self.retry_budget = retry_budget
         self._rates = dict(RATE_LIMITS if rate_limits is None else rate_limits)
+        self._default_rate = default_rate
         self._limiters: dict[str, AsyncLimiter] = {}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._post_memo: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
@@ -236,7 +238,8 @@ class HttpClient:
         limiter = self._limiters.get(host)
         if limiter is None:
             rate = next((r for suffix, r in self._rates.items()
-                         if host == suffix or host.endswith("." + suffix)), DEFAULT_RATE)
+                         if host == suffix or host.endswith("." + suffix)),
+                        self._default_rate)
             limiter = self._limiters[host] = AsyncLimiter(*rate)
         return limiter
 

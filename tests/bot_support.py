@@ -29,4 +29,5 @@ def bot_for(fake: FakeUpstream, tmp_path: Path, **discord_overrides) -> LorenzBo
     """The real bot with only the HTTP boundary replaced by ``fake``."""
     return make_bot(test_config(tmp_path, **discord_overrides),
                     transport=httpx.MockTransport(fake.handler),
-                    cache_path=tmp_path / "http-cache.sqlite")
+                    cache_path=tmp_path / "http-cache.sqlite",
+                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})

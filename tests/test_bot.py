@@ -1,0 +1,257 @@
+"""The Discord bot through discord.py's real machinery (simcord), data APIs faked at httpx."""
+
+from __future__ import annotations
+
+import pytest
+
+from commands.errors import CooldownActive
+from sources.errors import ProtocolNotFound, SourceUnavailable
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+async def world(simcord_env):
+    """A guild, a channel, a member, and the commands synced."""
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    await simcord_env.bot.tree.sync()
+    return simcord_env, guild, channel, alice
+
+
+def _webhook_posts(env):
+    return [r for r in env.http_requests if r.method == "POST" and "/webhooks/" in r.path]
+
+
+def _callbacks(env):
+    return [r for r in env.http_requests if r.path.endswith("/callback")]
+
+
+def _assert_no_pings(env):
+    """Every message the bot sent carries allowed_mentions that parse nothing."""
+    for r in env.http_requests:
+        if r.method in ("POST", "PATCH") and isinstance(r.json, dict) and (
+                "content" in r.json or "embeds" in r.json or "data" in r.json):
+            payload = r.json.get("data", r.json) if "data" in r.json else r.json
+            if not isinstance(payload, dict) or not ({"content", "embeds"} & set(payload)):
+                continue
+            mentions = payload.get("allowed_mentions")
+            assert mentions is not None, f"no allowed_mentions on {r.path}"
+            assert mentions.get("parse") == [], mentions
+            assert not mentions.get("users") and not mentions.get("roles"), mentions
+
+
+async def _png_of(message):
+    assert message.attachments, "no attachment"
+    data = await message.attachments[0].read()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return data
+
+
+async def test_concentration_slash_answers_with_embed_and_chart(world):
+    env, _guild, channel, alice = world
+    result = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert result.acknowledged
+    message = result.response
+    assert message is not None and not result.ephemeral
+    embed = message.embeds[0]
+    assert "Uniswap" in embed.title and "UNI" in embed.title
+    names = [f.name for f in embed.fields]
+    assert {"owners view", "circulating view", "raw view"} <= set(names)
+    assert "Fees, last 30 days" in names
+    fees = next(f.value for f in embed.fields if f.name.startswith("Fees"))
+    assert "not reported" in fees  # uniswap's holders revenue is null → never "0"
+    assert "Nakamoto" in embed.footer.text and "Sources" in embed.footer.text
+    assert embed.image.url == "attachment://uniswap.png"
+    await _png_of(message)
+    # Deferred first (type 5), then one follow-up with the embed and the file.
+    assert _callbacks(env)[-1].json["type"] == 5
+    posts = _webhook_posts(env)
+    assert posts[-1].json["attachments"][0]["filename"] == "uniswap.png"
+    _assert_no_pings(env)
+
+
+async def test_mention_question_answers_like_concentration(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> how centralized is aave?")
+    reply = channel.last_message
+    assert reply.author.id == env.bot.user.id
+    assert reply.embeds and "Aave" in reply.embeds[0].title
+    await _png_of(reply)
+    _assert_no_pings(env)
+
+
+async def test_mention_without_protocol_says_so(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> is this thing decentralized?")
+    reply = channel.last_message
+    assert reply.author.id == env.bot.user.id
+    assert "couldn't find a protocol" in reply.content
+
+
+async def test_mention_with_two_protocols_asks_which(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> uniswap or aave, which is worse?")
+    reply = channel.last_message
+    assert "several protocols" in reply.content and "/compare" in reply.content
+
+
+async def test_unknown_protocol_is_ephemeral_with_suggestion_and_costs_no_cooldown(world):
+    env, _guild, channel, alice = world
+    result = await alice.slash(channel, "concentration", protocol="notaprotocol")
+    assert result.ephemeral
+    assert "I don't know a protocol called" in result.response.content
+    assert any(isinstance(e, ProtocolNotFound) or isinstance(getattr(e, "original", None),
+                                                             ProtocolNotFound)
+               for e in _all_errors(env))
+    # The typo cost nothing: the full allowance (3 per minute) is still there.
+    for _ in range(3):
+        ok = await alice.slash(channel, "concentration", protocol="uniswap")
+        assert not ok.ephemeral and ok.response.embeds
+
+
+def _all_errors(env):
+    errors = list(env.errors)
+    out = []
+    for e in errors:
+        out.append(e)
+        inner = getattr(e, "original", None)
+        while inner is not None:
+            out.append(inner)
+            inner = getattr(inner, "original", None)
+    return out
+
+
+async def test_cooldown_shows_the_wait_and_resets_with_time(world):
+    env, _guild, channel, alice = world
+    for _ in range(3):
+        await alice.slash(channel, "concentration", protocol="uniswap")
+    blocked = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert blocked.ephemeral
+    assert "Try again in" in blocked.response.content
+    assert any(isinstance(e, CooldownActive) for e in _all_errors(env))
+    await env.advance_time(61)
+    again = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert not again.ephemeral and again.response.embeds
+
+
+async def test_compare_two_protocols_attaches_comparison_chart(world):
+    env, _guild, channel, alice = world
+    result = await alice.slash(channel, "compare", first="uniswap", second="aave")
+    embed = result.response.embeds[0]
+    assert len(embed.fields) == 2
+    assert embed.image.url == "attachment://compare.png"
+    await _png_of(result.response)
+    _assert_no_pings(env)
+
+
+async def test_holders_lists_top_15_with_categories(world):
+    _env, _guild, channel, alice = world
+    result = await alice.slash(channel, "holders", protocol="uniswap", view="raw")
+    embed = result.response.embeds[0]
+    lines = embed.description.splitlines()
+    assert len(lines) == 15
+    assert "treasury" in lines[0].lower()
+
+
+async def test_fees_and_votes_commands(world):
+    _env, _guild, channel, alice = world
+    fees = await alice.slash(channel, "fees", protocol="aave")
+    assert "treasury" in fees.response.embeds[0].description
+    votes = await alice.slash(channel, "votes", protocol="uniswap")
+    embed = votes.response.embeds[0]
+    assert "Proposal 0" in embed.description
+    assert "on-chain" in embed.description
+    await _png_of(votes.response)
+
+
+async def test_methodology_and_help_are_ephemeral(world):
+    _env, _guild, channel, alice = world
+    m = await alice.slash(channel, "methodology")
+    assert m.ephemeral and "Nakamoto" in m.response.embeds[0].description
+    h = await alice.slash(channel, "help")
+    assert h.ephemeral and "/concentration" in h.response.embeds[0].description
+
+
+async def test_autocomplete_from_cached_directory(world):
+    _env, _guild, channel, alice = world
+    choices = await alice.autocomplete(channel, "concentration", "protocol", "uni")
+    assert any(c["name"].lower().startswith("uniswap") for c in choices)
+    assert len(choices) <= 25
+
+
+async def test_upstream_down_says_so_clearly(world, fake):
+    env, _guild, channel, alice = world
+    fake.faults.update({"blockscout.com": "reset", "api.llama.fi/summary": "reset",
+                        "api.llama.fi/overview": "reset", "hub.snapshot.org": "reset",
+                        "api.ethplorer.io": "reset"})
+    result = await alice.slash(channel, "concentration", protocol="compound")
+    text = result.response.content
+    assert "Could not reach" in text and "blockscout.com" in text
+    assert "Traceback" not in text
+    _all_errors(env)
+
+
+async def test_upstream_down_serves_last_answer_marked_with_age(world, monkeypatch):
+    env, _guild, channel, alice = world
+    first = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert first.response.embeds
+    env.bot.analyses._fresh.clear()  # the fresh answer expired…
+
+    async def upstream_down(*_a, **_kw):  # …and every API is down now
+        raise SourceUnavailable("Could not reach eth.blockscout.com — no data fetched.",
+                                "eth.blockscout.com")
+
+    monkeypatch.setattr("commands.service.analyze_protocol", upstream_down)
+    stale = await alice.slash(channel, "concentration", protocol="uniswap")
+    embed = stale.response.embeds[0]
+    assert "Live data unavailable" in embed.description and "min ago" in embed.description
+    assert "eth.blockscout.com" in embed.description
+    assert stale.response.attachments  # the chart of the kept answer
+
+
+async def test_unexpected_error_gets_an_error_id(world, monkeypatch):
+    env, _guild, channel, alice = world
+
+    async def boom(record, **_kw):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(env.bot.analyses, "answer", boom)
+    result = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert "error id" in result.response.content
+    assert "kaboom" not in result.response.content
+    _all_errors(env)
+
+
+async def test_echoed_text_is_escaped_and_nothing_pinged(world):
+    env, guild, channel, alice = world
+    role = guild.create_role("mods")
+    text = f"@everyone <@&{role.id}> **uni**swap ```x```"
+    result = await alice.slash(channel, "concentration", protocol=text)
+    content = result.response.content
+    assert "@everyone" not in content.replace("@\u200beveryone", "")
+    _assert_no_pings(env)
+    _all_errors(env)
+
+
+async def test_discord_refusing_the_reply_is_contained(world, caplog):
+    env, _guild, channel, alice = world
+    # The answer and the error reply are both refused (missing permission)…
+    env.inject_error("POST", "/webhooks/*", status=403, code=50013,
+                     message="Missing Permissions", times=2)
+    await alice.slash(channel, "concentration", protocol="uniswap")
+    assert _all_errors(env)  # …which reached the one handler, …
+    assert any("could not send the error reply" in r.getMessage() for r in caplog.records)
+    # …and the bot keeps serving the next command.
+    ok = await alice.slash(channel, "concentration", protocol="aave")
+    assert ok.response.embeds and "Aave" in ok.response.embeds[0].title
+
+
+@pytest.mark.parametrize("bot_options", [{"prefix_enabled": True}])
+async def test_prefix_command_when_enabled(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, "!conc uniswap")
+    reply = channel.last_message
+    assert reply.author.id == env.bot.user.id and reply.embeds
+    assert "Uniswap" in reply.embeds[0].title

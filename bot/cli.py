@@ -284,8 +284,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def configure_logging(verbosity: int) -> None:
-    """Configure the root logger once, at the entry point (stderr)."""
-    level = logging.WARNING - 10 * min(verbosity, 2)
+    """Configure the root logger once, at the entry point (stderr).
+
+    Quiet by default (errors only: the report itself carries warnings and what is
+    missing); ``-v`` adds warnings and progress details, ``-vv`` debug output.
+    """
+    level = {0: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     # Third-party chatter (httpx logs every URL, keys included) only with -vv.

@@ -336,6 +336,7 @@ def build_comparison_figure(reports: Sequence[Report]) -> Figure:
         raise ValueError(f"compare 2 to {MAX_COMPARED} reports, not {len(reports)}")
     fig = new_figure()
     groups = [_short(r) for r in reports]
+    top = 0.775  # panels' top edge; the footer may take three lines
     _header(fig, " vs ".join(groups), "Nakamoto = wallets needed for >50% · owners: without "
             "treasury, burn and custodians · n/a = no data", None)
 
@@ -354,8 +355,7 @@ def build_comparison_figure(reports: Sequence[Report]) -> Figure:
         share = r.fees.split_30d.holders_share if r.fees is not None else None
         return BarValue(None, "n/a") if share is None else BarValue(share, pct(share))
 
-    top = 0.755
-    height = 0.58
+    height = 0.56
     plot_grouped_bars(
         fig.add_axes((0.03, top - height, 0.37, height)), groups,
         [BarSeries(style.VIEW_NAMES[v], style.VIEW_COLORS[v],
@@ -369,8 +369,8 @@ def build_comparison_figure(reports: Sequence[Report]) -> Figure:
     plot_grouped_bars(
         fig.add_axes((0.73, top - height, 0.25, height)), groups,
         [BarSeries("holders", style.FEE_PARTS[2][2], tuple(holders_share(r) for r in reports))],
-        "Fees to holders, 30 d")
-    _footer(fig, _comparison_footer(reports), max_lines=2)
+        "Fees to holders, 30 d", empty_note="no fee data")
+    _footer(fig, _comparison_footer(reports), max_lines=3)
     return fig
 
 
@@ -380,7 +380,12 @@ def _comparison_footer(reports: Sequence[Report]) -> str:
         sources = ", ".join(_source_names(r)) or "no sources"
         when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance else ""
         parts.append(f"{_short(r)}: {sources}{when}")
-    return "Sources: " + "; ".join(parts)
+    text = "Sources: " + "; ".join(parts)
+    unknown = [_short(r) for r in reports if r.views is not None and not r.views.supply_known]
+    if unknown:
+        text += (" · supply unknown for " + ", ".join(unknown)
+                 + ": shares are of the listed holders' total")
+    return text
 
 
 def render_comparison_png(reports: Sequence[Report]) -> bytes:

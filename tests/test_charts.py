@@ -391,7 +391,7 @@ def test_comparison_four_protocols():
     assert len(bars(top10)) == 6
     assert len(bars(nakamoto)) == 3
     assert len(bars(fees)) == 2  # Beta has no fees, Gamma no holders revenue
-    assert fees.get_xticklabels()[0].get_text() == "ALPHA"
+    assert texts_with_gid(fees, "group-label")[0] == "ALPHA"
     assert texts_of_axes(fees).count("n/a") == 2
     assert texts_of_axes(top10).count("n/a") == 2
     assert texts_of_axes(nakamoto).count("n/a") == 1
@@ -433,14 +433,16 @@ def test_votes_chart():
     fig = build_votes_figure(votes, "Testswap", "TST")
     assert len(fig.axes) == 1
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = texts_with_gid(ax, "proposal-label")
     assert labels[0] == "Proposal 0: adjust parameter 0"  # most recent first
     assert labels[-1] == "Proposal 5: nobody voted"
     assert len(bars(ax)) == 2 * 5  # top-10 and top-1 bar for each proposal with votes
-    texts = texts_of_axes(ax)
-    assert texts.count("no votes") == 1
-    for p in votes.proposals[:-1]:
-        assert str(p.scores.nakamoto) in texts
+    assert texts_with_gid(ax, "no-votes") == ["no votes"]
+    assert texts_with_gid(ax, "nakamoto") == [
+        *(str(p.scores.nakamoto) for p in votes.proposals[:-1]), "–"]
+    assert texts_with_gid(ax, "votes") == [f"{p.votes:,}" for p in votes.proposals]
+    top1 = [b.get_width() for b in bars(ax)][1::2]
+    assert top1 == pytest.approx([p.scores.top1_share for p in votes.proposals[:-1]])
     assert "Testswap (TST): voting power" in all_text(fig)
     assert "Snapshot space test.eth" in all_text(fig)
     assert_inside(fig)
@@ -454,7 +456,7 @@ def test_votes_chart_empty_and_long_titles():
     long = replace(long, proposals=tuple(replace(p, title="W" * 200)
                                           for p in long.proposals))
     fig = build_votes_figure(long, "Y" * 120, "LONG")
-    assert len(fig.axes[0].get_yticklabels()) == 10  # at most 10 proposals
+    assert len(texts_with_gid(fig.axes[0], "proposal-label")) == 10  # at most 10 proposals
     assert "10 most recent proposals" in all_text(fig)
     assert_inside(fig)
 
@@ -601,7 +603,7 @@ def test_real_comparison():
     need_shared()
     reports = [cf.real_report(s) for s in ("UNI", "AAVE", "COMP", "CRV")]
     fig = build_comparison_figure(reports)
-    assert [t.get_text() for t in axes_titled(fig, "Top-10 share").get_xticklabels()] == [
+    assert texts_with_gid(axes_titled(fig, "Top-10 share"), "group-label") == [
         "UNI", "AAVE", "COMP", "CRV"]
     assert texts_of_axes(axes_titled(fig, "Fees to holders")).count("n/a") == 4
     assert_inside(fig)

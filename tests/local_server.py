@@ -1,0 +1,94 @@
+"""A real HTTP server on 127.0.0.1 that serves the fake upstream APIs, for end-to-end runs.
+
+Each API lives under a path prefix (``/llama``, ``/blockscout``, ``/ethplorer``,
+``/snapshot``) so one port stands in for every host; :func:`config_toml` writes the matching
+``config.toml``. The answers come from :class:`tests.fake_upstream.FakeUpstream`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+from tests.fake_upstream import FakeUpstream
+
+PREFIXES = {
+    "/llama": "api.llama.fi",
+    "/blockscout": "eth.blockscout.com",
+    "/ethplorer": "api.ethplorer.io",
+    "/snapshot": "hub.snapshot.org",
+}
+
+
+class LocalUpstream:
+    """Serve ``fake`` on an ephemeral loopback port until :meth:`stop`."""
+
+    def __init__(self, fake: FakeUpstream) -> None:
+        self.fake = fake
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:  # keep test output clean
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                prefix = next((p for p in PREFIXES if self.path.startswith(p + "/")), None)
+                if prefix is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                rest = self.path[len(prefix):]
+                url = f"https://{PREFIXES[prefix]}{rest}"
+                request = httpx.Request(self.command, url, content=body,
+                                        headers={"content-type": "application/json"})
+                response = asyncio.run(outer.fake.handler(request))
+                content = response.content
+                self.send_response(response.status_code)
+                for k, v in response.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding",
+                                         "content-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> LocalUpstream:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def config_toml(path: Path, base: str, cache_dir: Path) -> Path:
+    """Write a config.toml that points every source at ``base``."""
+    path.write_text(f"""
+[sources]
+defillama_url = "{base}/llama"
+ethplorer_url = "{base}/ethplorer"
+snapshot_url = "{base}/snapshot/graphql"
+cache_dir = "{cache_dir}"
+timeout_seconds = 5.0
+
+[sources.blockscout]
+ethereum = "{base}/blockscout"
+""")
+    return path

@@ -1,0 +1,89 @@
+"""`lorenz analyze PROTOCOL` end to end: a real subprocess against a loopback HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fake_upstream import FakeUpstream
+from tests.local_server import LocalUpstream, config_toml
+
+
+@pytest.fixture
+def upstream():
+    server = LocalUpstream(FakeUpstream.default()).start()
+    yield server
+    server.stop()
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "LORENZ_CONFIG"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_analyze_uniswap_json_full_report(upstream, tmp_path):
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    out = _run(["analyze", "uniswap", "--json", "--config", str(cfg)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["protocol"]["name"] == "Uniswap" and doc["symbol"] == "UNI"
+    assert doc["verdict"]["level"] and doc["verdict"]["summary"]
+    for view in ("raw", "circulating", "owners"):
+        assert 0 < doc["views"][view]["top10_share"] <= 1
+    assert doc["views"]["raw"]["denominator"] == pytest.approx(1e9)
+    assert doc["fees"]["split_30d"]["holders_revenue"] is None  # not reported, not 0
+    assert doc["fees"]["split_30d"]["fees"] > 0
+    assert doc["votes"]["proposals"] and "on-chain" in doc["votes"]["note"]
+    assert {s["what"] for s in doc["sources"]} >= {"holders, supply, labels",
+                                                   "fees, revenue, holders revenue"}
+    assert doc["provenance"]["denominator"].startswith("total supply")
+    assert doc["top_holders"][0]["category"] == "treasury"
+    assert upstream.fake.count("/holders") >= 1
+
+
+def test_analyze_text_and_chart(upstream, tmp_path):
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    chart = tmp_path / "uni.png"
+    out = _run(["analyze", "uniswap", "--config", str(cfg), "--chart", str(chart),
+                "--no-votes"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "UNI" in out.stdout and "owners" in out.stdout and "source:" in out.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert upstream.fake.count("hub.snapshot.org") == 0
+
+
+def test_unknown_protocol_one_line_exit_2(upstream, tmp_path):
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    out = _run(["analyze", "xyzzy-not-a-protocol", "--config", str(cfg)], tmp_path)
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_offline_fails_fast_with_one_line(tmp_path):
+    base = f"http://127.0.0.1:{_closed_port()}"
+    cfg = config_toml(tmp_path / "config.toml", base, tmp_path / "cache")
+    started = time.monotonic()
+    out = _run(["analyze", "uniswap", "--config", str(cfg)], tmp_path)
+    elapsed = time.monotonic() - started
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "127.0.0.1" in lines[0] and "--holders-file" in lines[0]
+    assert "Traceback" not in out.stderr
+    assert elapsed < 30  # generous: the point is "no hang", not a timing benchmark

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from commands.analysis import analyze_holders, label_holders
 from commands.report import Report
@@ -43,7 +43,6 @@ class Services:
     http: HttpClient
     directory: Directory
     user_labels: tuple[tuple[str, Label], ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _now_iso() -> str:
@@ -128,8 +127,11 @@ async def analyze_protocol(
     holders_limit: int | None = None,
     votes: bool = True,
     progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Report:
     """Run the whole pipeline for ``record``.
+
+    ``timings``, when given, receives the seconds spent per stage (``fetch``, ``score``).
 
     Raises:
         SourceUnavailable: when no part at all could be fetched (naming the hosts).
@@ -196,7 +198,8 @@ async def analyze_protocol(
     started = time.perf_counter()
     snapshot, fees, vote_report = await asyncio.gather(holders_part(), fees_part(),
                                                        votes_part())
-    services.timings["fetch"] = time.perf_counter() - started
+    stage_times = timings if timings is not None else {}
+    stage_times["fetch"] = time.perf_counter() - started
     if snapshot is None and fees is None and vote_report is None and failures:
         hosts = ", ".join(dict.fromkeys(f.host for f in failures if f.host))
         if all(isinstance(f, SourceUnavailable) for f in failures):
@@ -209,5 +212,5 @@ async def analyze_protocol(
     started = time.perf_counter()
     report = await asyncio.to_thread(build_report, record, snapshot, fees, vote_report,
                                      missing, sources, services.user_labels)
-    services.timings["score"] = time.perf_counter() - started
+    stage_times["score"] = time.perf_counter() - started
     return report

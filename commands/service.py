@@ -42,7 +42,7 @@ class Answer:
     png: bytes | None
     created: float
     stale_reason: str = ""
-    timings: tuple[tuple[str, float], ...] = ()  # (stage, seconds): fetch+score, render
+    timings: tuple[tuple[str, float], ...] = ()  # (stage, seconds): fetch, score, render
 
     def age_seconds(self, now: float | None = None) -> float:
         """Seconds since the answer was made."""
@@ -159,10 +159,11 @@ class AnalysisService:
     async def _run(self, key: str, record: ProtocolRecord, chart: bool) -> Answer:
         async with self._slots:
             self.runs += 1
-            started = time.perf_counter()
+            stages: dict[str, float] = {}
             try:
                 report = await analyze_protocol(self.services, record,
-                                                holders_limit=self.holders_limit)
+                                                holders_limit=self.holders_limit,
+                                                timings=stages)
             except SourceError as exc:
                 last = self._last_good.get(key)
                 if last is None:
@@ -173,8 +174,8 @@ class AnalysisService:
             if chart:
                 png = await self.renderer.run(render_report, report)
             rendered = time.perf_counter()
-        answer = Answer(report, png, time.time(), timings=(
-            ("fetch+score", analysed - started), ("render", rendered - analysed)))
+        stages["render"] = rendered - analysed
+        answer = Answer(report, png, time.time(), timings=tuple(stages.items()))
         self._fresh[key] = answer
         if report.verdict is not None or report.fees is not None:
             self._last_good[key] = answer

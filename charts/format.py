@@ -15,40 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from charts.style import FONT_FAMILY
-from scoring.metrics import Scores
+from scoring.formatting import ELLIPSIS, nakamoto_text, pct, short_address, usd
 
 log = logging.getLogger(__name__)
 
-ELLIPSIS = "…"
-
-
-def pct(x: float | None, digits: int | None = None) -> str:
-    """A share in [0, 1] as a percentage: ``0.4812`` → ``"48%"``, ``0.0123`` → ``"1.2%"``.
-
-    ``digits`` forces the number of decimals; by default shares of 10 % or more get none
-    and smaller ones one (two below 0.1 %). ``None`` → ``"n/a"``.
-    """
-    if x is None:
-        return "n/a"
-    value = x * 100
-    if digits is None:
-        digits = 0 if abs(value) >= 10 else 1 if abs(value) >= 0.1 else 2
-    return f"{value:.{digits}f}%"
-
-
-def usd(x: float | None) -> str:
-    """Compact USD: ``$1.2B``, ``$12.3M``, ``$350K``, ``$812``; ``None`` → ``"not reported"``."""
-    if x is None:
-        return "not reported"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= size:
-            return f"${x / size:,.1f}{suffix}"
-    return f"${x:,.0f}"
-
-
-def short_address(address: str) -> str:
-    """``0x1a9c8182…35bc`` → ``"0x1a9c…35bc"``; short strings are returned unchanged."""
-    return f"{address[:6]}{ELLIPSIS}{address[-4:]}" if len(address) > 13 else address
+__all__ = ["ELLIPSIS", "as_of_text", "fit", "nakamoto_text", "pct", "short_address", "usd"]
 
 
 def fit(text: str, max_chars: int) -> str:
@@ -61,16 +32,6 @@ def fit(text: str, max_chars: int) -> str:
     if len(flat) <= max_chars:
         return flat
     return flat[: max_chars - 1].rstrip() + ELLIPSIS
-
-
-def nakamoto_text(scores: Scores | None) -> str:
-    """The Nakamoto coefficient as text: ``"7"``; ``">1000"`` when the listed holders never
-    pass half (the lower bound is n + 1); ``"n/a"`` without scores."""
-    if scores is None:
-        return "n/a"
-    if scores.nakamoto is not None:
-        return str(scores.nakamoto)
-    return f">{scores.nakamoto_lower_bound - 1}"
 
 
 def as_of_text(as_of: str) -> str:

@@ -5,34 +5,17 @@ from __future__ import annotations
 import logging
 
 from commands.report import Report
-from scoring.metrics import Scores
+from scoring import formatting
+from scoring.formatting import nakamoto_text, short_address, usd
 
 log = logging.getLogger(__name__)
 
+__all__ = ["nakamoto_text", "pct", "render_text", "short_address", "usd"]
+
 
 def pct(x: float | None, digits: int = 1) -> str:
-    """``0.4812`` → ``"48.1%"``; ``None`` → ``"n/a"``."""
-    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def usd(x: float | None) -> str:
-    """Compact USD: ``$1.2M``, ``$350K``; ``None`` → ``"not reported"``."""
-    if x is None:
-        return "not reported"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= size:
-            return f"${x / size:,.1f}{suffix}"
-    return f"${x:,.0f}"
-
-
-def nakamoto_text(s: Scores) -> str:
-    """Nakamoto coefficient, or ``>n`` when the listed holders never pass half."""
-    return str(s.nakamoto) if s.nakamoto is not None else f">{s.nakamoto_lower_bound - 1}"
-
-
-def short_address(address: str) -> str:
-    """``0x1a9c…35bc``."""
-    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
+    """``0.4812`` → ``"48.1%"`` (one decimal by default); ``None`` → ``"n/a"``."""
+    return formatting.pct(x, digits)
 
 
 def render_text(report: Report, top: int = 10) -> str:

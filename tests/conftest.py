@@ -10,7 +10,7 @@ from tests.fake_upstream import FakeUpstream
 
 @pytest.fixture(autouse=True)
 def _no_retry_waits():
-    """Retries happen (up to 3 attempts) but without sleeping."""
+    """Retries happen (up to 3 attempts) but without sleeping (every test)."""
     stamina.set_testing(True, attempts=3)
     yield
     stamina.set_testing(False)
@@ -34,3 +34,12 @@ def simcord_bot(fake, tmp_path, bot_options):
     from tests.bot_support import bot_for  # imports discord.py only for the bot tests
 
     return bot_for(fake, tmp_path, **bot_options)
+
+
+@pytest.fixture
+async def closing():
+    """``closing(http)`` registers an HttpClient to be closed after the test."""
+    opened: list = []
+    yield opened.append
+    for client in opened:
+        await client.aclose()

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 
 from scoring.fees import FeeReport, FeeSplit
 from sources.config import SourcesConfig
@@ -46,21 +45,6 @@ Handler = Callable[[httpx.Request], Any]
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits():
-    stamina.set_testing(True, attempts=3)
-    yield
-    stamina.set_testing(False)
-
-
-@pytest.fixture
-async def closing():
-    opened: list[HttpClient] = []
-    yield opened.append
-    for c in opened:
-        await c.aclose()
 
 
 def key(request: httpx.Request) -> str:

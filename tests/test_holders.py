@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 
 from scoring.labels import LiveLabel
 from sources.config import Secret, SourcesConfig
@@ -39,13 +38,6 @@ A2 = "0x" + "b2" * 20
 A3 = "0x" + "c3" * 20
 #: No waiting in the per-host rate limiters (behaviour, not timing, is under test).
 FAST = {"blockscout.com": (10_000, 1), "api.ethplorer.io": (10_000, 1)}
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits():
-    stamina.set_testing(True, attempts=3)
-    yield
-    stamina.set_testing(False)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 
 from scoring.metrics import score_balances
 from sources.config import Secret, SourcesConfig
@@ -26,21 +25,6 @@ P2 = "0x" + "b2" * 32
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits():
-    stamina.set_testing(True, attempts=3)
-    yield
-    stamina.set_testing(False)
-
-
-@pytest.fixture
-async def closing():
-    opened: list[HttpClient] = []
-    yield opened.append
-    for c in opened:
-        await c.aclose()
 
 
 def proposal(pid: str, votes: int, scores_total: float, space: str = "aave.eth",

@@ -134,12 +134,12 @@ def _build(cls: type, section: str, table: Mapping[str, Any], skip: tuple[str, .
     return cls(**kwargs)
 
 
-def _find_path(explicit: str | Path | None) -> Path | None:
+def _find_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
     if explicit:
         return Path(explicit)
-    env = os.environ.get(ENV_CONFIG)
-    if env:
-        return Path(env)
+    from_env = env.get(ENV_CONFIG)
+    if from_env:
+        return Path(from_env)
     local = Path("config.toml")
     return local if local.is_file() else None
 
@@ -147,12 +147,14 @@ def _find_path(explicit: str | Path | None) -> Path | None:
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load the configuration (see the module docstring for the order).
 
+    ``env`` defaults to ``os.environ`` (tests pass a dict).
+
     Raises:
         ConfigError: unreadable file, TOML syntax error, unknown key or wrong type — with a
             one-line message naming the key.
     """
     env = os.environ if env is None else env
-    file_path = _find_path(path)
+    file_path = _find_path(path, env)
     data: dict[str, Any] = {}
     if file_path is not None:
         try:

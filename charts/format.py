@@ -114,7 +114,9 @@ class TextFitter:
             total += adv
         return total
 
-    def _fits(self, text: str, max_px: float, size: float, weight: str) -> bool:
+    def fits(self, text: str, max_px: float, size: float, weight: str = "normal") -> bool:
+        """Whether ``text`` is at most ``max_px`` wide (laid out only when the estimate is
+        within 4 % of the limit)."""
         guess = self.estimate(text, size, weight)
         if guess <= max_px * self.SAFE:
             return True
@@ -128,7 +130,7 @@ class TextFitter:
         Returns "" when not even "…" fits.
         """
         flat = " ".join(text.split())
-        if self._fits(flat, max_px, size, weight):
+        if self.fits(flat, max_px, size, weight):
             return flat
 
         def cut(k: int) -> str:
@@ -137,10 +139,10 @@ class TextFitter:
         lo, hi = 0, len(flat) - 1  # the longest prefix length whose "prefix…" fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self._fits(cut(mid), max_px, size, weight):
+            if self.fits(cut(mid), max_px, size, weight):
                 lo = mid
             else:
                 hi = mid - 1
         if lo == 0:
-            return ELLIPSIS if self._fits(ELLIPSIS, max_px, size, weight) else ""
+            return ELLIPSIS if self.fits(ELLIPSIS, max_px, size, weight) else ""
         return cut(lo)

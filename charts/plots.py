@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import offset_copy
 from numpy.typing import ArrayLike, NDArray
@@ -119,6 +121,26 @@ def _percent_frame(ax: Axes, *, xlabel: str, ylabel: str) -> None:
         ax.transAxes, fig=ax.figure, x=-44, units="points"), **label_kw)
 
 
+def add_bar(ax: Axes, x: float, y: float, width: float, height: float,
+            **patch_kw: Any) -> Rectangle:
+    """A bar from ``(x, y)`` (lower-left, data units) added without autoscaling.
+
+    ``Axes.bar``/``barh`` update the data limits patch by patch (~0.5 ms a bar); every
+    caller here sets its limits itself. Group the bars with :func:`add_container`.
+    """
+    patch_kw.setdefault("linewidth", 0)
+    rect = Rectangle((x, y), width, height, **patch_kw)
+    ax.add_artist(rect)
+    return rect
+
+
+def add_container(ax: Axes, bars: Sequence[Rectangle], orientation: str) -> BarContainer:
+    """Register ``bars`` as one :class:`BarContainer` (``ax.containers``), as ``bar`` does."""
+    container = BarContainer(list(bars), orientation=orientation)
+    ax.add_container(container)
+    return container
+
+
 def row_labels(ax: Axes, rows: Sequence[float], labels: Sequence[str], *, gid: str,
                size: float = style.TICK_SIZE) -> None:
     """Labels right-aligned just left of the axes, one per row (data y): the cheap
@@ -199,6 +221,9 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
     left triangle. A series without positive balances is named "… nothing left", no curve.
     """
     style.style_axes(ax, grid_axis=None)
+    ax.set_xlim(0, 1)  # limits first: changing them later re-invalidates every transform
+    ax.set_ylim(0, 1)
+    ax.set_autoscale_on(False)
     ax.plot((0, 1), (0, 1), color=style.EQUALITY, linewidth=1.5, linestyle=(0, (4, 3)))
     for i, s in enumerate(series):
         x, y = lorenz_points(s.balances)
@@ -210,8 +235,6 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
         ax.text(0.04, 0.95 - 0.085 * i, name, ha="left", va="top", color=s.color,
                 fontsize=style.LEGEND_SIZE + 1, fontweight="bold", family=style.FONT_FAMILY,
                 transform=ax.transAxes, parse_math=False, gid="lorenz-name")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
     _percent_frame(ax, xlabel="share of holders", ylabel="share of tokens")
     style.panel_title(ax, title)
     return ax
@@ -268,13 +291,16 @@ def plot_top_holders(
     shares = np.array([h.balance / denominator for h in holders], dtype=np.float64)
     colors = [style.CATEGORY_COLORS.get(h.category, style.MUTED) for h in holders]
     rows = np.arange(len(holders))
-    ax.barh(rows, shares, height=0.72, color=colors, linewidth=0)
-    row_labels(ax, rows, [fitter.fit(holder_name(h), label_px, style.TICK_SIZE)
-                          for h in holders], gid="holder-label")
+    # Limits first: changing them later re-invalidates every artist's transform.
     # Always room for 10 rows so bars keep their thickness with a short list.
     ax.set_ylim(max(len(holders), 10) - 0.5, -0.5)
     top = float(shares.max())
     ax.set_xlim(0, top / 0.85 if top > 0 else 1)
+    add_container(ax, [add_bar(ax, 0.0, row - 0.36, share, 0.72, facecolor=color)
+                       for row, share, color in zip(rows, shares, colors, strict=True)],
+                  "horizontal")
+    row_labels(ax, rows, [fitter.fit(holder_name(h), label_px, style.TICK_SIZE)
+                          for h in holders], gid="holder-label")
     offset = top * 0.015
     for row, share in zip(rows, shares, strict=True):
         ax.text(share + offset, row, pct(share), va="center", ha="left",
@@ -347,8 +373,9 @@ def plot_fee_split(ax: Axes, split: FeeSplit) -> Axes:
     ax.set_xlim(0, width)
     ax.set_ylim(-0.5, 0.5)
     left = 0.0
+    segments = []
     for _, color, value in known:
-        ax.barh(0, value, left=left, height=1.0, color=color, linewidth=0)
+        segments.append(add_bar(ax, left, -0.5, value, 1.0, facecolor=color))
         if value / width >= 0.12:
             ax.text(left + value / 2, 0, pct(value / width), ha="center", va="center",
                     fontsize=style.VALUE_SIZE, fontweight="bold", color=style.CARD,
@@ -357,13 +384,14 @@ def plot_fee_split(ax: Axes, split: FeeSplit) -> Axes:
     missing = [name for _, name, _, v in parts if v is None]
     rest = width - left
     if missing and rest > width * 1e-6:
-        ax.barh(0, rest, left=left, height=1.0, facecolor="none", hatch="///",
-                edgecolor=style.NOT_REPORTED_EDGE, linewidth=1.0)
+        segments.append(add_bar(ax, left, -0.5, rest, 1.0, facecolor="none", hatch="///",
+                                edgecolor=style.NOT_REPORTED_EDGE, linewidth=1.0))
         if rest / width >= 0.2:
             ax.text(left + rest / 2, 0, "not reported", ha="center", va="center",
                     fontsize=style.VALUE_SIZE, bbox={"facecolor": style.CARD,
                                                      "edgecolor": "none", "pad": 2},
                     **style.TEXT_KW)
+    add_container(ax, segments, "horizontal")
     entries = [KeyEntry(f"{name} {usd(value)}", color)
                for _, name, color, value in parts if value is not None]
     if missing:
@@ -430,21 +458,25 @@ def plot_grouped_bars(
     x = np.arange(len(groups), dtype=np.float64)
     heights = [v.value for s in series for v in s.values if v.value is not None]
     top = max(heights) if heights and max(heights) > 0 else 1.0
+    ax.set_xlim(-0.6, len(groups) - 0.4)  # limits first (see plot_top_holders)
+    ax.set_ylim(0, top * (1.32 if legend else 1.18))
     for i, s in enumerate(series):
         if len(s.values) != len(groups):
             raise ValueError(f"series {s.name!r} has {len(s.values)} values for "
                              f"{len(groups)} groups")
         xs = x - 0.4 + width * (i + 0.5)
+        drawn: list[Rectangle] = []
         for xi, v in zip(xs, s.values, strict=True):
             if v.value is None:
                 ax.text(xi, top * 0.02, "n/a", ha="center", va="bottom",
                         fontsize=style.VALUE_SIZE - 1, **style.MUTED_KW)
                 continue
-            ax.bar(xi, v.value, width=width * 0.9, color=s.color, linewidth=0,
-                   hatch="//" if v.lower_bound else None,
-                   edgecolor=style.PANEL if v.lower_bound else None)
+            drawn.append(add_bar(ax, xi - width * 0.45, 0.0, width * 0.9, v.value,
+                                 facecolor=s.color, hatch="//" if v.lower_bound else None,
+                                 edgecolor=style.PANEL if v.lower_bound else "none"))
             ax.text(xi, v.value + top * 0.02, v.text, ha="center", va="bottom",
                     fontsize=style.VALUE_SIZE - (1 if n_series > 1 else 0), **style.TEXT_KW)
+        add_container(ax, drawn, "vertical")
     if empty_note and not heights:
         ax.text(0.5, 0.5, empty_note, ha="center", va="center", fontsize=style.LABEL_SIZE,
                 transform=ax.transAxes, gid="empty-note", **style.MUTED_KW)
@@ -458,8 +490,6 @@ def plot_grouped_bars(
     ax.set_xticks(())
     column_labels(ax, x, [fitter.fit(g, group_px * 0.92, style.TICK_SIZE) for g in groups],
                   gid="group-label")
-    ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set_ylim(0, top * (1.32 if legend else 1.18))
     return ax
 
 
@@ -490,18 +520,23 @@ def plot_vote_power(
         ax.text(0.5, 0.5, "no recent proposals", ha="center", va="center",
                 fontsize=style.NOTICE_SIZE, transform=ax.transAxes, **style.MUTED_KW)
         return ax
+    ax.set_ylim(len(proposals) - 0.5, -0.5)  # limits first (see plot_top_holders)
+    ax.set_xlim(0, 1)
     fig = ax.get_figure()
     rows_to = ax.get_yaxis_transform()  # x: axes fraction, y: data (row)
     nakamoto_col = offset_copy(rows_to, fig=fig, x=_NAKAMOTO_COL_PT, units="points")
     votes_col = offset_copy(rows_to, fig=fig, x=_VOTES_COL_PT, units="points")
     rows = np.arange(len(proposals))
+    drawn: list[Rectangle] = []
     for row, p in zip(rows, proposals, strict=True):
         if p.scores is None:
             ax.text(0.01, row, "no votes", ha="left", va="center", fontsize=style.VALUE_SIZE,
                     fontstyle="italic", gid="no-votes", **style.MUTED_KW)
         else:
-            ax.barh(row, p.scores.top10_share, height=0.7, color=style.VOTE_TOP10, linewidth=0)
-            ax.barh(row, p.scores.top1_share, height=0.7, color=style.VOTE_TOP1, linewidth=0)
+            drawn.append(add_bar(ax, 0.0, row - 0.35, p.scores.top10_share, 0.7,
+                                 facecolor=style.VOTE_TOP10))
+            drawn.append(add_bar(ax, 0.0, row - 0.35, p.scores.top1_share, 0.7,
+                                 facecolor=style.VOTE_TOP1))
         naka = nakamoto_text(p.scores) if p.scores is not None else "–"
         ax.text(1.0, row, naka, ha="right", va="center", fontsize=style.VALUE_SIZE,
                 transform=nakamoto_col, gid="nakamoto", **style.TEXT_KW)
@@ -511,14 +546,13 @@ def plot_vote_power(
         ax.text(1.0, 1.0, header, ha="right", va="bottom", fontsize=style.LEGEND_SIZE,
                 transform=offset_copy(ax.transAxes, fig=fig, x=col, y=4, units="points"),
                 **style.MUTED_KW)
+    add_container(ax, drawn, "horizontal")
     for x in (0.25, 0.75, 1.0):
         ax.axvline(x, color=style.GRID, linewidth=0.8, zorder=0.5)
     ax.axvline(0.5, color=style.MAJORITY, linewidth=1.6, linestyle=(0, (4, 3)))
     fitter = _fitter(ax)
     row_labels(ax, rows, [fitter.fit(p.title or p.id, label_px, style.TICK_SIZE)
                           for p in proposals], gid="proposal-label")
-    ax.set_ylim(len(proposals) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
     column_labels(ax, (0, 0.25, 0.5, 0.75, 1.0), ("0", "25%", "50%", "75%", "100%"),
                   gid="tick")
     ax_w = ax.get_position().width * ax.figure.bbox.width

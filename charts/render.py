@@ -17,16 +17,16 @@ fixed (figure-fraction rectangles below), so no layout engine runs on each rende
 
 from __future__ import annotations
 
-import io
 import logging
+import struct
 import threading
+import zlib
 from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from charts import style
 from charts.format import TextFitter, as_of_text, date_text, fit, nakamoto_text, pct
@@ -57,8 +57,8 @@ TOP_HOLDERS = 10
 MAX_PROPOSALS = 10
 MAX_COMPARED = 4
 
-#: zlib level of the PNGs (0–9): 3 is ~2× faster than 6 for ~4 % more bytes here.
-PNG_COMPRESS_LEVEL = 3
+#: zlib level of the PNGs (0–9): 1 is ~2× faster than 6 for ~15 % more bytes here.
+PNG_COMPRESS_LEVEL = 1
 
 # Layout rectangles (left, bottom, width, height) in figure fractions.
 _PANELS_TOP = 0.775
@@ -110,21 +110,38 @@ def new_figure() -> Figure:
 
 
 def figure_to_png(fig: Figure) -> bytes:
-    """Rasterise ``fig`` at its dpi (:data:`charts.style.DPI`) and return PNG bytes.
-
-    The Agg buffer is written as RGB (the card is opaque, so alpha carries nothing) with
-    zlib level :data:`PNG_COMPRESS_LEVEL`: about half the encoding time of savefig's RGBA
-    level-6 PNG for a few % more bytes.
-    """
+    """Rasterise ``fig`` at its dpi (:data:`charts.style.DPI`) and return PNG bytes."""
     with _LOCK:
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
         width, height = canvas.get_width_height(physical=True)
-        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA",
-                                 0, 1)
-        buf = io.BytesIO()
-        image.convert("RGB").save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
-    return buf.getvalue()
+        return encode_png(canvas.buffer_rgba(), width, height)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def encode_png(rgba: memoryview | bytes, width: int, height: int) -> bytes:
+    """An 8-bit RGB PNG of a ``height`` × ``width`` RGBA buffer (alpha dropped: the card is
+    opaque).
+
+    Written directly (rows with PNG filter 0, zlib level :data:`PNG_COMPRESS_LEVEL`): for
+    flat chart graphics this is smaller than Pillow's adaptive filtering and about a third
+    faster (~14 ms vs ~20 ms for 1200 × 675 here).
+    """
+    pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "None" for every row
+    rows[:, 1:] = pixels[:, :, :3].reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _chunk(b"IHDR", header),
+        _chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS_LEVEL)),
+        _chunk(b"IEND", b""),
+    ))
 
 
 def _fig_px(fig: Figure, fraction: float) -> float:
@@ -166,13 +183,13 @@ def _footer(fig: Figure, text: str, max_lines: int = 1) -> None:
     lines: list[str] = []
     rest = " ".join(text.split())
     while rest and len(lines) < max_lines:
-        if len(lines) == max_lines - 1 or fitter.width(rest, size) <= max_px:
+        if len(lines) == max_lines - 1 or fitter.fits(rest, max_px, size):
             lines.append(fitter.fit(rest, max_px, size))
             break
         words = rest.split(" ")
         line = words[0]
         k = 1
-        while k < len(words) and fitter.width(f"{line} {words[k]}", size) <= max_px:
+        while k < len(words) and fitter.fits(f"{line} {words[k]}", max_px, size):
             line = f"{line} {words[k]}"
             k += 1
         lines.append(fitter.fit(line, max_px, size))
@@ -375,12 +392,16 @@ def build_comparison_figure(reports: Sequence[Report]) -> Figure:
 
 
 def _comparison_footer(reports: Sequence[Report]) -> str:
+    dates = {as_of_text(r.provenance.as_of)[:10] for r in reports if r.provenance}
+    same_day = len(dates) == 1 and all(r.provenance for r in reports)
     parts = []
     for r in reports:
         sources = ", ".join(_source_names(r)) or "no sources"
-        when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance else ""
+        when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance and not same_day else ""
         parts.append(f"{_short(r)}: {sources}{when}")
     text = "Sources: " + "; ".join(parts)
+    if same_day:
+        text += f" · as of {dates.pop()}"
     unknown = [_short(r) for r in reports if r.views is not None and not r.views.supply_known]
     if unknown:
         text += (" · supply unknown for " + ", ".join(unknown)

@@ -34,6 +34,7 @@ from charts.render import (
     build_comparison_figure,
     build_report_figure,
     build_votes_figure,
+    encode_png,
     figure_to_png,
     new_figure,
     render_comparison_png,
@@ -502,6 +503,23 @@ def test_process_pool_render():
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         png = pool.submit(render_report_png, report).result(timeout=120)
     assert png_size(png) == (WIDTH, HEIGHT)
+
+
+def test_png_pixels_match_the_canvas():
+    fig = build_report_figure(cf.synthetic_report(fees=cf.full_fees()))
+    png = figure_to_png(fig)
+    canvas = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "RGB"
+    assert np.array_equal(np.asarray(image), canvas)
+
+
+def test_encode_png_small_buffer():
+    rgba = np.zeros((3, 2, 4), dtype=np.uint8)
+    rgba[1, 0] = (255, 0, 0, 255)
+    png = encode_png(rgba.tobytes(), 2, 3)
+    assert png_size(png) == (2, 3)
+    assert Image.open(io.BytesIO(png)).getpixel((0, 1)) == (255, 0, 0)
 
 
 def test_figure_to_png_of_a_plain_figure():

@@ -86,6 +86,11 @@ class TextFitter:
             canvas = FigureCanvasAgg(fig)
         return cls(canvas.get_renderer())
 
+    @property
+    def dpi(self) -> float:
+        """Dots per inch of the renderer (pixels per 72 points)."""
+        return float(self._renderer.dpi)
+
     def _prop(self, size: float, weight: str) -> FontProperties:
         key = (size, weight)
         prop = self._props.get(key)

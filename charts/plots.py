@@ -35,7 +35,7 @@ LORENZ_EXACT_TOP = 50
 LORENZ_MAX_POINTS = 300
 
 
-# --- keys (light-weight legends) -------------------------------------------------------
+# --- building blocks: keys (light-weight legends), frames, bars, labels -----------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ def layout_key(entries: Sequence[KeyEntry], max_px: float, fitter: TextFitter,
                size: float = style.LEGEND_SIZE) -> list[list[tuple[KeyEntry, float]]]:
     """Rows of ``(entry, x offset in px)``, wrapping before an entry that would pass
     ``max_px`` (an entry wider than ``max_px`` gets a row of its own)."""
-    swatch = size * style.DPI / 72  # a square one font-size wide, plus a gap of half that
+    swatch = size * fitter.dpi / 72  # a square one font-size wide, plus a gap of half that
     rows: list[list[tuple[KeyEntry, float]]] = [[]]
     x = 0.0
     for entry in entries:
@@ -78,7 +78,7 @@ def draw_key(ax: Axes, entries: Sequence[KeyEntry], *, x_px: float, y_px: float,
     box = ax.get_position()
     ax_w = box.width * fig.bbox.width
     ax_h = box.height * fig.bbox.height
-    font_px = size * style.DPI / 72
+    font_px = size * fig.dpi / 72
     rows = layout_key(entries, max_px, TextFitter.for_figure(fig), size)
     for i, row in enumerate(rows):
         y_mid = y_px - font_px * (0.75 + 1.5 * i)

@@ -125,14 +125,6 @@ MAJORITY = "#ff8a65"  # the 50 % line
 
 TEXT_KW: dict[str, Any] = {"color": TEXT, "family": FONT_FAMILY}
 MUTED_KW: dict[str, Any] = {"color": MUTED, "family": FONT_FAMILY}
-LEGEND_KW: dict[str, Any] = {
-    "frameon": False,
-    "labelcolor": TEXT,
-    "prop": {"family": FONT_FAMILY, "size": LEGEND_SIZE},
-    "handlelength": 1.2,
-    "handletextpad": 0.5,
-    "borderaxespad": 0.2,
-}
 
 
 def style_axes(ax: Axes, *, grid_axis: str | None = "x") -> Axes:

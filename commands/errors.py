@@ -7,6 +7,8 @@ Mapping (the reply is ephemeral where Discord allows it):
 * :class:`SourceError`     → the source's own sentence (host named, no secrets)
 * :class:`InputError`      → its message
 * bad or missing arguments → a short usage hint
+* Discord refusing our reply (403 missing permission, 429, 5xx) → a short sentence, logged as
+  a warning without a traceback (the error reply itself may be refused too: logged, contained)
 * anything else            → logged with an id; the user gets the id and an apology.
 """
 
@@ -68,11 +70,29 @@ def describe(error: BaseException) -> tuple[str, bool]:
         return "That only works in a server.", True
     if isinstance(error, commands.NotOwner | commands.CheckFailure | app_commands.CheckFailure):
         return "You can't use that command here.", True
+    if isinstance(error, discord.HTTPException) and (
+            isinstance(error, discord.Forbidden) or error.status == 429 or error.status >= 500):
+        return _discord_refusal(error), True  # not our bug (a 400 — a bad payload — is)
     error_id = uuid.uuid4().hex[:8]
     log.error("unexpected error %s: %s", error_id, type(error).__name__,
               exc_info=(type(error), error, error.__traceback__))
     return (f"Sorry — something went wrong on my side (error id `{error_id}`). "
             "The maintainers can look it up in the logs."), False
+
+
+def _discord_refusal(error: discord.HTTPException) -> str:
+    """The sentence for Discord refusing a request of ours; logged without a traceback.
+
+    Not a bug on our side: a missing channel permission (403, code 50013 or 50001), Discord's
+    rate limit (429, after discord.py's own retries) or Discord having trouble (5xx).
+    """
+    log.warning("Discord refused a request: HTTP %s, code %s", error.status, error.code)
+    if isinstance(error, discord.Forbidden):
+        return ("I couldn't post my answer here: I'm missing a permission in this channel "
+                "(View Channel, Send Messages, Embed Links or Attach Files).")
+    if error.status == 429:
+        return "Discord is rate-limiting me right now. Try again in a few seconds."
+    return "Discord had trouble taking my answer just now. Try again in a moment."
 
 
 async def reply_error(ctx: commands.Context, error: BaseException) -> None:

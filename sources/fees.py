@@ -273,10 +273,11 @@ async def fetch_fee_summary(
         raise NotFound(f"DefiLlama has no {label} data for an empty protocol name.", host)
     url = f"{cfg.defillama_url}/summary/fees/{quote(slug, safe='')}"
     try:
-        body = await http.get_json(url, params={"dataType": data_type}, ttl=TTL_DATA)
+        return await http.get_json(
+            url, params={"dataType": data_type}, ttl=TTL_DATA,
+            parse=lambda body: parse_fee_summary(body, slug, data_type, host, expected_id))
     except NotFound:
         raise NotFound(f"DefiLlama has no {label} data for {slug!r}.", host) from None
-    return parse_fee_summary(body, slug, data_type, host, expected_id)
 
 
 def parse_fee_overview(body: Any, host: str = "") -> tuple[OverviewEntry, ...]:
@@ -304,13 +305,14 @@ def parse_fee_overview(body: Any, host: str = "") -> tuple[OverviewEntry, ...]:
 
 async def fetch_fee_overview(http: HttpClient, cfg: SourcesConfig) -> tuple[OverviewEntry, ...]:
     """Every protocol's 30-day fees from one ``/overview/fees`` call (charts excluded)."""
-    body = await http.get_json(
+    host = _host(cfg.defillama_url)
+    return await http.get_json(
         f"{cfg.defillama_url}/overview/fees",
         params={"excludeTotalDataChart": "true", "excludeTotalDataChartBreakdown": "true",
                 "dataType": "dailyFees"},
         ttl=TTL_DATA,
+        parse=lambda body: parse_fee_overview(body, host),
     )
-    return parse_fee_overview(body, _host(cfg.defillama_url))
 
 
 def _host(url: str) -> str:

@@ -240,9 +240,10 @@ async def fetch_token_info(http: HttpClient, cfg: SourcesConfig, chain: str,
     """
     chain, address = normalize_chain(chain), _check_address(address)
     base, headers, source = blockscout_base(cfg, chain)
-    body = await http.get_json(f"{base}/api/v2/tokens/{address}", headers=headers or None,
-                               ttl=TTL_DATA)
-    return parse_blockscout_token(body, chain, address, source, _host(base))
+    host = _host(base)
+    return await http.get_json(
+        f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
+        parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
 
 
 def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -286,17 +287,22 @@ def parse_holder_item(item: object, host: str) -> tuple[str, int, LiveLabel, int
     return hash_.lower(), raw, label, decimals
 
 
-def _page(body: object, host: str) -> tuple[list[Any], dict[str, Any] | None]:
-    """A holders page → (items, next_page_params or None)."""
+#: One parsed holders item: (address, raw balance, live label, item decimals).
+HolderRow = tuple[str, int, LiveLabel, int | None]
+
+
+def _page(body: object, host: str) -> tuple[list[HolderRow], dict[str, Any] | None]:
+    """A holders page → (parsed items, next_page_params or None); BadResponse if malformed."""
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise BadResponse(f"{host} sent a holders page without an items list.", host)
+    rows = [parse_holder_item(item, host) for item in body["items"]]
     nxt = body.get("next_page_params")
     if nxt is None or nxt == {}:
-        return body["items"], None
+        return rows, None
     if not isinstance(nxt, dict) or not all(
             isinstance(v, str | int | float | bool) or v is None for v in nxt.values()):
         raise BadResponse(f"{host} sent next_page_params that cannot be echoed.", host)
-    return body["items"], nxt
+    return rows, nxt
 
 
 class _Collected:
@@ -309,11 +315,10 @@ class _Collected:
         self.zero = 0
         self.decimals: int | None = None
 
-    def add_page(self, items: Iterable[Any], host: str) -> int:
-        """Add a page's items; returns how many new holders it brought."""
+    def add_page(self, rows: Iterable[HolderRow]) -> int:
+        """Add a page's parsed items; returns how many new holders it brought."""
         new = 0
-        for item in items:
-            address, raw, label, decimals = parse_holder_item(item, host)
+        for address, raw, label, decimals in rows:
             if self.decimals is None:
                 self.decimals = decimals
             if address in self.raw:
@@ -331,9 +336,9 @@ async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, 
                               limit: int) -> HolderSnapshot:
     base, headers, source = blockscout_base(cfg, chain)
     host = _host(base)
-    info = parse_blockscout_token(
-        await http.get_json(f"{base}/api/v2/tokens/{address}", headers=headers or None,
-                            ttl=TTL_DATA), chain, address, source, host)
+    info = await http.get_json(
+        f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
+        parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
     url = f"{base}/api/v2/tokens/{address}/holders"
     max_pages = math.ceil(limit / PAGE_SIZE) + 2
     got = _Collected()
@@ -342,10 +347,10 @@ async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, 
     seen: set[tuple[tuple[str, str], ...]] = set()
     pages = 0
     while True:
-        body = await http.get_json(url, params=params, headers=headers or None, ttl=TTL_DATA)
+        rows, nxt = await http.get_json(url, params=params, headers=headers or None,
+                                        ttl=TTL_DATA, parse=lambda body: _page(body, host))
         pages += 1
-        items, nxt = _page(body, host)
-        new = got.add_page(items, host)
+        new = got.add_page(rows)
         more = nxt is not None
         if len(got.raw) >= limit or not more:
             break
@@ -441,13 +446,13 @@ async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
     personal = cfg.ethplorer_api_key.get()
     key = personal or "freekey"
     n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
-    info = parse_ethplorer_token(
-        await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key}), address,
-        host)
-    assert info.decimals is not None
-    body = await http.get_json(f"{base}/getTopTokenHolders/{address}",
-                               params={"apiKey": key, "limit": n})
-    rows = parse_ethplorer_holders(body, info.decimals, host)[:n]
+    info = await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key},
+                               parse=lambda body: parse_ethplorer_token(body, address, host))
+    decimals = info.decimals
+    assert decimals is not None
+    rows = (await http.get_json(
+        f"{base}/getTopTokenHolders/{address}", params={"apiKey": key, "limit": n},
+        parse=lambda body: parse_ethplorer_holders(body, decimals, host)))[:n]
     if not rows:
         raise NotFound(f"{host} lists no holders for {info.symbol or address}.", host)
     truncated = (info.holder_count > len(rows) if info.holder_count is not None

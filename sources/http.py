@@ -15,6 +15,10 @@ Layers, outermost first::
 Sources call :meth:`HttpClient.get_json` / :meth:`HttpClient.post_json` and get parsed JSON
 or one of :mod:`sources.errors`; nothing else escapes. URLs in messages and logs are shown
 without their query string, so API keys passed as parameters never leak.
+
+A body that is not JSON, or that the caller's ``parse`` rejects with :class:`BadResponse`
+(wrong types, missing fields), is dropped from the HTTP cache and the POST memo at once:
+a provider's bad minute must not be served from the cache for the next hour.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import email.utils
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +192,12 @@ def _backoff(exc: Exception) -> bool | float:
                       | httpx.RemoteProtocolError)
 
 
+def _cache_storage(client: httpx.AsyncClient) -> Any:
+    """The hishel storage behind ``client``'s transport, or None when it has no cache."""
+    config = getattr(getattr(client, "_transport", None), "config", None)
+    return config.get("storage") if isinstance(config, dict) else None
+
+
 def safe_url(url: httpx.URL | str) -> str:
     """The URL without its query string (which may hold an API key)."""
     u = httpx.URL(str(url))
@@ -224,6 +234,7 @@ class HttpClient:
         self._post_memo: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
             maxsize=256, ttl=TTL_DATA
         )
+        self._storage = _cache_storage(client)
         self.requests_sent = 0
         self.coalesced = 0
 
@@ -251,14 +262,19 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         ttl: float = TTL_DATA,
         max_bytes: int | None = None,
+        parse: Callable[[Any], Any] | None = None,
     ) -> Any:
-        """GET ``url`` and return its JSON body.
+        """GET ``url`` and return its JSON body, or ``parse(body)`` when ``parse`` is given.
+
+        ``parse`` turns the body into the caller's result and raises :class:`BadResponse`
+        when the body has the wrong shape; the cached response is then dropped.
 
         Raises:
             SourceUnavailable, RateLimited, NotFound, BadResponse: see :mod:`sources.errors`.
         """
         request = self.client.build_request("GET", url, params=params, headers=headers)
-        return await self._coalesced(request, ttl, max_bytes)
+        data = await self._coalesced(request, ttl, max_bytes)
+        return await self._parsed(request, data, parse)
 
     async def post_json(
         self,
@@ -268,16 +284,50 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         ttl: float = TTL_DATA,
         max_bytes: int | None = None,
+        parse: Callable[[Any], Any] | None = None,
     ) -> Any:
-        """POST a JSON ``body`` (GraphQL) and return the JSON answer; memoised for ``ttl``."""
+        """POST a JSON ``body`` (GraphQL) and return the JSON answer, or ``parse(answer)``.
+
+        Answers are memoised for ``ttl`` seconds — only those ``parse`` accepts.
+        """
         request = self.client.build_request("POST", url, json=body, headers=headers)
         key = self._key(request)
         if key in self._post_memo:
-            return self._post_memo[key]
+            return await self._parsed(request, self._post_memo[key], parse)
         data = await self._coalesced(request, ttl, max_bytes)
+        result = await self._parsed(request, data, parse)
         if ttl > 0:
             self._post_memo[key] = data
-        return data
+        return result
+
+    async def _parsed(self, request: httpx.Request, data: Any,
+                      parse: Callable[[Any], Any] | None) -> Any:
+        """``parse(data)``; a :class:`BadResponse` from it drops the cached answer first."""
+        if parse is None:
+            return data
+        try:
+            return parse(data)
+        except BadResponse:
+            await self.forget(request)
+            raise
+
+    async def forget(self, request: httpx.Request) -> None:
+        """Drop what is kept of ``request``'s answer: the POST memo, the HTTP cache entry.
+
+        Never raises: a cache that cannot be cleaned only means the next ask may see the
+        same bad answer until its TTL ends.
+        """
+        self._post_memo.pop(self._key(request), None)
+        if self._storage is None or request.method != "GET":
+            return
+        # hishel's default key (without RFC 9111 mode): sha256 of "METHOD URL".
+        key = hashlib.sha256(f"{request.method} {request.url}".encode()).hexdigest()
+        try:
+            for entry in await self._storage.get_entries(key):
+                await self._storage.remove_entry(entry.id)
+        except Exception as exc:  # the cache is an optimisation; never fail a request here
+            log.warning("could not drop a bad cached answer of %s (%s)", safe_url(request.url),
+                        type(exc).__name__)
 
     @staticmethod
     def _key(request: httpx.Request) -> str:
@@ -328,6 +378,7 @@ class HttpClient:
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
+            await self.forget(request)  # truncated or an HTML error page: never serve it again
             raise BadResponse(f"{host} sent a body that is not valid JSON.", host) from None
 
     async def _send_with_retries(self, request: httpx.Request, host: str) -> httpx.Response:

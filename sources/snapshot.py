@@ -85,8 +85,13 @@ async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
     host = _host(cfg.snapshot_url)
     key = cfg.snapshot_api_key.get()
     headers = {"x-api-key": key} if key else None
-    body = await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
-                                headers=headers, ttl=TTL_DATA)
+    return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
+                                headers=headers, ttl=TTL_DATA,
+                                parse=lambda body: _graphql_data(body, host, key))
+
+
+def _graphql_data(body: Any, host: str, key: str) -> dict[str, Any]:
+    """The ``data`` of a GraphQL answer; ``errors`` (the key redacted) become BadResponse."""
     if not isinstance(body, dict):
         raise BadResponse(f"{host} sent a GraphQL answer that is not an object.", host)
     errors = body.get("errors")

@@ -119,7 +119,10 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
     (re.compile(r"distributor|airdrop|reservoir|merkle|rewards? (pool|vault)", re.I),
      Category.UNDISTRIBUTED),
     # "cBridge", "RenBridge", "Token Bridge" — but not "Bridgewater", "BridgeTower", "Abridged".
-    (re.compile(r"bridge(?![a-z])|gateway|l1 escrow|portal", re.I), Category.BRIDGE),
+    # Bridges and L1/L2 gateways — not every "gateway" (Aave's WETH Gateway, Nifty Gateway).
+    (re.compile(r"bridge(?![a-z])|l[12] escrow|gateway router|"
+                r"\b(l1|l2|erc-?20|custom|token|standard)\b[^:]*\bgateway\b", re.I),
+     Category.BRIDGE),
     (re.compile(r"staked|staking|voting escrow|governance contract|\bchief\b", re.I),
      Category.STAKING),
     (re.compile(r"\bve[A-Z]{2,}\b"), Category.STAKING),  # veCRV, veBAL (case-sensitive)

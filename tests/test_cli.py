@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import SHARED, shared
 
 from bot.cli import main
 from commands.analysis import label_holders
@@ -25,7 +26,6 @@ from scoring.views import score_views
 from sources.holder_files import read_holder_file
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 DUNE = SHARED / "data" / "holders_dune_2026-02-19"
 LABELS = SHARED / "data" / "labels"
 ETHPLORER_TOP = (SHARED / "data" / "fixtures" / "ethplorer"
@@ -42,14 +42,6 @@ BINANCE_8 = "0xf977814e90da44bfa03b6295a0616a897441acec"
 STKAAVE = "0x4da27a545c0c5b758a6ba100e3a049001de870f5"
 AETHAAVE = "0xa700b4eb416be35b2911fd5dee80678ff64ff6c9"
 VECRV = "0x5f3b5dfeb7b28cdbd7faba78963ee202a494e2a2"
-
-
-def shared(path: Path) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not present (the shared data sits beside the repository)")
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

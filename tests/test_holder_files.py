@@ -7,12 +7,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from shared_data import SHARED, shared
 
 from scoring.labels import LiveLabel
 from sources.errors import InputError
 from sources.holder_files import HolderList, read_holder_file
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 DUNE = SHARED / "data" / "holders_dune_2026-02-19"
 ETHPLORER = SHARED / "data" / "fixtures" / "ethplorer"
 
@@ -20,14 +20,6 @@ A1 = "0x" + "a1" * 20
 A2 = "0x" + "b2" * 20
 A3 = "0x" + "c3" * 20
 UNI_TREASURY = "0x1a9c8182c09f50c8318d769245bea52c32be35bc"
-
-
-def shared(path: Path) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not present (the shared data sits beside the repository)")
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
 
 
 def write(tmp_path: Path, name: str, content: str | dict | list) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from shared_data import SHARED, shared
 
 from scoring.categories import Category, category_from_label, parse_category
 from scoring.known_addresses import KNOWN_ADDRESSES, known_address
@@ -16,21 +16,12 @@ from sources.errors import InputError
 from sources.label_files import load_labels
 
 C = Category
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 LABELS = SHARED / "data" / "labels"
 
 UNI_TREASURY = "0x1a9c8182c09f50c8318d769245bea52c32be35bc"  # a built-in fact (treasury)
 STKAAVE = "0x4da27a545c0c5b758a6ba100e3a049001de870f5"  # a built-in fact (staking)
 DEAD = "0x000000000000000000000000000000000000dead"  # built-in on every chain (burn)
 NOBODY = "0x1111111111111111111111111111111111111111"  # in no built-in table
-
-
-def shared(path: Path) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not present (the shared data sits beside the repository)")
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
 
 
 # ----------------------------------------------------------------------- LabelBook
@@ -415,3 +406,15 @@ def test_curated_csv_agrees_with_the_built_in_facts():
         # same view either way (the file calls a rewards controller a treasury)
         assert (label.category in circulating_out) == (fact.category in circulating_out)
         assert label.category is fact.category or label.category in circulating_out
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Arbitrum One: L1 ERC20 Gateway", Category.BRIDGE),
+    ("Arbitrum: L1 Gateway Router 2", Category.BRIDGE),
+    ("Lido: Arbitrum L1 ERC20 Token Gateway", Category.BRIDGE),
+    ("Aave: WETH Gateway", None),  # a helper contract, not a bridge
+    ("Nifty Gateway", None),
+    ("Bancor Portal", None),
+])
+def test_gateway_names_only_mean_bridges_when_they_are(name, expected):
+    assert category_from_label(name) == expected

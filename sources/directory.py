@@ -22,21 +22,36 @@ import asyncio
 import bisect
 import itertools
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from sources.config import SourcesConfig
-from sources.errors import BadResponse, ProtocolNotFound, SourceError, SourceUnavailable
-from sources.holders import normalize_chain
+from sources.errors import ProtocolNotFound, SourceError, SourceUnavailable
 from sources.http import TTL_DIRECTORY, HttpClient
+from sources.protocol_list import (
+    Entry,
+    kind_order,
+    merge_builtin,
+    merge_entries,
+    parse_governance,
+    parse_protocol,
+    parse_protocols,
+    parse_token_address,
+    synthesise_parents,
+)
+from sources.protocols import BUILTIN, Builtin, ProtocolRecord, norm
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "BUILTIN", "COMMON_WORDS", "Builtin", "Directory", "Entry", "ProtocolRecord",
+    "merge_builtin", "merge_entries", "norm", "parse_governance", "parse_protocol",
+    "parse_protocols", "parse_token_address", "synthesise_parents",
+]
 
 #: The real ``/protocols`` body is large (every protocol, with TVL per chain); refuse above
 #: this many bytes.
@@ -49,8 +64,6 @@ MAX_QUERY_CHARS = 100
 FUZZY_CUTOFF = 85.0
 SUGGEST_CUTOFF = 60.0
 
-_EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_WORD = re.compile(r"[a-z0-9]+")
 #: Trailing words that name a version or a generic suffix: "aave v3" → "aave".
 _SUFFIX = re.compile(r"^(v\d+|\d+|protocol|finance|fi|dao|network|exchange|labs|governance|"
                      r"token|dex|app|lending|amm|pools?|markets?)$")
@@ -80,359 +93,6 @@ distribution summer whale whales
 COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
 
 
-@dataclass(frozen=True)
-class ProtocolRecord:
-    """One protocol as Lorenz knows it.
-
-    Attributes:
-        name: display name ("Uniswap").
-        slug: DefiLlama slug for ``/summary/fees/{slug}`` ("uniswap", "curve-dex").
-        parent: DefiLlama parent id of a child record ("parent#uniswap"), else None.
-        symbol: governance token symbol ("UNI"), "" when none is known.
-        category: DefiLlama category ("Dexes"), "" when unknown.
-        chain: chain of the governance token ("ethereum", "optimism", "arbitrum"…), "" if none.
-        token_address: lower-case token contract address, or None.
-        decimals: token decimals, or None (``/protocols`` does not say; holder APIs do).
-        gecko_id: CoinGecko id, or None.
-        snapshot_spaces: Snapshot space ids, most likely first.
-        onchain_governance: "" or a description / CAIP-10 governor ("eip155:1:0x…").
-        defillama_id: DefiLlama record id ("parent#uniswap", "3"), "" for built-in only.
-        source: "built-in", "defillama" or "built-in+defillama".
-    """
-
-    name: str
-    slug: str
-    parent: str | None = None
-    symbol: str = ""
-    category: str = ""
-    chain: str = ""
-    token_address: str | None = None
-    decimals: int | None = None
-    gecko_id: str | None = None
-    snapshot_spaces: tuple[str, ...] = ()
-    onchain_governance: str = ""
-    defillama_id: str = ""
-    source: str = "defillama"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (``snapshot_spaces`` as a list)."""
-        d = asdict(self)
-        d["snapshot_spaces"] = list(self.snapshot_spaces)
-        return d
-
-    @property
-    def is_builtin(self) -> bool:
-        """True when the built-in table contributed to this record."""
-        return self.source.startswith("built-in")
-
-
-class Builtin(NamedTuple):
-    """A built-in entry: the record, extra names users type, and fields a live value beats."""
-
-    record: ProtocolRecord
-    aliases: tuple[str, ...] = ()
-    soft: frozenset[str] = frozenset()
-
-
-def _b(name: str, slug: str, symbol: str, chain: str, address: str, *,
-       aliases: tuple[str, ...] = (), soft: Iterable[str] = (), **kw: Any) -> Builtin:
-    rec = ProtocolRecord(name=name, slug=slug, symbol=symbol, chain=chain, token_address=address,
-                         decimals=18, source="built-in", **kw)
-    return Builtin(rec, aliases, frozenset(soft))
-
-
-#: Source: shared/data/registry/protocol_registry.csv (its verification_notes column). Slugs
-#: not given there are our best guess and *soft*: a matching live DefiLlama record replaces them.
-BUILTIN: tuple[Builtin, ...] = (
-    # slug/record verified (mapping file + DefiLlama docs); address, gecko_id verified.
-    _b("Uniswap", "uniswap", "UNI", "ethereum", "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984",
-       defillama_id="parent#uniswap", gecko_id="uniswap",
-       snapshot_spaces=("uniswapgovernance.eth",), onchain_governance="GovernorBravo (Tally)"),
-    # slug/record verified (parent#aave, gecko aave). DefiLlama's governanceID also names
-    # snapshot:aave.eth and eip155:1:0xEC568fffba86c094cf06b22134B23074DFE2252c; one public
-    # client says the live space is aavedao.eth — try both.
-    _b("Aave", "aave", "AAVE", "ethereum", "0x7fc66500c84a76ad7e9c93437bfc5ac33e2ddae9",
-       defillama_id="parent#aave", gecko_id="aave", snapshot_spaces=("aave.eth", "aavedao.eth"),
-       onchain_governance="Aave Governance V3 (on-chain)"),
-    # Standalone record id 182 verified; gecko lido-dao and address verified.
-    _b("Lido", "lido", "LDO", "ethereum", "0x5a98fcbea516cf06857215779fd812ca3bef1b32",
-       aliases=("lido dao",), defillama_id="182", gecko_id="lido-dao",
-       snapshot_spaces=("lido-snapshot.eth",), onchain_governance="Aragon voting"),
-    # Child record id 3 "Curve DEX" verified (slug was "curve" in 2022). The parent record for
-    # all Curve products exists but its slug was not verified, so the fees cover the DEX only.
-    _b("Curve", "curve-dex", "CRV", "ethereum", "0xd533a949740bb3306d119cc777fa900ba034cd52",
-       aliases=("curve finance", "curve dao", "curve fi"), defillama_id="3",
-       gecko_id="curve-dao-token", snapshot_spaces=("curve.eth",),
-       onchain_governance="Aragon/veCRV"),
-    # Address, gecko 'maker', 2022 slug 'makerdao' and id 118 verified (2022 cassette). Maker
-    # rebranded to Sky (MKR→SKY migration, so MKR supply is inconsistent): the current slug is
-    # NOT verified — soft.
-    _b("Maker", "makerdao", "MKR", "ethereum", "0x9f8f72aa9304c8b593d555f12ef6589cc3a579a2",
-       aliases=("makerdao", "maker dao", "sky", "sky protocol"), soft=("slug",),
-       defillama_id="118", gecko_id="maker",
-       onchain_governance="Maker/Sky executive votes (on-chain)"),
-    # Record 2088 "Compound V3" (a child) verified; address verified; gecko_id ASSUMED.
-    _b("Compound", "compound-v3", "COMP", "ethereum", "0xc00e94cb662c3520282e6f5717214004a7f26888",
-       aliases=("compound finance",), soft=("gecko_id",), defillama_id="2088",
-       gecko_id="compound-governance-token", snapshot_spaces=("comp-vote.eth",),
-       onchain_governance="GovernorBravo (Tally)"),
-    # Address verified (DefiLlama treasury adapter ens.js); gecko id from one public client;
-    # DefiLlama slug ASSUMED.
-    _b("ENS", "ens", "ENS", "ethereum", "0xc18360217d8f7ab5e7c516566761ea12ce7f9d72",
-       aliases=("ethereum name service",), soft=("slug", "gecko_id"),
-       gecko_id="ethereum-name-service", snapshot_spaces=("ens.eth",),
-       onchain_governance="Governor (Tally)"),
-    # Address verified; gecko sushi + snapshot:sushigov.eth from an old DefiLlama entry.
-    _b("Sushi", "sushi", "SUSHI", "ethereum", "0x6b3595068778dd592e39a122f4f5a5cf09c90fe2",
-       aliases=("sushiswap",), soft=("slug",), gecko_id="sushi",
-       snapshot_spaces=("sushigov.eth",)),
-    # Address + gecko_id verified (CoinGecko docs example, Etherscan label).
-    _b("1inch", "1inch", "1INCH", "ethereum", "0x111111111117dc0aa78b770fa6a738034120c302",
-       aliases=("1inch network", "oneinch"), soft=("slug",), gecko_id="1inch"),
-    # Address verified (Etherscan label); rest ASSUMED.
-    _b("Balancer", "balancer", "BAL", "ethereum", "0xba100000625a3754423978a60c9317c58a424e3d",
-       soft=("slug",)),
-    # Address ASSUMED (not verified).
-    _b("Yearn", "yearn-finance", "YFI", "ethereum", "0x0bc529c00c6401aef6d220be8c6ea1667f6ad93e",
-       aliases=("yearn finance",), soft=("slug", "token_address")),
-    # Address verified (Etherscan label).
-    _b("Synthetix", "synthetix", "SNX", "ethereum", "0xc011a73ee8576fb46f5e1c5751ca3b9fe0af2a6f",
-       soft=("slug",)),
-    # Address verified (Etherscan label, Dune query source).
-    _b("The Graph", "the-graph", "GRT", "ethereum", "0xc944e90c64b2c07662a292be6244bdf05cda44a7",
-       aliases=("graph", "thegraph", "graph protocol"), soft=("slug",)),
-    # ARB lives on Arbitrum One. Address ASSUMED in the registry; space seen in public clients.
-    _b("Arbitrum", "arbitrum", "ARB", "arbitrum", "0x912ce59144191c1204e64559fe8253a0e49e6548",
-       aliases=("arbitrum dao", "arbitrum one"), soft=("slug",),
-       snapshot_spaces=("arbitrumfoundation.eth",), onchain_governance="Governor (Tally)"),
-    # OP lives on Optimism (predeploy address verified, Dune query source); space seen once.
-    _b("Optimism", "optimism", "OP", "optimism", "0x4200000000000000000000000000000000000042",
-       aliases=("op mainnet", "optimism collective"), soft=("slug",),
-       snapshot_spaces=("opcollective.eth",)),
-)
-
-
-# --------------------------------------------------------------------------- parsing /protocols
-
-
-def norm(text: str) -> str:
-    """Lower-case words of ``text`` joined by one space ("Curve-DEX!" → "curve dex")."""
-    return " ".join(_WORD.findall(text.casefold()))
-
-
-def parse_token_address(value: object) -> tuple[str, str | None]:
-    """DefiLlama ``address`` → (chain, lower-case address or None).
-
-    ``"0x…"`` means Ethereum; ``"arbitrum:0x…"`` names the chain; ``null``, ``"-"`` and
-    non-EVM addresses (``"solana:…"``) give no address.
-    """
-    if not isinstance(value, str) or value.strip() in ("", "-"):
-        return "", None
-    chain, sep, address = value.strip().partition(":")
-    if not sep:
-        chain, address = "ethereum", chain
-    chain = normalize_chain(chain)
-    return (chain, address.lower()) if _EVM_ADDRESS.match(address) else (chain, None)
-
-
-def parse_governance(value: object) -> tuple[tuple[str, ...], str]:
-    """DefiLlama ``governanceID`` → (Snapshot spaces, first on-chain governor or "").
-
-    ``["snapshot:aave.eth", "eip155:1:0xEC56…"]`` → ``(("aave.eth",), "eip155:1:0xec56…")``.
-    Anything that is not a list of strings is ignored.
-    """
-    spaces: list[str] = []
-    onchain = ""
-    for item in value if isinstance(value, list) else ():
-        if not isinstance(item, str):
-            continue
-        kind, _, rest = item.strip().partition(":")
-        if kind.lower() == "snapshot" and rest and rest not in spaces:
-            spaces.append(rest)
-        elif kind.lower() == "eip155" and not onchain:
-            chain_id, _, address = rest.partition(":")
-            if chain_id.isdigit() and _EVM_ADDRESS.match(address):
-                onchain = f"eip155:{chain_id}:{address.lower()}"
-    return tuple(spaces), onchain
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) and value.strip() != "-" else ""
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    return float(value) if math.isfinite(value) else 0.0
-
-
-class Entry(NamedTuple):
-    """A parsed live record with what ranking needs."""
-
-    record: ProtocolRecord
-    tvl: float
-
-
-def parse_protocol(raw: object) -> Entry | None:
-    """One ``/protocols`` item → :class:`Entry`, or None when it is unusable."""
-    if not isinstance(raw, dict):
-        return None
-    name = _text(raw.get("name"))
-    ident = raw.get("id")
-    if not name or len(name) > 200 or isinstance(ident, bool) or not isinstance(ident, str | int):
-        return None
-    slug = _text(raw.get("slug")) or "-".join(norm(name).split())
-    parent = raw.get("parentProtocol")
-    parent = parent.strip() if isinstance(parent, str) and parent.startswith("parent#") else None
-    chain, address = parse_token_address(raw.get("address"))
-    spaces, onchain = parse_governance(raw.get("governanceID"))
-    record = ProtocolRecord(
-        name=name, slug=slug, parent=parent, symbol=_text(raw.get("symbol")),
-        category=_text(raw.get("category")), chain=chain if address else "",
-        token_address=address, gecko_id=_text(raw.get("gecko_id")) or None,
-        snapshot_spaces=spaces, onchain_governance=onchain, defillama_id=str(ident).strip(),
-        source="defillama",
-    )
-    return Entry(record, _number(raw.get("tvl")))
-
-
-def _consistent(values: Iterable[Any]) -> Any:
-    """The one distinct truthy value, or None when there are none or several."""
-    distinct = {v for v in values if v}
-    return distinct.pop() if len(distinct) == 1 else None
-
-
-def _parent_name(slug: str, child_names: list[str]) -> str:
-    """A parent's display name: the children's common leading words when they spell the
-    slug ("Aave V2", "Aave V3" → "Aave"), else the slug title-cased ("curve-finance")."""
-    words = [n.split() for n in child_names]
-    common: list[str] = []
-    for column in zip(*words, strict=False):
-        if len({w.casefold() for w in column}) != 1:
-            break
-        common.append(column[0])
-    if common and "".join(common).casefold() == slug.replace("-", "").casefold():
-        return " ".join(common)
-    return " ".join(w[:1].upper() + w[1:] for w in slug.split("-") if w)
-
-
-def synthesise_parents(entries: list[Entry]) -> list[Entry]:
-    """Parent records for every ``parentProtocol`` id that has no entry of its own.
-
-    A parent inherits symbol, token, gecko id, category and on-chain governor when all its
-    children that set one agree; Snapshot spaces are the union; TVL is the children's sum.
-    """
-    known = {e.record.defillama_id for e in entries}
-    groups: dict[str, list[Entry]] = {}
-    for e in entries:
-        if e.record.parent and e.record.parent not in known:
-            groups.setdefault(e.record.parent, []).append(e)
-    parents = []
-    for pid, kids in groups.items():
-        recs = [k.record for k in kids]
-        slug = pid.removeprefix("parent#")
-        token = _consistent((r.chain, r.token_address) for r in recs if r.token_address)
-        spaces = tuple(dict.fromkeys(s for r in recs for s in r.snapshot_spaces))
-        parents.append(Entry(ProtocolRecord(
-            name=_parent_name(slug, [r.name for r in recs]), slug=slug,
-            symbol=_consistent(r.symbol for r in recs) or "",
-            category=_consistent(r.category for r in recs) or "",
-            chain=token[0] if token else "", token_address=token[1] if token else None,
-            gecko_id=_consistent(r.gecko_id for r in recs), snapshot_spaces=spaces,
-            onchain_governance=_consistent(r.onchain_governance for r in recs) or "",
-            defillama_id=pid, source="defillama",
-        ), sum(k.tvl for k in kids)))
-    return parents
-
-
-def parse_protocols(body: object) -> list[Entry]:
-    """The whole ``/protocols`` body → entries, parents synthesised, malformed items skipped.
-
-    Raises:
-        BadResponse: the body is not a list, or no item in it is usable.
-    """
-    if not isinstance(body, list):
-        raise BadResponse("DefiLlama /protocols did not return a list.", "api.llama.fi")
-    entries = [e for e in map(parse_protocol, body) if e is not None]
-    if len(entries) < len(body):
-        log.info("skipped %d malformed /protocols entries", len(body) - len(entries))
-    if body and not entries:
-        raise BadResponse("DefiLlama /protocols had no usable entry.", "api.llama.fi")
-    return entries + synthesise_parents(entries)
-
-
-# --------------------------------------------------------------------------- merging
-
-
-def _is_set(value: object) -> bool:
-    return value not in (None, "", ())
-
-
-def merge_builtin(b: Builtin, live: ProtocolRecord) -> ProtocolRecord:
-    """Built-in fields win where set (soft fields only when the live record has none)."""
-    values = {}
-    for f in fields(ProtocolRecord):
-        mine, theirs = getattr(b.record, f.name), getattr(live, f.name)
-        soft = f.name in b.soft and _is_set(theirs)
-        values[f.name] = mine if _is_set(mine) and not soft else theirs
-    if "token_address" in b.soft and _is_set(live.token_address):
-        values["chain"] = live.chain
-    values["source"] = "built-in+defillama"
-    return ProtocolRecord(**values)
-
-
-def _kind_order(r: ProtocolRecord) -> int:
-    """Parents first, then standalone records, then children."""
-    return 0 if r.defillama_id.startswith("parent#") else 2 if r.parent else 1
-
-
-def _match_builtin(b: Builtin, entries: list[Entry], index: dict[tuple[str, Any], list[int]],
-                   taken: set[int]) -> int | None:
-    """Index of the live entry a built-in stands for: by id, slug, parent id, name, token."""
-    r = b.record
-    probes: list[list[tuple[str, Any]]] = [
-        [("id", r.defillama_id)] if r.defillama_id else [],
-        [("slug", r.slug)],
-        [("id", f"parent#{r.slug}")],
-        [("name", n) for n in (norm(r.name), *map(norm, b.aliases))],
-        [("token", (r.chain, r.token_address))]
-        if r.token_address and "token_address" not in b.soft else [],
-    ]
-    for keys in probes:
-        hits = [i for key in keys for i in index.get(key, ()) if i not in taken]
-        if hits:
-            return min(hits, key=lambda i: (_kind_order(entries[i].record), -entries[i].tvl))
-    return None
-
-
-def merge_entries(entries: list[Entry]) -> tuple[list[Entry], dict[int, list[str]]]:
-    """The built-ins merged into the live entries they stand for, then the other entries.
-
-    Returns:
-        (entries, extra names by position: the live name and slug of each merged built-in,
-        so "Curve DEX" and "sky-lending" still find the built-in record).
-    """
-    index: dict[tuple[str, Any], list[int]] = {}
-    for i, e in enumerate(entries):
-        r = e.record
-        for key in (("id", r.defillama_id), ("slug", r.slug), ("name", norm(r.name)),
-                    ("token", (r.chain, r.token_address))):
-            index.setdefault(key, []).append(i)
-    taken: set[int] = set()
-    merged: list[Entry] = []
-    extra: dict[int, list[str]] = {}
-    for b in BUILTIN:
-        i = _match_builtin(b, entries, index, taken)
-        if i is None:
-            merged.append(Entry(b.record, 0.0))
-            continue
-        taken.add(i)
-        live = entries[i]
-        extra[len(merged)] = [live.record.name, live.record.slug]
-        merged.append(Entry(merge_builtin(b, live.record), live.tvl))
-    return merged + [e for i, e in enumerate(entries) if i not in taken], extra
-
-
 def _distinctive(key: str) -> str:
     """A normalised key without its common words ("the graph protocol" → "")."""
     return " ".join(w for w in key.split() if w not in COMMON_WORDS)
@@ -449,7 +109,7 @@ class _Index:
 
     def __init__(self, entries: list[Entry], extra: dict[int, list[str]]) -> None:
         order = sorted(range(len(entries)), key=lambda i: (
-            not entries[i].record.is_builtin, _kind_order(entries[i].record),
+            not entries[i].record.is_builtin, kind_order(entries[i].record),
             -entries[i].tvl, entries[i].record.name.casefold()))
         self.records = [entries[i].record for i in order]
         position = {old: new for new, old in enumerate(order)}

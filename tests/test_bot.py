@@ -255,3 +255,12 @@ async def test_prefix_command_when_enabled(world):
     reply = channel.last_message
     assert reply.author.id == env.bot.user.id and reply.embeds
     assert "Uniswap" in reply.embeds[0].title
+
+
+@pytest.mark.parametrize("bot_options", [{"dev_guild_id": 424242424242424242}])
+async def test_start_up_syncs_only_to_the_dev_guild(simcord_env):
+    puts = [r for r in simcord_env.http_requests if r.method == "PUT" and "/commands" in r.path]
+    assert puts and all("/guilds/424242424242424242/commands" in r.path for r in puts)
+    names = {c["name"] for c in puts[0].json}
+    assert {"concentration", "compare", "holders", "fees", "votes", "methodology",
+            "help"} <= names

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = ("commands.concentration", "commands.admin")
 
+#: Seconds to wait for the gateway task after ``close()`` on SIGINT/SIGTERM.
+SHUTDOWN_GRACE = 10.0
+
 
 def _intents(config: Config) -> discord.Intents:
     intents = discord.Intents.default()
@@ -164,11 +167,15 @@ async def run_bot(config: Config) -> None:
         runner = asyncio.create_task(bot.start(config.discord.token.get()))
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopper in done:
-            log.info("shutting down")
-            await bot.close()
         stopper.cancel()
         if runner in done:
             runner.result()  # re-raise LoginFailure etc.
-        else:
-            await asyncio.gather(runner, return_exceptions=True)
+            return
+        log.info("shutting down")
+        await bot.close()  # ends the gateway loop, then closes our HTTP client and pool
+        try:
+            await asyncio.wait_for(runner, timeout=SHUTDOWN_GRACE)
+        except (TimeoutError, asyncio.CancelledError):
+            log.warning("the gateway did not stop within %.0f s; cancelled", SHUTDOWN_GRACE)
+        except Exception:  # already closing: a late gateway error is not worth a traceback
+            log.debug("error while stopping the gateway", exc_info=True)

@@ -25,6 +25,9 @@ def test_config(tmp_path: Path, **discord_overrides) -> Config:
     return Config(discord=discord_cfg, sources=sources)
 
 
+test_config.__test__ = False  # a helper, not a test (pytest collects test_* names)
+
+
 def bot_for(fake: FakeUpstream, tmp_path: Path, **discord_overrides) -> LorenzBot:
     """The real bot with only the HTTP boundary replaced by ``fake``."""
     return make_bot(test_config(tmp_path, **discord_overrides),

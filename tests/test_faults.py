@@ -1,0 +1,580 @@
+"""Faults in the middle of a conversation, through the real bot (simcord + the fake APIs).
+
+Every case is one short conversation in a fresh bot with a fresh HTTP cache:
+
+1. ``/concentration uniswap`` succeeds (the directory and Uniswap's data are now cached);
+2. a fault is switched on and a *different* protocol is asked about, so the fault is hit
+   on the network and not answered from the HTTP cache of step 1 (asserted by counting the
+   faulted requests). The bot must answer with a clear reply: an embed that says what is
+   missing, or one short error sentence — never a traceback, always within Discord's limits,
+   pinging nobody — and raise only our own error family;
+3. the fault is switched off, the analysis cache is cleared, and the same question is asked
+   again: the answer must be complete, i.e. no bad response was kept in the HTTP cache.
+
+Faults at the httpx boundary come from :class:`tests.fake_upstream.FakeUpstream` (``faults``
+and ``tokens``) plus :class:`Rules` below (bodies built per request: bursts, Retry-After
+headers, wrong types). Discord refusing our replies comes from simcord's ``inject_error``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import stamina
+
+from bot.app import make_bot
+from sources.config import SourcesConfig
+from sources.directory import BUILTIN, Directory
+from sources.errors import BadResponse, LorenzError
+from sources.http import MAX_RETRY_AFTER, HttpClient, make_http_client
+from tests import bot_support
+from tests.fake_upstream import AAVE, FakeUpstream, Token, synthetic_holders
+from tests.reply_checks import (
+    DISCORD_REFUSALS,
+    check_all_replies,
+    expect_only,
+    message_payload,
+    visible_texts,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: Attempts per request in tests (conftest sets stamina's testing mode to 3, without waits).
+ATTEMPTS = 3
+EPHEMERAL = 64
+
+
+def _address(name: str) -> str:
+    return next(b.record.token_address for b in BUILTIN if b.record.name == name) or ""
+
+
+LDO, ENS, SUSHI, ONEINCH, BAL = (_address(n) for n in ("Lido", "ENS", "Sushi", "1inch",
+                                                         "Balancer"))
+HOLDERS = f"tokens/{AAVE}/holders"
+AAVE_INFO = f"tokens/{AAVE}"
+
+
+# --------------------------------------------------------------------------- faults per request
+
+#: A rule answers a request instead of the fake: ``(request, fake's answer, hit number)``.
+Rule = Callable[[httpx.Request, httpx.Response, int], httpx.Response]
+
+
+class Rules:
+    """Per-request faults in front of :class:`FakeUpstream`, counted per URL substring.
+
+    A rule sees the fake's own answer, so it can corrupt a real body or let it through (a
+    burst that ends). ``exact_path`` rules match when the URL path ends with the needle.
+    """
+
+    def __init__(self, fake: FakeUpstream) -> None:
+        self.fake = fake
+        self.rules: dict[str, Rule] = {}
+        self.hits: Counter[str] = Counter()
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        upstream = await self.fake.handler(request)
+        for needle, rule in self.rules.items():
+            if _matches(needle, request):
+                self.hits[needle] += 1
+                return rule(request, upstream, self.hits[needle])
+        return upstream
+
+
+def _matches(needle: str, request: httpx.Request) -> bool:
+    if needle.startswith("$"):  # "$path-suffix": the path must end with it
+        return request.url.path.endswith(needle[1:])
+    return needle in str(request.url)
+
+
+def status(code: int, **headers: str) -> Rule:
+    """Always answer ``code`` with ``headers``."""
+    return lambda _req, _up, _n: httpx.Response(code, headers=headers)
+
+
+def burst(code: int, n: int) -> Rule:
+    """The first ``n`` requests get ``code``; later ones the real answer."""
+    return lambda _req, up, hit: httpx.Response(code) if hit <= n else up
+
+
+def body(doc: Any) -> Rule:
+    """Always answer 200 with ``doc`` as JSON."""
+    return lambda _req, _up, _n: httpx.Response(200, json=doc)
+
+
+def patch_json(change: Callable[[Any], Any]) -> Rule:
+    """The fake's JSON answer, changed by ``change`` (which may edit in place)."""
+
+    def rule(_req: httpx.Request, up: httpx.Response, _n: int) -> httpx.Response:
+        doc = json.loads(up.content)
+        changed = change(doc)
+        return httpx.Response(up.status_code, json=doc if changed is None else changed)
+
+    return rule
+
+
+def graphql(kind: str, answer: Rule) -> Rule:
+    """``answer`` for Snapshot queries of ``kind`` ("proposals" / "votes"), else the fake's."""
+
+    def rule(req: httpx.Request, up: httpx.Response, n: int) -> httpx.Response:
+        query = json.loads(req.content)["query"]
+        return answer(req, up, n) if query.startswith(f"query {kind.title()}(") else up
+
+    return rule
+
+
+def _set(key: str, value: Any) -> Callable[[Any], None]:
+    return lambda doc: doc.__setitem__(key, value)
+
+
+def _first_item(key: str, value: Any) -> Callable[[Any], None]:
+    return lambda doc: doc["items"][0].__setitem__(key, value)
+
+
+def _vp_garbage(doc: Any) -> None:
+    for i, vote in enumerate(doc["data"]["votes"]):
+        vote["vp"] = [None, "lots", {"x": 1}, -5, True, "NaN"][i % 6] if i % 2 else vote["vp"]
+
+
+A_WALLET = "0x" + "11" * 20
+FAR_FUTURE = "Wed, 01 Jan 2099 00:00:00 GMT"
+
+
+# --------------------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fault in a conversation.
+
+    Attributes:
+        id: test id.
+        protocol: what the faulty command asks about (never asked before in the test).
+        command: "concentration", "holders", "fees", "votes" or "mention".
+        faults: ``FakeUpstream.faults`` entries (URL substring → fault kind).
+        rules: :class:`Rules` entries (URL substring or "$path-suffix" → rule).
+        tokens: extra tokens for the fake (data that is odd but not a fault).
+        expect: substrings the reply must contain.
+        error: the reply is one error sentence, ephemeral for slash commands (else an embed).
+        hits: ``(URL substring, requests)`` — how often the faulted URL was asked.
+        recover: protocol asked after the fault is lifted ("" = the same one again).
+        draw: draw the faulty answer's chart for real (odd data, or a part missing); other
+            charts are stubbed to keep the conversations short.
+    """
+
+    id: str
+    protocol: str
+    command: str = "concentration"
+    faults: dict[str, Any] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    tokens: tuple[Token, ...] = ()
+    expect: tuple[str, ...] = ()
+    error: bool = False
+    hits: tuple[str, int] | None = None
+    recover: str = ""
+    draw: bool = False
+
+
+#: Every host (the fees overview is shared by all protocols: it comes from the HTTP cache).
+ALL_DOWN = ("blockscout.com", "api.llama.fi/summary", "hub.snapshot.org", "api.ethplorer.io")
+NO_VERDICT = "no verdict"
+
+CASES = [
+    # -- transport faults on the holder API (Ethereum: the Ethplorer fallback fails too) --
+    Case("holders-timeout", "aave", faults={HOLDERS: "timeout"},
+         expect=(NO_VERDICT, "holder data: eth.blockscout.com did not answer in time"),
+         hits=(HOLDERS, ATTEMPTS), draw=True),
+    Case("holders-connection-reset", "aave", "holders", faults={HOLDERS: "reset"},
+         expect=("Holder data is missing", "Could not reach eth.blockscout.com")),
+    Case("429-storm-without-retry-after", "aave", rules={HOLDERS: status(429)},
+         expect=("eth.blockscout.com is rate-limiting us",), hits=(HOLDERS, ATTEMPTS)),
+    Case("429-short-retry-after-is-retried", "aave",
+         rules={HOLDERS: status(429, **{"Retry-After": "2"})},
+         expect=("rate-limiting us",), hits=(HOLDERS, ATTEMPTS)),
+    Case("429-retry-after-3600s-not-waited", "aave",
+         rules={HOLDERS: status(429, **{"Retry-After": "3600"})},
+         expect=("rate-limiting us",), hits=(HOLDERS, 1)),
+    Case("429-retry-after-date-2099-not-waited", "aave", "mention",
+         rules={HOLDERS: status(429, **{"Retry-After": FAR_FUTURE})},
+         expect=("rate-limiting us",), hits=(HOLDERS, 1)),
+    Case("5xx-burst-absorbed-by-retries", "aave", rules={HOLDERS: burst(503, 2)},
+         expect=("wallets control a majority",)),
+    Case("5xx-persistent", "aave", rules={HOLDERS: status(502)},
+         expect=("eth.blockscout.com is having trouble (HTTP 502)",), hits=(HOLDERS, ATTEMPTS)),
+    # -- bodies that are not what the documentation promises --
+    Case("holders-truncated-json", "aave", faults={HOLDERS: "truncated"},
+         expect=("eth.blockscout.com sent a body that is not valid JSON",)),
+    Case("holders-html-instead-of-json", "aave", "mention", faults={HOLDERS: "garbage"},
+         expect=("not valid JSON",)),
+    Case("holders-10-MB-body", "aave", faults={HOLDERS: "huge"},
+         expect=("larger than 8 MB",)),
+    Case("holder-value-is-a-list", "aave", rules={HOLDERS: patch_json(_first_item("value",
+                                                                                   [1, 2]))},
+         expect=("holder balance", "not a whole number")),
+    Case("holder-value-is-a-float-string", "aave",
+         rules={HOLDERS: patch_json(_first_item("value", "1.5e21"))},
+         expect=("not a whole number",)),
+    Case("holder-address-missing", "aave", rules={HOLDERS: patch_json(_first_item("address",
+                                                                                   None))},
+         expect=("without a valid address",)),
+    Case("holders-items-not-a-list", "aave", rules={HOLDERS: body({"items": {"0": 1}})},
+         expect=("without an items list",)),
+    Case("holders-next-page-params-unechoable", "aave",
+         rules={HOLDERS: patch_json(_set("next_page_params", {"cursor": {"nested": [1]}}))},
+         expect=("cannot be echoed",)),
+    Case("decimals-abc", "aave", rules={f"${AAVE_INFO}": patch_json(_set("decimals", "abc"))},
+         expect=("decimals 'abc'",)),
+    Case("total-supply-is-a-dict", "aave",
+         rules={f"${AAVE_INFO}": patch_json(_set("total_supply", {"raw": 1}))},
+         expect=("not a whole number",)),
+    Case("fees-500", "aave", "fees", rules={"summary/fees/aave": status(500)},
+         expect=("Fee data is missing", "api.llama.fi is having trouble (HTTP 500)"),
+         draw=True),
+    Case("fee-totals-are-dicts", "aave", "fees",
+         rules={"summary/fees/aave": patch_json(lambda d: d.update(
+             {k: {"usd": 1} for k in ("total24h", "total7d", "total30d", "totalAllTime")}))},
+         expect=("where the fees go", "paid")),
+    Case("fee-chart-is-a-dict", "aave", "fees",
+         rules={"summary/fees/aave": patch_json(_set("totalDataChart", {"a": 1}))},
+         expect=("Fee data is missing", "not a list")),
+    Case("fee-summary-truncated", "aave", faults={"summary/fees/aave": "truncated"},
+         expect=("fee data: api.llama.fi sent a body that is not valid JSON",)),
+    Case("snapshot-html", "aave", "votes", faults={"hub.snapshot.org": "garbage"},
+         expect=("Vote data is missing", "hub.snapshot.org sent a body that is not valid JSON")),
+    Case("snapshot-graphql-errors", "aave", "votes",
+         rules={"hub.snapshot.org": body({"errors": [{"message": "too many requests"}]})},
+         expect=("Snapshot refused the query: too many requests",)),
+    Case("snapshot-vp-wrong-types", "aave", "votes",
+         rules={"hub.snapshot.org": graphql("votes", patch_json(_vp_garbage))},
+         expect=("Proposal 0",)),
+    # -- every source down at once: one short error sentence --
+    Case("everything-times-out", "compound", faults=dict.fromkeys(ALL_DOWN, "timeout"),
+         expect=("Could not reach", "no data fetched"), error=True),
+    Case("everything-resets", "compound", "mention", faults=dict.fromkeys(ALL_DOWN, "reset"),
+         expect=("Could not reach", "eth.blockscout.com"), error=True),
+    Case("everything-503", "compound", "holders", faults=dict.fromkeys(ALL_DOWN, 503),
+         expect=("Could not reach",), error=True),
+    # -- odd but real data: a verdict where one is possible, else what is missing --
+    Case("zero-supply", "lido", recover="curve",
+         tokens=(Token(LDO, "LDO", "Lido DAO Token", synthetic_holders(60, 11), 0, 9000),),
+         expect=("wallets control a majority", "supply unknown"), draw=True),
+    Case("negative-balance", "ens", recover="curve",
+         tokens=(Token(ENS, "ENS", "ENS", [*synthetic_holders(20, 2), (A_WALLET, -5.0)],
+                       1e8, 50_000),),
+         expect=(NO_VERDICT, "negative holder balance"), draw=True),
+    Case("empty-holder-list", "sushi", "holders", recover="curve",
+         tokens=(Token(SUSHI, "SUSHI", "SushiToken", [], 2.5e8, 0),),
+         expect=("Holder data is missing", "lists no holders")),
+    Case("single-holder", "1inch", recover="curve",
+         tokens=(Token(ONEINCH, "1INCH", "1INCH Token", [(A_WALLET, 1.5e9)], 1.5e9, 1),),
+         expect=("1 wallet controls a majority", "highly concentrated"), draw=True),
+    Case("supply-below-listed-sum", "balancer", recover="curve",
+         tokens=(Token(BAL, "BAL", "Balancer", synthetic_holders(40, 4), 1.0, 40),),
+         expect=("wallets control a majority",), draw=True),
+]
+
+
+# --------------------------------------------------------------------------- fixtures, helpers
+
+
+@pytest.fixture
+def rules(fake: FakeUpstream) -> Rules:
+    """Per-request faults in front of the fake upstream."""
+    return Rules(fake)
+
+
+@pytest.fixture
+def simcord_bot(rules: Rules, tmp_path):
+    """The real bot behind :class:`Rules`; a fresh HTTP cache; cooldowns out of the way.
+
+    The top 100 holders (two Blockscout pages) are enough to meet every fault and keep
+    each conversation short.
+    """
+    config = bot_support.test_config(tmp_path, user_rate=100, guild_rate=100)
+    config = dataclasses.replace(config, sources=dataclasses.replace(config.sources,
+                                                                     holders_limit=100))
+    return make_bot(config,
+                    transport=httpx.MockTransport(rules.handler),
+                    cache_path=tmp_path / "http-cache.sqlite",
+                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})
+
+
+@pytest.fixture
+async def world(simcord_env):
+    """A guild, a channel, a member, and the commands synced."""
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    await simcord_env.bot.tree.sync()
+    return simcord_env, channel, alice
+
+
+class Charts:
+    """Stand-in for the report chart: real drawing only while ``real`` is set.
+
+    Drawing is most of a command's time; the fault tests draw the degraded report (the
+    interesting one) and stub the charts of the healthy answers around it.
+    """
+
+    STUB = b"\x89PNG\r\n\x1a\n-stub-"
+
+    def __init__(self) -> None:
+        from commands.service import render_report
+
+        self.real = False
+        self._render = render_report
+
+    def __call__(self, report: Any) -> bytes | None:
+        return self._render(report) if self.real else self.STUB
+
+
+@pytest.fixture
+def charts(monkeypatch: pytest.MonkeyPatch) -> Charts:
+    """The report chart, stubbed unless ``charts.real`` (renders run in a thread here)."""
+    switch = Charts()
+    monkeypatch.setattr("commands.service.render_report", switch)
+    return switch
+
+
+@dataclass
+class Reply:
+    """What the bot sent for one command: the message payloads and their visible text."""
+
+    payloads: list[dict[str, Any]]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for p in self.payloads for t in visible_texts(p))
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.payloads) and all(p.get("flags", 0) & EPHEMERAL
+                                           for p in self.payloads)
+
+
+async def ask(env: Any, channel: Any, user: Any, command: str, protocol: str,
+              refused: tuple[str, int] = ("", 0)) -> Reply:
+    """Run one command (or mention) and return the messages Discord accepted for it.
+
+    ``refused`` is ``(path glob, times)`` of an injected error: the first ``times`` calls
+    matching it were refused, so they are not part of the reply.
+    """
+    start = len(env.http_requests)
+    if command == "mention":
+        await user.send(channel, f"<@{env.bot.user.id}> how centralized is {protocol}?")
+    else:
+        await user.slash(channel, command, protocol=protocol)
+    glob, times = refused
+    payloads = []
+    for entry in env.http_requests[start:]:
+        if times and entry.method == "POST" and fnmatch.fnmatch(entry.path, glob):
+            times -= 1
+            continue
+        if (payload := message_payload(entry)) is not None:
+            payloads.append(payload)
+    return Reply(payloads)
+
+
+def assert_complete(reply: Reply) -> None:
+    """A full answer: a verdict, nothing missing, nothing stale."""
+    assert len(reply.payloads) == 1, reply.payloads
+    embed = reply.payloads[0]["embeds"][0]
+    assert NO_VERDICT not in embed["title"], reply.text
+    assert "wallet" in embed["description"], reply.text
+    assert "Live data unavailable" not in reply.text
+    assert not [f for f in embed.get("fields", ()) if f["name"] == "Missing"], reply.text
+
+
+def asked_since(fake: FakeUpstream, before: Counter[str], needle: str) -> int:
+    """Requests to URLs containing ``needle`` since the ``before`` snapshot of the calls."""
+    return fake.count(needle) - sum(n for key, n in before.items() if needle in key)
+
+
+def unexpected_log_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """ERROR records: the error handler logs every *unexpected* error at that level."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_cases_cover_the_brief():
+    """Guard: every fault class the issue lists has at least one case."""
+    ids = " ".join(c.id for c in CASES)
+    for word in ("timeout", "reset", "429", "retry-after", "5xx", "truncated", "html",
+                 "10-MB", "list", "abc", "dicts", "zero-supply", "negative", "empty",
+                 "single-holder"):
+        assert word in ids, word
+    assert any(c.hits and c.hits[1] == 1 for c in CASES)  # a Retry-After > 20 s case
+    assert MAX_RETRY_AFTER < 3600
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+async def test_fault_mid_conversation(world, fake, rules, charts, case: Case, caplog):
+    env, channel, alice = world
+    caplog.set_level(logging.WARNING)
+
+    first = await ask(env, channel, alice, "concentration", "uniswap")
+    assert_complete(first)
+
+    for token in case.tokens:
+        fake.tokens[token.address] = token
+    fake.faults.update(case.faults)
+    rules.rules.update(case.rules)
+    before = Counter(fake.calls)
+    charts.real = case.draw
+    reply = await ask(env, channel, alice, case.command, case.protocol)
+    charts.real = False
+
+    assert len(reply.payloads) == 1, reply.payloads  # one clear reply
+    for expected in case.expect:
+        assert expected in reply.text, (expected, reply.text)
+    if case.error:
+        assert not reply.payloads[0].get("embeds"), reply.text
+        assert reply.ephemeral or case.command == "mention", reply.text
+    else:
+        assert reply.payloads[0].get("embeds"), reply.text
+    if case.hits:
+        needle, n = case.hits
+        assert asked_since(fake, before, needle) == n
+    for needle in case.faults:  # the fault was hit on the network, not the HTTP cache
+        assert asked_since(fake, before, needle), needle
+    for needle in case.rules:
+        assert rules.hits[needle], needle
+
+    # The fault is gone: the same question gets a full answer (nothing bad was cached).
+    fake.faults.clear()
+    rules.rules.clear()
+    env.bot.analyses._fresh.clear()
+    again = await ask(env, channel, alice, "concentration", case.recover or case.protocol)
+    assert_complete(again)
+
+    check_all_replies(env)
+    expect_only(env, LorenzError)
+    assert not unexpected_log_errors(caplog)
+
+
+# --------------------------------------------------------------------------- Discord refuses
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Discord refusing the bot's reply (simcord ``inject_error``).
+
+    Attributes:
+        id: test id.
+        path: the REST path glob refused.
+        status, code: the HTTP status and Discord error code.
+        times: how many calls are refused (2 = the answer and the error reply).
+        command: "concentration" or "mention".
+        expect: what the user sees ("" = nothing gets through; the failure is logged).
+    """
+
+    id: str
+    path: str
+    status: int
+    code: int = 0
+    times: int = 1
+    command: str = "concentration"
+    expect: str = ""
+
+
+REFUSALS = [
+    Refusal("answer-403-missing-permission", "/webhooks/*", 403, 50013,
+            expect="missing a permission"),
+    Refusal("answer-and-error-reply-403", "/webhooks/*", 403, 50013, times=2),
+    Refusal("answer-429", "/webhooks/*", 429, expect="rate-limiting"),
+    Refusal("answer-and-error-reply-429", "/webhooks/*", 429, times=2),
+    Refusal("answer-discord-502", "/webhooks/*", 502, expect="Discord had trouble"),
+    Refusal("defer-403", "/interactions/*/callback", 403, 50013,
+            expect="missing a permission"),
+    Refusal("mention-reply-403", "/channels/*/messages", 403, 50013, times=2,
+            command="mention"),
+    Refusal("mention-reply-429-once", "/channels/*/messages", 429, command="mention",
+            expect="rate-limiting"),
+    Refusal("mention-typing-403", "/channels/*/typing", 403, 50013, command="mention",
+            expect="missing a permission"),
+]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=[r.id for r in REFUSALS])
+async def test_discord_refusing_the_reply(world, charts, refusal: Refusal, caplog):
+    env, channel, alice = world
+    caplog.set_level(logging.WARNING)
+    assert_complete(await ask(env, channel, alice, "concentration", "uniswap"))
+
+    env.inject_error("POST", refusal.path, status=refusal.status, code=refusal.code,
+                     message="refused by the test", times=refusal.times)
+    reply = await ask(env, channel, alice, refusal.command, "aave",
+                      refused=(refusal.path, refusal.times))
+    if refusal.expect:
+        assert refusal.expect in reply.text, reply.text
+    else:  # nothing got through: the failure is logged, once, without a traceback
+        assert not reply.payloads
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING
+                    and str(refusal.status) in r.getMessage()]
+        assert warnings and not any(r.exc_info for r in warnings)
+    errors = expect_only(env, *DISCORD_REFUSALS)
+    assert all(getattr(e, "status", None) == refusal.status for e in errors)
+    assert not unexpected_log_errors(caplog)
+
+    # …and the next command is served normally.
+    assert_complete(await ask(env, channel, alice, "concentration", "curve"))
+    check_all_replies(env)
+
+
+async def test_retry_after_over_the_cap_is_not_waited_for_with_real_waits(world, rules, charts):
+    """Without stamina's testing mode (real sleeps): one request, then "rate-limited"."""
+    env, channel, alice = world
+    assert_complete(await ask(env, channel, alice, "concentration", "uniswap"))
+    stamina.set_testing(False)
+    rules.rules[HOLDERS] = status(429, **{"Retry-After": "3600"})
+    rules.rules["api.ethplorer.io"] = status(404)  # no slow fallback retries either
+    reply = await ask(env, channel, alice, "concentration", "aave")
+    assert "rate-limiting us" in reply.text
+    assert rules.hits[HOLDERS] == 1  # asked once: no retry, so no wait either
+    check_all_replies(env)
+
+
+async def test_huge_body_is_refused_before_it_is_cached(world, fake, charts):
+    """The 10 MB body never reaches the cache: once lifted, the next ask refetches."""
+    env, channel, alice = world
+    fake.faults[HOLDERS] = "huge"
+    await ask(env, channel, alice, "concentration", "aave")
+    fake.faults.clear()
+    env.bot.analyses._fresh.clear()
+    pages = fake.count("/holders")
+    assert_complete(await ask(env, channel, alice, "concentration", "aave"))
+    assert fake.count("/holders") > pages
+    check_all_replies(env)
+
+
+@pytest.mark.parametrize("bad", ["garbage", httpx.Response(200, json={"protocols": "soon"})],
+                         ids=["html", "not-a-list"])
+async def test_bad_directory_answer_is_not_kept_for_a_day(fake, tmp_path, bad):
+    """``/protocols`` is cached for 24 h; a bad answer must not be, or the full directory
+    would stay unavailable for a day after DefiLlama recovered."""
+    cfg = SourcesConfig(cache_dir=tmp_path)
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
+                                       cache_path=tmp_path / "cache.sqlite"), rate_limits={})
+    try:
+        directory = Directory(http, cfg)
+        fake.faults["/protocols"] = bad
+        assert not await directory.load()
+        assert isinstance(directory.load_error, BadResponse)
+        fake.faults.clear()
+        assert await directory.load()  # refetched, not the cached bad answer
+        assert fake.count("/protocols") == 2
+        assert await directory.load()  # a good answer is cached as before
+        assert fake.count("/protocols") == 2
+    finally:
+        await http.aclose()

@@ -12,15 +12,13 @@ Every case is one short conversation in a fresh bot with a fresh HTTP cache:
    again: the answer must be complete, i.e. no bad response was kept in the HTTP cache.
 
 Faults at the httpx boundary come from :class:`tests.fake_upstream.FakeUpstream` (``faults``
-and ``tokens``) plus :class:`Rules` below (bodies built per request: bursts, Retry-After
-headers, wrong types). Discord refusing our replies comes from simcord's ``inject_error``.
+and ``tokens``) plus :class:`tests.conversation.Rules` (bodies built per request: bursts,
+Retry-After headers, wrong types). Discord refusing our replies comes from simcord's
+``inject_error``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import fnmatch
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -31,26 +29,31 @@ import httpx
 import pytest
 import stamina
 
-from bot.app import make_bot
 from sources.config import SourcesConfig
 from sources.directory import BUILTIN, Directory
 from sources.errors import BadResponse, LorenzError
 from sources.http import MAX_RETRY_AFTER, HttpClient, make_http_client
-from tests import bot_support
-from tests.fake_upstream import AAVE, FakeUpstream, Token, synthetic_holders
-from tests.reply_checks import (
-    DISCORD_REFUSALS,
-    check_all_replies,
-    expect_only,
-    message_payload,
-    visible_texts,
+from tests.conversation import (
+    Charts,
+    Reply,
+    Rule,
+    Rules,
+    ask,
+    body,
+    burst,
+    graphql,
+    patch_json,
+    rules_bot,
+    status,
+    switch_charts,
 )
+from tests.fake_upstream import AAVE, FakeUpstream, Token, synthetic_holders
+from tests.reply_checks import DISCORD_REFUSALS, check_all_replies, expect_only
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 #: Attempts per request in tests (conftest sets stamina's testing mode to 3, without waits).
 ATTEMPTS = 3
-EPHEMERAL = 64
 
 
 def _address(name: str) -> str:
@@ -63,73 +66,7 @@ HOLDERS = f"tokens/{AAVE}/holders"
 AAVE_INFO = f"tokens/{AAVE}"
 
 
-# --------------------------------------------------------------------------- faults per request
-
-#: A rule answers a request instead of the fake: ``(request, fake's answer, hit number)``.
-Rule = Callable[[httpx.Request, httpx.Response, int], httpx.Response]
-
-
-class Rules:
-    """Per-request faults in front of :class:`FakeUpstream`, counted per URL substring.
-
-    A rule sees the fake's own answer, so it can corrupt a real body or let it through (a
-    burst that ends). ``exact_path`` rules match when the URL path ends with the needle.
-    """
-
-    def __init__(self, fake: FakeUpstream) -> None:
-        self.fake = fake
-        self.rules: dict[str, Rule] = {}
-        self.hits: Counter[str] = Counter()
-
-    async def handler(self, request: httpx.Request) -> httpx.Response:
-        upstream = await self.fake.handler(request)
-        for needle, rule in self.rules.items():
-            if _matches(needle, request):
-                self.hits[needle] += 1
-                return rule(request, upstream, self.hits[needle])
-        return upstream
-
-
-def _matches(needle: str, request: httpx.Request) -> bool:
-    if needle.startswith("$"):  # "$path-suffix": the path must end with it
-        return request.url.path.endswith(needle[1:])
-    return needle in str(request.url)
-
-
-def status(code: int, **headers: str) -> Rule:
-    """Always answer ``code`` with ``headers``."""
-    return lambda _req, _up, _n: httpx.Response(code, headers=headers)
-
-
-def burst(code: int, n: int) -> Rule:
-    """The first ``n`` requests get ``code``; later ones the real answer."""
-    return lambda _req, up, hit: httpx.Response(code) if hit <= n else up
-
-
-def body(doc: Any) -> Rule:
-    """Always answer 200 with ``doc`` as JSON."""
-    return lambda _req, _up, _n: httpx.Response(200, json=doc)
-
-
-def patch_json(change: Callable[[Any], Any]) -> Rule:
-    """The fake's JSON answer, changed by ``change`` (which may edit in place)."""
-
-    def rule(_req: httpx.Request, up: httpx.Response, _n: int) -> httpx.Response:
-        doc = json.loads(up.content)
-        changed = change(doc)
-        return httpx.Response(up.status_code, json=doc if changed is None else changed)
-
-    return rule
-
-
-def graphql(kind: str, answer: Rule) -> Rule:
-    """``answer`` for Snapshot queries of ``kind`` ("proposals" / "votes"), else the fake's."""
-
-    def rule(req: httpx.Request, up: httpx.Response, n: int) -> httpx.Response:
-        query = json.loads(req.content)["query"]
-        return answer(req, up, n) if query.startswith(f"query {kind.title()}(") else up
-
-    return rule
+# --------------------------------------------------------------------------- body changes
 
 
 def _set(key: str, value: Any) -> Callable[[Any], None]:
@@ -294,18 +231,14 @@ def rules(fake: FakeUpstream) -> Rules:
 
 @pytest.fixture
 def simcord_bot(rules: Rules, tmp_path):
-    """The real bot behind :class:`Rules`; a fresh HTTP cache; cooldowns out of the way.
+    """The real bot behind :class:`Rules`, with a fresh HTTP cache."""
+    return rules_bot(rules, tmp_path)
 
-    The top 100 holders (two Blockscout pages) are enough to meet every fault and keep
-    each conversation short.
-    """
-    config = bot_support.test_config(tmp_path, user_rate=100, guild_rate=100)
-    config = dataclasses.replace(config, sources=dataclasses.replace(config.sources,
-                                                                     holders_limit=100))
-    return make_bot(config,
-                    transport=httpx.MockTransport(rules.handler),
-                    cache_path=tmp_path / "http-cache.sqlite",
-                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})
+
+@pytest.fixture
+def charts(monkeypatch: pytest.MonkeyPatch) -> Charts:
+    """The report chart, stubbed unless ``charts.real``."""
+    return switch_charts(monkeypatch)
 
 
 @pytest.fixture
@@ -316,72 +249,6 @@ async def world(simcord_env):
     alice = guild.add_member(simcord_env.create_user("alice"))
     await simcord_env.bot.tree.sync()
     return simcord_env, channel, alice
-
-
-class Charts:
-    """Stand-in for the report chart: real drawing only while ``real`` is set.
-
-    Drawing is most of a command's time; the fault tests draw the degraded report (the
-    interesting one) and stub the charts of the healthy answers around it.
-    """
-
-    STUB = b"\x89PNG\r\n\x1a\n-stub-"
-
-    def __init__(self) -> None:
-        from commands.service import render_report
-
-        self.real = False
-        self._render = render_report
-
-    def __call__(self, report: Any) -> bytes | None:
-        return self._render(report) if self.real else self.STUB
-
-
-@pytest.fixture
-def charts(monkeypatch: pytest.MonkeyPatch) -> Charts:
-    """The report chart, stubbed unless ``charts.real`` (renders run in a thread here)."""
-    switch = Charts()
-    monkeypatch.setattr("commands.service.render_report", switch)
-    return switch
-
-
-@dataclass
-class Reply:
-    """What the bot sent for one command: the message payloads and their visible text."""
-
-    payloads: list[dict[str, Any]]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(t for p in self.payloads for t in visible_texts(p))
-
-    @property
-    def ephemeral(self) -> bool:
-        return bool(self.payloads) and all(p.get("flags", 0) & EPHEMERAL
-                                           for p in self.payloads)
-
-
-async def ask(env: Any, channel: Any, user: Any, command: str, protocol: str,
-              refused: tuple[str, int] = ("", 0)) -> Reply:
-    """Run one command (or mention) and return the messages Discord accepted for it.
-
-    ``refused`` is ``(path glob, times)`` of an injected error: the first ``times`` calls
-    matching it were refused, so they are not part of the reply.
-    """
-    start = len(env.http_requests)
-    if command == "mention":
-        await user.send(channel, f"<@{env.bot.user.id}> how centralized is {protocol}?")
-    else:
-        await user.slash(channel, command, protocol=protocol)
-    glob, times = refused
-    payloads = []
-    for entry in env.http_requests[start:]:
-        if times and entry.method == "POST" and fnmatch.fnmatch(entry.path, glob):
-            times -= 1
-            continue
-        if (payload := message_payload(entry)) is not None:
-            payloads.append(payload)
-    return Reply(payloads)
 
 
 def assert_complete(reply: Reply) -> None:

@@ -40,6 +40,7 @@ from charts.render import (
     render_comparison_png,
     render_report_png,
     render_votes_png,
+    warm_up,
 )
 from commands.report import VoteReport
 from scoring.categories import Category
@@ -520,6 +521,11 @@ def test_encode_png_small_buffer():
     png = encode_png(rgba.tobytes(), 2, 3)
     assert png_size(png) == (2, 3)
     assert Image.open(io.BytesIO(png)).getpixel((0, 1)) == (255, 0, 0)
+
+
+def test_warm_up_then_render():
+    warm_up()
+    assert png_size(render_report_png(cf.synthetic_report())) == (WIDTH, HEIGHT)
 
 
 def test_figure_to_png_of_a_plain_figure():

@@ -19,7 +19,8 @@ from scoring.formatting import ELLIPSIS, nakamoto_text, pct, short_address, usd
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ELLIPSIS", "as_of_text", "fit", "nakamoto_text", "pct", "short_address", "usd"]
+__all__ = ["ELLIPSIS", "TextFitter", "as_of_text", "date_text", "fit", "nakamoto_text", "pct",
+           "short_address", "usd"]
 
 
 def fit(text: str, max_chars: int) -> str:

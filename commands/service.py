@@ -62,7 +62,8 @@ class Renderer:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
                                               else "spawn")
-            self._pool = concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx)
+            self._pool = concurrent.futures.ProcessPoolExecutor(processes, mp_context=ctx,
+                                                                initializer=_warm)
 
     def __repr__(self) -> str:
         return f"<Renderer processes={self.processes}>"
@@ -80,10 +81,10 @@ class Renderer:
             return await asyncio.to_thread(fn, *args)
 
     def warm_up(self) -> None:
-        """Start the worker processes now (import matplotlib there) instead of on first use."""
+        """Start the worker processes now (each runs :func:`_warm`) instead of on first use."""
         if self._pool is not None:
             for _ in range(self.processes):
-                self._pool.submit(_warm)
+                self._pool.submit(int)  # any trivial task makes the pool spawn a worker
 
     def shutdown(self) -> None:
         """Stop the pool (pending renders are cancelled)."""
@@ -93,7 +94,10 @@ class Renderer:
 
 
 def _warm() -> None:
-    import charts.render  # noqa: F401  (imports matplotlib in the worker)
+    """Pool initializer: import matplotlib and fill the font caches once per worker."""
+    from charts.render import warm_up
+
+    warm_up()
 
 
 def render_report(report: Report) -> bytes | None:
@@ -103,6 +107,20 @@ def render_report(report: Report) -> bytes | None:
     if report.holders is None and report.fees is None:
         return None
     return render_report_png(report)
+
+
+def render_comparison(reports: list[Report]) -> bytes:
+    """Comparison chart PNG (top level: picklable; matplotlib is imported in the worker)."""
+    from charts.render import render_comparison_png
+
+    return render_comparison_png(reports)
+
+
+def render_votes(votes: Any, name: str, symbol: str) -> bytes:
+    """Voting-power chart PNG (top level: picklable; matplotlib is imported in the worker)."""
+    from charts.render import render_votes_png
+
+    return render_votes_png(votes, name, symbol)
 
 
 class AnalysisService:

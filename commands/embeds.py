@@ -37,6 +37,9 @@ NEUTRAL = 0x5865F2
 
 # Zero-width and bidi-control characters users can hide text with; removed before escaping.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# A user/role mention discord.py's escape_mentions leaves alone (ids of under 17 digits, which
+# Discord still renders as a mention): "<@1>", "<@!0>", "<@&2>".
+_BARE_MENTION = re.compile(r"<@(?=[!&]?\d)")
 
 
 def clip(text: str, limit: int) -> str:
@@ -45,10 +48,15 @@ def clip(text: str, limit: int) -> str:
 
 
 def safe(text: str, limit: int = 200) -> str:
-    """User or upstream text made inert: markdown and mentions escaped, then clipped."""
-    raw = _INVISIBLE.sub("", str(text)).replace("\n", " ")
+    """User or upstream text made inert, on one line, then clipped to ``limit`` characters.
+
+    Invisible characters are removed, every line break (``\\n``, ``\\r``, U+2028…) becomes
+    a space, markdown and mentions are escaped — ``@everyone``, ``@here`` and ``<@…>`` /
+    ``<@&…>`` whatever the length of the id.
+    """
+    raw = " ".join(_INVISIBLE.sub("", str(text)).splitlines())
     cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(raw))
-    return clip(cleaned, limit)
+    return clip(_BARE_MENTION.sub("<@\u200b", cleaned), limit)
 
 
 def _total(embed: discord.Embed) -> int:

@@ -30,7 +30,7 @@ from commands.embeds import (
     votes_embed,
 )
 from commands.errors import CooldownActive, describe
-from commands.service import Answer
+from commands.service import Answer, render_comparison, render_votes
 from sources.directory import ProtocolRecord
 from sources.errors import ProtocolNotFound
 
@@ -162,10 +162,7 @@ class Concentration(commands.Cog):
         self.cooldowns.consume(ctx.message, _when(ctx))
         await ctx.defer()
         answers = [await self._answer(r) for r in records]
-        from charts.render import render_comparison_png
-
-        png = await self.bot.analyses.render(render_comparison_png,
-                                             [a.report for a in answers])
+        png = await self.bot.analyses.render(render_comparison, [a.report for a in answers])
         filename = "compare.png"
         file = png_file(png, filename)
         embed = compare_embed(answers, filename if file else None)
@@ -198,10 +195,8 @@ class Concentration(commands.Cog):
         embed = votes_embed(report)
         file = None
         if report.votes is not None and report.votes.proposals:
-            from charts.render import render_votes_png
-
-            png = await self.bot.analyses.render(render_votes_png, report.votes,
-                                                 report.name, report.symbol)
+            png = await self.bot.analyses.render(render_votes, report.votes, report.name,
+                                                 report.symbol)
             file = png_file(png, "votes.png")
             if file:
                 embed.set_image(url="attachment://votes.png")

@@ -26,6 +26,7 @@ import cachetools
 
 from commands.live import Services, analyze_protocol
 from commands.report import Report
+from scoring.votes import VoteReport
 from sources.directory import ProtocolRecord
 from sources.errors import SourceError
 
@@ -116,7 +117,7 @@ def render_comparison(reports: list[Report]) -> bytes:
     return render_comparison_png(reports)
 
 
-def render_votes(votes: Any, name: str, symbol: str) -> bytes:
+def render_votes(votes: VoteReport, name: str, symbol: str) -> bytes:
     """Voting-power chart PNG (top level: picklable; matplotlib is imported in the worker)."""
     from charts.render import render_votes_png
 

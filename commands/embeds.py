@@ -55,8 +55,15 @@ def safe(text: str, limit: int = 200) -> str:
     ``<@&…>`` whatever the length of the id.
     """
     raw = " ".join(_INVISIBLE.sub("", str(text)).splitlines())
-    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(raw))
-    return clip(_BARE_MENTION.sub("<@\u200b", cleaned), limit)
+    return plain(discord.utils.escape_markdown(raw), limit)
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for places Discord shows without markdown (embed footers): like :func:`safe` but
+    without markdown escapes (their backslashes would show), then clipped."""
+    raw = " ".join(_INVISIBLE.sub("", str(text)).splitlines())
+    cleaned = _BARE_MENTION.sub("<@\u200b", discord.utils.escape_mentions(raw))
+    return clip(cleaned, limit)
 
 
 def _total(embed: discord.Embed) -> int:
@@ -135,7 +142,7 @@ def footer_text(report: Report) -> str:
         text = report.provenance.line()
     else:
         text = "Sources: " + ", ".join(s.get("source", "") for s in report.sources)
-    return clip(text, FOOTER_MAX)
+    return plain(text, FOOTER_MAX)  # holds upstream text: symbol, Snapshot space id
 
 
 def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:

@@ -9,6 +9,7 @@ message: an embed, and the chart attached from memory.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -161,7 +162,7 @@ class Concentration(commands.Cog):
             return
         self.cooldowns.consume(ctx.message, _when(ctx))
         await ctx.defer()
-        answers = [await self._answer(r) for r in records]
+        answers = list(await asyncio.gather(*(self._answer(r) for r in records)))
         png = await self.bot.analyses.render(render_comparison, [a.report for a in answers])
         filename = "compare.png"
         file = png_file(png, filename)

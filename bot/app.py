@@ -20,6 +20,7 @@ import discord
 import httpx
 from discord.ext import commands
 
+from bot import logging_setup
 from bot.config import Config
 from commands.errors import on_command_error, on_tree_error
 from commands.live import Services
@@ -87,6 +88,7 @@ class LorenzBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open shared clients, load extensions, sync to the dev guild (no gateway waits)."""
         cfg = self.config
+        logging_setup.install(*logging_setup.secrets_of(cfg))  # however the bot was started
         self.data_http = HttpClient(make_http_client(cfg.sources, transport=self._transport,
                                                      cache_path=self._cache_path),
                                     **self._http_options)

@@ -12,13 +12,14 @@ import asyncio
 import json
 import logging
 import math
+import os
 import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
-from bot.config import ConfigError, load_config
+from bot import __version__, logging_setup
+from bot.config import ENV_SECRETS, Config, ConfigError, load_config
 from commands.analysis import analyze_holders, label_holders
 from commands.report import Report, report_to_json
 from commands.text_report import render_text
@@ -126,6 +127,13 @@ def invite_url(client_id: int) -> str:
     )
 
 
+def _load_config(path: Path | None) -> Config:
+    """:func:`load_config`, with the secrets it holds registered for log redaction."""
+    cfg = load_config(path)
+    logging_setup.install(*logging_setup.secrets_of(cfg))
+    return cfg
+
+
 def _require_token(cfg) -> None:
     if not cfg.discord.token:
         raise InputError("no Discord token: set DISCORD_TOKEN (or [discord] token in an "
@@ -137,7 +145,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import run_bot
 
-    cfg = load_config(args.config)
+    cfg = _load_config(args.config)
     _require_token(cfg)
     try:
         asyncio.run(run_bot(cfg))
@@ -171,7 +179,7 @@ async def _sync(cfg, guild_id: int | None) -> int:
 def _cmd_sync(args: argparse.Namespace) -> int:
     import discord
 
-    cfg = load_config(args.config)
+    cfg = _load_config(args.config)
     _require_token(cfg)
     try:
         n = asyncio.run(_sync(cfg, args.guild))
@@ -186,7 +194,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    cfg = _load_config(args.config)
     client_id = args.client_id or cfg.discord.application_id
     if not client_id:
         raise InputError("no application id: pass --client-id or set [discord] "
@@ -248,7 +256,7 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
 
-    cfg = load_config(args.config)
+    cfg = _load_config(args.config)
     user_labels: list = []
     for path in args.labels:
         user_labels.extend(load_labels(path))
@@ -287,7 +295,9 @@ def configure_logging(verbosity: int) -> None:
     """Configure the root logger once, at the entry point (stderr).
 
     Quiet by default (errors only: the report itself carries warnings and what is
-    missing); ``-v`` adds warnings and progress details, ``-vv`` debug output.
+    missing); ``-v`` adds warnings and progress details, ``-vv`` debug output. Every
+    handler gets :data:`bot.logging_setup.SECRET_FILTER` (secrets from the environment
+    now, from ``config.toml`` once it is read): no token or key is ever written.
     """
     level = {0: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
@@ -299,6 +309,7 @@ def configure_logging(verbosity: int) -> None:
         logging.getLogger(name).setLevel(quiet)
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging_setup.install(*logging_setup.secrets_from_env(os.environ, ENV_SECRETS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -446,8 +446,13 @@ async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
     personal = cfg.ethplorer_api_key.get()
     key = personal or "freekey"
     n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
-    info = await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key},
-                               parse=lambda body: parse_ethplorer_token(body, address, host))
+    try:
+        info = await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key},
+                                   parse=lambda body: parse_ethplorer_token(body, address, host))
+    except BadResponse as exc:  # it quotes Ethplorer's error, which may echo our request
+        if personal and personal in str(exc):
+            raise BadResponse(str(exc).replace(personal, "***"), host) from None
+        raise
     decimals = info.decimals
     assert decimals is not None
     rows = (await http.get_json(

@@ -70,6 +70,14 @@ CONNECT_RETRY_WAIT = 0.25
 TTL_DIRECTORY = 24 * 3600.0
 TTL_DATA = 3600.0
 
+#: Upper bound of the SQLite HTTP cache on disk (hishel evicts the least recently used
+#: entries beyond it; its own default is 1 GiB). Expired entries are deleted as new ones
+#: are written.
+HTTP_CACHE_MAX_BYTES = 256 * 1024 * 1024
+
+#: Parsed GraphQL answers kept in memory by :meth:`HttpClient.post_json` (each for its TTL).
+POST_MEMO_SIZE = 256
+
 
 class _Retryable(Exception):
     """An HTTP status worth another try (429, 5xx); carries the Retry-After wait."""
@@ -150,7 +158,8 @@ def make_http_client(
     """
     inner = transport or httpx.AsyncHTTPTransport(retries=0)
     storage = hishel.AsyncSqliteStorage(
-        database_path=str(cache_path or default_cache_path(cfg)), default_ttl=TTL_DATA
+        database_path=str(cache_path or default_cache_path(cfg)), default_ttl=TTL_DATA,
+        max_size=HTTP_CACHE_MAX_BYTES,
     )
     cached = AsyncCacheTransport(
         next_transport=BodyLimitTransport(inner, cfg.max_body_bytes), storage=storage
@@ -208,6 +217,7 @@ class HttpClient:
     """JSON over the shared ``httpx.AsyncClient`` with limits, retries and coalescing.
 
     Never call an instance ``bot.http`` — that attribute is discord.py's own client.
+    ``memo_size`` bounds the parsed GraphQL answers :meth:`post_json` keeps in memory.
 
     Attributes:
         requests_sent: requests that left this object (after coalescing and the
@@ -223,6 +233,7 @@ class HttpClient:
         retry_budget: float = 25.0,
         rate_limits: dict[str, tuple[float, float]] | None = None,
         default_rate: tuple[float, float] = DEFAULT_RATE,
+        memo_size: int = POST_MEMO_SIZE,
     ) -> None:
         self.client = client
         self.attempts = attempts
@@ -232,7 +243,7 @@ class HttpClient:
         self._limiters: dict[str, AsyncLimiter] = {}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._post_memo: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
-            maxsize=256, ttl=TTL_DATA
+            maxsize=memo_size, ttl=TTL_DATA
         )
         self._storage = _cache_storage(client)
         self.requests_sent = 0

@@ -52,18 +52,28 @@ def safe(text: str, limit: int = 200) -> str:
 
     Invisible characters are removed, every line break (``\\n``, ``\\r``, U+2028…) becomes
     a space, markdown and mentions are escaped — ``@everyone``, ``@here`` and ``<@…>`` /
-    ``<@&…>`` whatever the length of the id.
+    ``<@&…>`` whatever the length of the id. ``](`` gets a zero-width space: discord.py's
+    ``escape_markdown`` skips the inside of anything shaped like a masked link, so
+    ``[a](**b**)`` or ``[x](```)`` would keep their markdown.
     """
-    raw = " ".join(_INVISIBLE.sub("", str(text)).splitlines())
-    return plain(discord.utils.escape_markdown(raw), limit)
+    raw = _one_line(text).replace("](", "]\u200b(")
+    return clip(_no_mentions(discord.utils.escape_markdown(raw)), limit)
 
 
 def plain(text: str, limit: int) -> str:
     """Text for places Discord shows without markdown (embed footers): like :func:`safe` but
     without markdown escapes (their backslashes would show), then clipped."""
-    raw = " ".join(_INVISIBLE.sub("", str(text)).splitlines())
-    cleaned = _BARE_MENTION.sub("<@\u200b", discord.utils.escape_mentions(raw))
-    return clip(cleaned, limit)
+    return clip(_no_mentions(_one_line(text)), limit)
+
+
+def _one_line(text: object) -> str:
+    """``text`` without invisible characters, its line breaks turned into spaces."""
+    return " ".join(_INVISIBLE.sub("", str(text)).splitlines())
+
+
+def _no_mentions(text: str) -> str:
+    """Mentions made inert with a zero-width space (``@\u200beveryone``, ``<@\u200b1>``)."""
+    return _BARE_MENTION.sub("<@\u200b", discord.utils.escape_mentions(text))
 
 
 def _total(embed: discord.Embed) -> int:

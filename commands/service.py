@@ -3,8 +3,9 @@
 * At most ``max_concurrent`` analyses run at once; the rest wait their turn (a semaphore).
 * Identical questions asked at the same time run once (in-flight coalescing).
 * Answers are kept for ``fresh_ttl`` seconds (served again without fetching), and the last
-  good answer per protocol is kept (bounded LRU) so that when an upstream API is down the
-  bot can still show it, marked with its age.
+  good answer per protocol is kept (at most ``keep_last`` of them, none older than
+  ``keep_for`` seconds, a day by default) so that when an upstream API is down the bot can
+  still show it, marked with its age.
 * Charts render in a small process pool (matplotlib holds the GIL while drawing and is not
   thread-safe — DESIGN.md §3.6); with ``processes=0`` they render in a worker thread.
 
@@ -135,6 +136,7 @@ class AnalysisService:
         max_concurrent: int = 4,
         fresh_ttl: float = 600.0,
         keep_last: int = 256,
+        keep_for: float = 24 * 3600.0,
         holders_limit: int | None = None,
     ) -> None:
         self.services = services
@@ -143,8 +145,9 @@ class AnalysisService:
         self._slots = asyncio.Semaphore(max(1, max_concurrent))
         self._fresh: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
             maxsize=keep_last, ttl=fresh_ttl)
-        self._last_good: cachetools.LRUCache[str, Answer] = cachetools.LRUCache(
-            maxsize=keep_last)
+        # Bounded by count and by age: an answer older than a day is no longer shown.
+        self._last_good: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
+            maxsize=keep_last, ttl=keep_for)
         self._inflight: dict[str, asyncio.Future[Answer]] = {}
         self.runs = 0
         self.coalesced = 0

@@ -349,7 +349,9 @@ def test_analyze_live_with_vv_and_the_ethplorer_fallback_never_prints_a_key(tmp_
     """The key travels in Ethplorer's query string; -vv shows debug logs, never the key."""
     server = LocalUpstream(FakeUpstream.default()).start()
     try:
-        server.fake.faults["/holders"] = 503  # Blockscout down: the Ethplorer fallback runs
+        # Blockscout talks nonsense: the Ethplorer fallback runs (and talks nonsense too —
+        # bad bodies are not retried, so the subprocess never sleeps between attempts).
+        server.fake.faults.update({"/holders": "garbage", "api.ethplorer.io": "garbage"})
         cfg = config_toml(tmp_path / "config.toml", server.base, tmp_path / "cache")
         out = _cli(["-vv", "analyze", "curve", "--config", str(cfg), "--no-votes"], tmp_path,
                    **SECRET_ENV)

@@ -31,7 +31,7 @@ from commands.embeds import (
     votes_embed,
 )
 from commands.errors import CooldownActive, describe
-from commands.service import Answer, render_comparison, render_votes
+from commands.service import Answer, answer_key, render_comparison, render_votes
 from sources.directory import ProtocolRecord
 from sources.errors import ProtocolNotFound
 
@@ -163,7 +163,10 @@ class Concentration(commands.Cog):
         self.cooldowns.consume(ctx.message, _when(ctx))
         await ctx.defer()
         answers = list(await asyncio.gather(*(self._answer(r) for r in records)))
-        png = await self.bot.analyses.render(render_comparison, [a.report for a in answers])
+        key = "compare|" + ",".join(answer_key(a, r.slug or r.name)
+                                    for a, r in zip(answers, records, strict=True))
+        png = await self.bot.analyses.render(render_comparison, [a.report for a in answers],
+                                             key=key)
         filename = "compare.png"
         file = png_file(png, filename)
         embed = compare_embed(answers, filename if file else None)
@@ -196,8 +199,9 @@ class Concentration(commands.Cog):
         embed = votes_embed(report)
         file = None
         if report.votes is not None and report.votes.proposals:
-            png = await self.bot.analyses.render(render_votes, report.votes, report.name,
-                                                 report.symbol)
+            png = await self.bot.analyses.render(
+                render_votes, report.votes, report.name, report.symbol,
+                key="votes|" + answer_key(answer, record.slug or record.name))
             file = png_file(png, "votes.png")
             if file:
                 embed.set_image(url="attachment://votes.png")

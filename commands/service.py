@@ -149,9 +149,14 @@ class AnalysisService:
         self._last_good: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
             maxsize=keep_last, ttl=keep_for)
         self._inflight: dict[str, asyncio.Future[Answer]] = {}
+        # Comparison and voting charts, by the answers they draw (see :meth:`render`).
+        self._charts: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
+            maxsize=keep_last, ttl=fresh_ttl)
+        self._charts_inflight: dict[str, asyncio.Future[Any]] = {}
         self.runs = 0
         self.coalesced = 0
         self.cache_hits = 0
+        self.chart_hits = 0
 
     def __repr__(self) -> str:
         return (f"<AnalysisService runs={self.runs} coalesced={self.coalesced} "
@@ -203,6 +208,35 @@ class AnalysisService:
             self._last_good[key] = answer
         return answer
 
-    async def render(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run another chart function (comparison, votes) off the loop."""
-        return await self.renderer.run(fn, *args)
+    async def render(self, fn: Callable[..., T], *args: Any, key: str | None = None) -> T:
+        """Run another chart function (comparison, votes) off the loop.
+
+        With ``key`` (naming what is drawn, e.g. the answers' protocols and creation times),
+        the result is kept for ``fresh_ttl`` seconds (at most ``keep_last`` charts) and
+        identical renders in flight run once: twenty /votes for one protocol draw one chart.
+        """
+        if key is None:
+            return await self.renderer.run(fn, *args)
+        if key in self._charts:
+            self.chart_hits += 1
+            return self._charts[key]
+        running = self._charts_inflight.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self.renderer.run(fn, *args))
+            self._charts_inflight[key] = running
+
+            def done(task: asyncio.Future[Any]) -> None:
+                self._charts_inflight.pop(key, None)
+                if not task.cancelled() and task.exception() is None:
+                    self._charts[key] = task.result()
+
+            running.add_done_callback(done)
+        else:
+            self.chart_hits += 1
+        return await asyncio.shield(running)
+
+
+def answer_key(answer: Answer, name: str) -> str:
+    """A key for charts drawn from ``answer`` of protocol ``name`` (see
+    :meth:`AnalysisService.render`): a new analysis makes a new key."""
+    return f"{name}@{answer.created!r}"

@@ -144,3 +144,26 @@ def test_directory_keeps_one_index():
     gc.collect()
     assert old() is None  # a reload replaces the index; nothing keeps the previous one
     assert directory.lookup("uniswap").name == "Uniswap"
+
+
+RENDERS: list[str] = []
+
+
+def _fake_chart(name: str) -> bytes:
+    time.sleep(0.02)  # long enough for the other callers to join
+    RENDERS.append(name)
+    return b"\x89PNG" + name.encode()
+
+
+async def test_derived_charts_render_once_and_stay_bounded(service):
+    RENDERS.clear()
+    pngs = await asyncio.gather(*(service.render(_fake_chart, "votes", key="votes|uni@1")
+                                  for _ in range(5)))
+    assert RENDERS == ["votes"] and set(pngs) == {b"\x89PNGvotes"}
+    assert await service.render(_fake_chart, "votes", key="votes|uni@1") == b"\x89PNGvotes"
+    assert RENDERS == ["votes"] and service.chart_hits == 5
+    for i in range(3 * KEEP_LAST):
+        await service.render(_fake_chart, f"c{i}", key=f"compare|{i}")
+    assert len(service._charts) == KEEP_LAST and not service._charts_inflight
+    await service.render(_fake_chart, "unkeyed")  # no key: always drawn, never kept
+    assert RENDERS[-1] == "unkeyed" and len(service._charts) == KEEP_LAST

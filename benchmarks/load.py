@@ -104,7 +104,8 @@ def summarize(runs: list[LoadResult]) -> dict[str, float]:
             "rlag max": max(r.lag_while_rendering, default=float("nan")),
             "rlag n": len(r.lag_while_rendering), "renders": r.renders,
             "runs": r.analyses_runs, "coalesced": r.analyses_coalesced,
-            "cache hits": r.analyses_cache_hits, "http sent": r.http_sent,
+            "cache hits": r.analyses_cache_hits, "chart hits": r.chart_hits,
+            "http sent": r.http_sent,
             "http coalesced": r.http_coalesced, "upstream": sum(r.upstream.values()),
         })
     return {k: statistics.median(row[k] for row in rows) for k in rows[0]}
@@ -130,12 +131,13 @@ def print_tables(args: argparse.Namespace, results: dict[int, list[LoadResult]])
               f"{_ms(m['lag p99']):>5} {_ms(m['lag max']):>5} {_ms(m['rlag p99']):>14} "
               f"{_ms(m['rlag max']):>5}")
 
-    print(f"\n{'render':>8} {'renders':>7} {'analyses run':>12} {'coalesced':>9} "
-          f"{'cache hits':>10} {'http sent':>9} {'http coalesced':>14} {'upstream':>8}")
+    print(f"\n{'render':>8} {'renders':>7} {'chart hits':>10} {'analyses run':>12} "
+          f"{'coalesced':>9} {'cache hits':>10} {'http sent':>9} {'http coalesced':>14} "
+          f"{'upstream':>8}")
     for p, m in sums.items():
-        print(f"{label[p]:>8} {m['renders']:7.0f} {m['runs']:12.0f} {m['coalesced']:9.0f} "
-              f"{m['cache hits']:10.0f} {m['http sent']:9.0f} {m['http coalesced']:14.0f} "
-              f"{m['upstream']:8.0f}")
+        print(f"{label[p]:>8} {m['renders']:7.0f} {m['chart hits']:10.0f} {m['runs']:12.0f} "
+              f"{m['coalesced']:9.0f} {m['cache hits']:10.0f} {m['http sent']:9.0f} "
+              f"{m['http coalesced']:14.0f} {m['upstream']:8.0f}")
 
     print("\nreply time per command (s), p50 / p95 (last run of each mode)")
     names = sorted({c.name for runs in results.values() for c in runs[-1].commands})

@@ -423,6 +423,7 @@ class LoadResult:
     analyses_runs: int
     analyses_coalesced: int
     analyses_cache_hits: int
+    chart_hits: int
     http_sent: int
     http_coalesced: int
     errors: list[BaseException]
@@ -485,8 +486,8 @@ async def run_load(env: Any, fake: LoadUpstream, *, users: int, guilds: int, com
     # a couple of hundred commands in flight), which would show up as event-loop lag.
     await clock.wait(settle_timeout)
     wall = time.perf_counter() - started
-    await env.settle(timeout=settle_timeout)  # the bot's remaining work, then the checks
     await lag.stop()
+    await env.settle(timeout=settle_timeout)  # the bot's remaining work, then the checks
     kinds: Counter[str] = Counter()
     unanswered: list[str] = []
     replies: list[float] = []
@@ -510,6 +511,7 @@ async def run_load(env: Any, fake: LoadUpstream, *, users: int, guilds: int, com
         lag_while_rendering=lag.while_busy, renders=renders.started,
         wall=wall, upstream=upstream, analyses_runs=bot.analyses.runs,
         analyses_coalesced=bot.analyses.coalesced, analyses_cache_hits=bot.analyses.cache_hits,
+        chart_hits=getattr(bot.analyses, "chart_hits", 0),
         http_sent=bot.data_http.requests_sent, http_coalesced=bot.data_http.coalesced,
         errors=list(env.errors), kinds=kinds,
     )

@@ -138,6 +138,7 @@ def cache_sizes(service: Any) -> dict[str, int]:
     http = service.services.http
     return {
         "fresh": len(service._fresh), "last_good": len(service._last_good),
+        "charts": len(getattr(service, "_charts", ())),
         "analysis inflight": len(service._inflight), "post_memo": len(http._post_memo),
         "http inflight": len(http._inflight), "limiters": len(http._limiters),
     }

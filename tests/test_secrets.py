@@ -240,7 +240,7 @@ def test_config_from_the_environment_hides_its_secrets(tmp_path, monkeypatch):
 @pytest.fixture
 def clean_logging() -> Iterator[None]:
     """Undo what configure_logging / logging_setup do to the global loggers."""
-    names = ("", *logging_setup.URL_LOGGERS, "hishel", "stamina", "matplotlib")
+    names = ("", *logging_setup.URL_LOGGERS, "httpcore", "hishel", "stamina", "matplotlib")
     saved = {n: (logging.getLogger(n).level, list(logging.getLogger(n).filters))
              for n in names}
     handlers = {h: list(h.filters) for h in logging.getLogger().handlers}
@@ -253,8 +253,8 @@ def clean_logging() -> Iterator[None]:
     logging_setup.SECRET_FILTER.clear()
 
 
-def test_redaction_filter_scrubs_values_query_keys_and_tracebacks(clean_logging, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_redaction_filter_scrubs_values_query_keys_and_tracebacks(clean_logging, debug_logs):
+    caplog = debug_logs
     logging_setup.install(FAKE_TOKEN, *FAKE_KEYS.values())
     log = logging.getLogger("httpx")  # a logger with the filter: it acts at the source
     log.info('HTTP Request: %s %s "%s"', "GET",

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from discord.ext import commands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,10 +39,11 @@ from tests.conversation import Rules, graphql, patch_json, rules_bot, switch_cha
 from tests.fake_upstream import PROTOCOLS, FakeUpstream, Token, fee_summary, synthetic_holders
 from tests.reply_checks import (
     RENDERED_MENTION,
+    chain,
     check_limits,
     check_no_pings,
-    expect_only,
     message_payload,
+    unexpected_errors,
     visible_texts,
 )
 
@@ -118,19 +120,27 @@ async def world(simcord_env):
     return simcord_env, channel, alice
 
 
-def sent_since(env: Any, start: int) -> list[dict[str, Any]]:
-    """Message payloads the bot sent after ``env.http_requests[start]``."""
-    return [p for r in env.http_requests[start:] if (p := message_payload(r)) is not None]
+#: Errors a hostile message may legitimately cause: ours, and discord.py's "bad input" for
+#: prefix commands ("!conc" without a protocol) — each answered by the one error handler.
+EXPECTED = (LorenzError, commands.UserInputError)
 
 
-def check_sent(env: Any, start: int) -> list[dict[str, Any]]:
-    """Every check on what the bot sent since ``start``; our errors only; the payloads."""
-    payloads = sent_since(env, start)
+def mark(env: Any) -> tuple[int, int]:
+    """Where the bot's requests and errors stand now (one example's start)."""
+    return len(env.http_requests), env.error_cursor
+
+
+def check_sent(env: Any, since: tuple[int, int]) -> list[dict[str, Any]]:
+    """Every check on what the bot sent and raised since ``since``; the payloads."""
+    start, cursor = since
+    payloads = [p for r in env.http_requests[start:] if (p := message_payload(r)) is not None]
     for payload in payloads:
         check_limits(payload)
         check_no_pings(payload)
         assert "Traceback" not in "".join(visible_texts(payload))
-    expect_only(env, LorenzError)
+    errors = env.errors_since(cursor)
+    assert not unexpected_errors(errors, EXPECTED), [repr(chain(e)[-1]) for e in errors]
+    env.errors  # noqa: B018  (reading it acknowledges them for simcord's teardown check)
     return payloads
 
 
@@ -142,12 +152,12 @@ def check_sent(env: Any, start: int) -> list[dict[str, Any]]:
        command=st.sampled_from(["concentration", "holders", "fees", "votes", "compare"]))
 async def test_hostile_protocol_names_in_slash_commands(world, text: str, command: str):
     env, channel, alice = world
-    start = len(env.http_requests)
+    since = mark(env)
     if command == "compare":
         await alice.slash(channel, "compare", first=text, second="uniswap")
     else:
         await alice.slash(channel, command, protocol=text)
-    payloads = check_sent(env, start)
+    payloads = check_sent(env, since)
     assert payloads, "the bot did not answer"
 
 
@@ -159,9 +169,9 @@ async def test_hostile_mentions_and_prefix_commands(world, text: str, how: str):
     text = text[:MAX_MESSAGE - len(me) - 1]  # the mention itself must fit in the message
     content = {"mention-first": f"{me} {text}", "mention-last": f"{text} {me}",
                "prefix": f"!conc {text}"}[how]
-    start = len(env.http_requests)
+    since = mark(env)
     await alice.send(channel, content)
-    check_sent(env, start)
+    check_sent(env, since)
 
 
 @pytest.mark.parametrize("text", [
@@ -171,9 +181,9 @@ async def test_hostile_mentions_and_prefix_commands(world, text: str, how: str):
 async def test_mention_examples(world, text: str):
     """A few fixed ones, so the worst cases run on every test run, not only when drawn."""
     env, channel, alice = world
-    start = len(env.http_requests)
+    since = mark(env)
     await alice.send(channel, f"<@{env.bot.user.id}> {text}"[:MAX_MESSAGE])
-    check_sent(env, start)
+    check_sent(env, since)
 
 
 # --------------------------------------------------------------------------- the data APIs
@@ -224,12 +234,12 @@ NASTY = [
                                               "short-ids"])
 async def test_hostile_text_from_the_data_apis(world, rules, nasty: str):
     env, channel, alice = world
-    start = len(env.http_requests)
+    since = mark(env)
     for command in ("concentration", "holders", "fees", "votes"):
         await alice.slash(channel, command, protocol=EVIL_SLUG)
     await alice.slash(channel, "compare", first=EVIL_SLUG, second="uniswap")
     await alice.slash(channel, "holders", protocol=EVIL_SLUG, view="raw")
-    payloads = check_sent(env, start)
+    payloads = check_sent(env, since)
     assert len(payloads) == 6
     shown = "\n".join(t for p in payloads for t in visible_texts(p))
     assert "Evil" in shown and "wallets control" in shown  # the evil record was answered

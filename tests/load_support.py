@@ -11,8 +11,16 @@ one measures a bot that never has two commands at once.
 :func:`fire_slash` therefore runs the real verb (command lookup, visibility, option
 building, the INTERACTION_CREATE payload) with the per-verb settlement switched off for
 that one call; the verb has no other suspension point, so nothing else runs while it is
-off. The bot starts handling the interaction at once, the driver fires the next one, and a
-single ``await env.settle(timeout=…)`` at the end joins all the work.
+off. The bot starts handling the interaction at once; the driver yields one loop turn (as
+if the next gateway event arrived on the websocket) and fires the next one. It then waits
+for every reply (:class:`ReplyClock`) rather than in ``env.settle()``, whose loop inspects
+every pending bot task each turn (~40 ms of loop time per turn with a couple of hundred
+commands in flight: that would be measured as the bot's event-loop lag); one
+``await env.settle(timeout=…)`` at the end joins the bot's remaining work.
+
+A render process pool cannot start from bot-owned code under simcord (the worker start
+spins on simcord's frozen ``time.monotonic``), so :func:`install_process_pool` starts it
+from the driver and hands it to the running bot.
 
 Upstream delays must be real time under simcord
 -----------------------------------------------
@@ -169,7 +177,7 @@ async def fire_slash(env: Any, member: Any, channel: Any, name: str, **options: 
         del env._settle_internal
 
 
-@dataclass
+@dataclass(eq=False)
 class Command:
     """One planned command: who sends it, where, what; filled in as it runs."""
 
@@ -232,7 +240,7 @@ class ReplyClock:
         backend = env.backend
         clock = self
 
-        class _Log(list):  # type: ignore[type-arg]
+        class _Log(list[Any]):
             def append(self, entry: Any) -> None:
                 super().append(entry)
                 clock._seen(entry)
@@ -392,7 +400,9 @@ def install_process_pool(bot: Any, processes: int) -> Any:
     pool = renderer._pool
     assert pool is not None
     cf.wait([pool.submit(int) for _ in range(processes)])  # workers run their initializer
-    while len(pool._processes) < processes:  # a worker finished before the next submit
+    for _ in range(10):  # a worker may finish before the next submit: keep them busy
+        if len(pool._processes) >= processes:
+            break
         cf.wait([pool.submit(time.sleep, 0.2) for _ in range(processes)])
     old = bot.renderer
     bot.renderer = renderer

@@ -110,6 +110,19 @@ class LorenzBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to the dev guild", len(synced))
 
+    def refresh_directory_soon(self) -> None:
+        """Reload the directory in the background when its daily TTL is due (never waits)."""
+        task = getattr(self, "_directory_task", None)
+        if task is None or task.done():
+            self._directory_task = asyncio.create_task(self._refresh_directory())
+
+    async def _refresh_directory(self) -> None:
+        try:
+            await self.directory.ensure_loaded()
+        except Exception:  # the cached list keeps answering
+            log.warning("protocol directory refresh failed", exc_info=log.isEnabledFor(
+                logging.DEBUG))
+
     async def _load_directory(self) -> None:
         try:
             await self.directory.load()

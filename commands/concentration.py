@@ -102,14 +102,35 @@ class Concentration(commands.Cog):
     async def _resolve(self, text: str) -> ProtocolRecord:
         return await self.bot.directory.resolve(text)
 
+    async def _find(self, ctx: commands.Context, text: str) -> tuple[ProtocolRecord, bool]:
+        """The record for ``text``, and whether it had to defer to get it.
+
+        Answered from memory whenever possible (built-in table and the cached DefiLlama
+        list; a due daily refresh runs in the background). Only a name that needs the list
+        while it is still loading defers first, so Discord's 3-second window is kept. A
+        typo raises :class:`ProtocolNotFound` before any deferral, so it gets an ephemeral
+        reply and costs no cooldown.
+        """
+        directory = self.bot.directory
+        try:
+            record = directory.lookup(text)
+        except ProtocolNotFound:
+            if directory.loaded or directory.load_error is not None:
+                raise  # nothing more to wait for
+            await ctx.defer()
+            return await directory.resolve(text), True
+        self.bot.refresh_directory_soon()
+        return record, False
+
     async def _answer(self, record: ProtocolRecord) -> Answer:
         return await self.bot.analyses.answer(record)
 
     async def _prepare(self, ctx: commands.Context, text: str) -> ProtocolRecord:
         started = time.perf_counter()
-        record = await self._resolve(text)
+        record, deferred = await self._find(ctx, text)
         self.cooldowns.consume(ctx.message, _when(ctx))
-        await ctx.defer()
+        if not deferred:
+            await ctx.defer()
         log.info("resolve %r → %s in %.0f ms", text[:40], record.slug or record.name,
                  (time.perf_counter() - started) * 1000)
         return record
@@ -153,15 +174,18 @@ class Concentration(commands.Cog):
         """Compare 2–4 protocols side by side."""
         names = [n for n in (first, second, third, fourth) if n]
         records: list[ProtocolRecord] = []
+        deferred = False
         for n in names:
-            record = await self._resolve(n)
+            record, needed_defer = await self._find(ctx, n)
+            deferred = deferred or needed_defer
             if all((r.slug or r.name) != (record.slug or record.name) for r in records):
                 records.append(record)
         if len(records) < 2:
             await ctx.send("Name at least two different protocols to compare.", ephemeral=True)
             return
         self.cooldowns.consume(ctx.message, _when(ctx))
-        await ctx.defer()
+        if not deferred:
+            await ctx.defer()
         answers = list(await asyncio.gather(*(self._answer(r) for r in records)))
         key = "compare|" + ",".join(answer_key(a, r.slug or r.name)
                                     for a, r in zip(answers, records, strict=True))

@@ -264,3 +264,36 @@ async def test_start_up_syncs_only_to_the_dev_guild(simcord_env):
     names = {c["name"] for c in puts[0].json}
     assert {"concentration", "compare", "holders", "fees", "votes", "methodology",
             "help"} <= names
+
+
+async def test_name_that_needs_the_directory_defers_before_loading_it(world, fake):
+    from sources.directory import Directory
+
+    env, _guild, channel, alice = world
+    # As right after start-up: only the built-in table is in memory, the list not yet.
+    env.bot.directory = Directory(env.bot.data_http, env.bot.config.sources)
+    seen = len(_callbacks(env))
+    assert not env.bot.directory.loaded
+    result = await alice.slash(channel, "concentration", protocol="Pendle")
+    new = _callbacks(env)[seen:]
+    assert new and new[0].json["type"] == 5  # deferred before the list was loaded
+    assert env.bot.directory.loaded and env.bot.directory.lookup("Pendle").name == "Pendle"
+    assert result.response is not None
+    _all_errors(env)
+
+
+async def test_known_name_never_waits_for_a_due_directory_refresh(world, fake):
+    env, _guild, channel, alice = world
+    env.bot.directory._loaded_at = -1e9  # the daily refresh is due
+    result = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert result.response.embeds  # answered from memory; the refresh ran in the background
+
+
+async def test_typo_after_a_failed_directory_load_is_answered_at_once(world):
+    env, _guild, channel, alice = world
+    directory = env.bot.directory
+    directory._loaded_at = None
+    directory.load_error = SourceUnavailable("api.llama.fi is down", "api.llama.fi")
+    result = await alice.slash(channel, "concentration", protocol="notaprotocol")
+    assert result.ephemeral and "I don't know" in result.response.content
+    _all_errors(env)

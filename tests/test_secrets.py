@@ -115,14 +115,14 @@ class Scenario:
 
 SCENARIOS = [
     Scenario("success-snapshot-key-in-header", "concentration", "uniswap",
-             expect="wallets control", uses="snapshot"),
+             expect="owner-held UNI", uses="snapshot"),
     Scenario("unknown-protocol", "concentration", "notaprotocol",
              expect="I don't know a protocol"),
     Scenario("upstream-500", "fees", "aave",
              rules=lambda _f: {"summary/fees/aave": status(500)}, expect="HTTP 500"),
     Scenario("ethplorer-fallback-key-in-query", "concentration", "aave",
              rules=lambda f: {"/holders": status(503), "api.ethplorer.io": ethplorer_answers(
-                 f, AAVE)}, expect="wallets control", uses="ethplorer"),
+                 f, AAVE)}, expect="owner-held AAVE", uses="ethplorer"),
     Scenario("ethplorer-echoes-the-key", "holders", "curve",
              rules=lambda _f: {"/holders": status(503), "api.ethplorer.io": echo_key},
              expect="Holder data is missing", uses="ethplorer"),

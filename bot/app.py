@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -104,6 +105,9 @@ class LorenzBot(commands.Bot):
             await self.load_extension(ext)
         # The directory loads in the background; until then the built-in table answers.
         self._directory_task = asyncio.create_task(self._load_directory())
+        # Start-up objects (discord.py, matplotlib-free modules, the directory) live for the
+        # whole run: keep them out of full GC passes, which otherwise pause the loop ~0.1 s.
+        gc.freeze()
         if cfg.discord.dev_guild_id:
             guild = discord.Object(id=cfg.discord.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

@@ -146,6 +146,15 @@ class Concentration(commands.Cog):
                  ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings),
                  (time.perf_counter() - started) * 1000)
 
+    async def _send_with_chart(self, ctx: commands.Context, embed: discord.Embed,
+                               answer: Answer, record: ProtocolRecord) -> None:
+        """Send ``embed`` with the report chart (top holders, fee split) attached."""
+        filename = chart_filename(record)
+        file = png_file(answer.png, filename)
+        if file is not None:
+            embed.set_image(url=f"attachment://{filename}")
+        await ctx.send(embed=embed, **({"file": file} if file else {}))
+
     async def protocol_autocomplete(self, interaction: discord.Interaction, current: str
                                     ) -> list[app_commands.Choice[str]]:
         """Up to 25 protocols from the cached directory (no network)."""
@@ -203,7 +212,7 @@ class Concentration(commands.Cog):
         """The top 15 holders with labels and categories."""
         record = await self._prepare(ctx, protocol)
         answer = await self._answer(record)
-        await ctx.send(embed=holders_embed(answer.report, view))
+        await self._send_with_chart(ctx, holders_embed(answer.report, view), answer, record)
 
     @commands.hybrid_command(name="fees")
     @app_commands.describe(protocol="a DeFi protocol")
@@ -211,7 +220,7 @@ class Concentration(commands.Cog):
         """Where a protocol's fees go: supply side, treasury, token holders."""
         record = await self._prepare(ctx, protocol)
         answer = await self._answer(record)
-        await ctx.send(embed=fees_embed(answer.report))
+        await self._send_with_chart(ctx, fees_embed(answer.report), answer, record)
 
     @commands.hybrid_command(name="votes")
     @app_commands.describe(protocol="a DeFi protocol")

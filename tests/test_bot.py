@@ -153,12 +153,15 @@ async def test_holders_lists_top_15_with_categories(world):
     lines = embed.description.splitlines()
     assert len(lines) == 15
     assert "treasury" in lines[0].lower()
+    assert embed.image.url == "attachment://uniswap.png"
+    await _png_of(result.response)
 
 
 async def test_fees_and_votes_commands(world):
     _env, _guild, channel, alice = world
     fees = await alice.slash(channel, "fees", protocol="aave")
     assert "treasury" in fees.response.embeds[0].description
+    await _png_of(fees.response)
     votes = await alice.slash(channel, "votes", protocol="uniswap")
     embed = votes.response.embeds[0]
     assert "Proposal 0" in embed.description

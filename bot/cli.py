@@ -266,7 +266,10 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
         directory = Directory(http, cfg.sources)
         if progress:
             progress(f"resolving {args.protocol!r}…")
-        record = await directory.resolve(args.protocol)
+        try:  # the built-in table answers the common names without the network
+            record = directory.lookup(args.protocol)
+        except ProtocolNotFound:
+            record = await directory.resolve(args.protocol)
         services = Services(cfg.sources, http, directory, tuple(user_labels))
         report = await analyze_protocol(services, record, holders_limit=args.holders,
                                         votes=not args.no_votes, progress=progress)

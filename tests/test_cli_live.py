@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -78,12 +77,10 @@ def _closed_port() -> int:
 def test_offline_fails_fast_with_one_line(tmp_path):
     base = f"http://127.0.0.1:{_closed_port()}"
     cfg = config_toml(tmp_path / "config.toml", base, tmp_path / "cache")
-    started = time.monotonic()
-    out = _run(["analyze", "uniswap", "--config", str(cfg)], tmp_path)
-    elapsed = time.monotonic() - started
+    # `_run` has a timeout: a hang fails the test; its speed is timed in no assertion.
+    out = _run(["analyze", "uniswap", "--config", str(cfg)], tmp_path, timeout=60)
     assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
     assert "127.0.0.1" in lines[0] and "--holders-file" in lines[0]
     assert "Traceback" not in out.stderr
-    assert elapsed < 30  # generous: the point is "no hang", not a timing benchmark

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -141,7 +142,9 @@ class LorenzBot(commands.Bot):
         """Mentions become questions; prefix commands run only when enabled."""
         if message.author.bot or self.user is None:
             return
-        mentioned = self.user in message.mentions and not message.mention_everyone
+        # An explicit <@bot> in the text: a reply that merely pings the bot is not a question.
+        mentioned = (self.user in message.mentions and not message.mention_everyone
+                     and re.search(rf"<@!?{self.user.id}>", message.content or "") is not None)
         content = message.content or ""
         ctx = await self.get_context(message)
         if ctx.valid:  # "!conc uniswap" (prefix enabled) or "@Lorenz holders aave"

@@ -276,17 +276,16 @@ class Concentration(commands.Cog):
                                     mention_author=False)
                 return
             found = self.bot.directory.find_in_text(text)
-            if not found:
-                suggestions: tuple[str, ...] = ()
+            if not found:  # maybe the whole text is a name with a typo ("@Lorenz uniswp")
                 try:
-                    await self._resolve(text)
+                    found = [await self._resolve(text)]
                 except ProtocolNotFound as exc:
-                    suggestions = exc.suggestions
-                hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**" for s in suggestions)
-                        + "?") if suggestions else " Try “@Lorenz uniswap”."
-                await message.reply(f"I couldn't find a protocol in that.{hint}",
-                                    mention_author=False)
-                return
+                    hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**"
+                                                          for s in exc.suggestions) + "?"
+                            if exc.suggestions else " Try “@Lorenz uniswap”.")
+                    await message.reply(f"I couldn't find a protocol in that.{hint}",
+                                        mention_author=False)
+                    return
             if len(found) > 1:
                 names = ", ".join(f"**{safe(r.name, 40)}**" for r in found[:4])
                 await message.reply(f"I found several protocols: {names}. Ask about one, or "

@@ -102,10 +102,15 @@ def _view_value(report: Report, view: str) -> str:
     s = v.scores
     if s is None:
         return "nothing left in this view"
+    if v.gini_all is not None:  # truncated list: bounds for all holders, not the listed ones
+        gini = (f"Gini {v.gini_all.low:.2f}–{v.gini_all.high:.2f} (all holders; "
+                f"top {s.holders:,}: {s.gini:.2f})")
+    else:
+        gini = f"Gini {s.gini:.2f} (listed holders)"
     lines = [
         f"Nakamoto **{nakamoto_text(s)}** · top 10 **{pct(s.top10_share, 0)}** · "
         f"top 1 {pct(s.top1_share)}",
-        f"HHI {s.hhi:.3f} (≈{s.effective_holders:,.0f} equal owners) · Gini {s.gini:.2f}",
+        f"HHI {s.hhi:.3f} (≈{s.effective_holders:,.0f} equal owners) · {gini}",
     ]
     if view != "raw":
         lines.append(f"left out {pct(v.excluded.share, 0)} ({v.excluded.count} holders)")
@@ -181,10 +186,22 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
         embed.add_field(name="Missing", value=clip("\n".join(safe(m, 300)
                                                                for m in report.missing),
                                                      FIELD_VALUE_MAX), inline=False)
+    caveats = caveat_lines(report)
+    if caveats:
+        embed.add_field(name="Caveats", value=clip("\n".join(caveats), FIELD_VALUE_MAX),
+                        inline=False)
     embed.set_footer(text=footer_text(report))
     if filename:
         embed.set_image(url=f"attachment://{filename}")
     return fit(embed)
+
+
+def caveat_lines(report: Report) -> list[str]:
+    """What qualifies the numbers: coverage, truncation, fallbacks, inconsistent inputs."""
+    lines = [safe(w, 200) for w in report.warnings]
+    if report.provenance is not None:
+        lines.extend(safe(n, 200) for n in report.provenance.notes)
+    return lines[:8]
 
 
 def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.Embed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from commands.analysis import analyze_holders, label_holders
 from commands.report import Report
 from scoring.categories import VIEW_EXCLUSIONS
 from scoring.fees import FeeReport
+from scoring.formatting import pct, usd
 from scoring.labels import Label, LabelBook
 from scoring.views import Holder
 from scoring.votes import VoteReport
@@ -55,11 +57,18 @@ def _fee_reason(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
         return ()
     split = fees.split_30d
     sym = symbol or "token"
-    if split.holders_revenue is None:
+    holders = split.holders_revenue
+    if holders is None:
         return (f"holders revenue is not reported for {sym}",)
-    if split.holders_revenue == 0 or not split.fees:
+    if holders <= 0:
         return (f"no fees reach {sym} holders",)
-    return (f"{split.holders_revenue / split.fees:.0%} of fees reach {sym} holders",)
+    if not split.fees:  # fees not reported (or zero) but holders revenue is
+        return (f"{sym} holders received {usd(holders)} in 30 days (fees not reported)",)
+    share = holders / split.fees
+    if share > 1:
+        return (f"{sym} holders received {usd(holders)} in 30 days, more than the "
+                f"{usd(split.fees)} of fees reported",)
+    return (f"{pct(share)} of fees reach {sym} holders",)
 
 
 def build_report(
@@ -107,7 +116,9 @@ def build_report(
         circ = report.views.circulating
         owners = [h.balance for h in holders if _is_owner(h)][:10]
         if circ.denominator > 0:
-            fees = with_profit_flow(fees, sum(owners) / circ.denominator)
+            # Rounding can put a sum of all the owners a hair above the denominator.
+            share = min(1.0, math.fsum(owners) / circ.denominator)
+            fees = with_profit_flow(fees, share)
     return Report(
         name=report.name, symbol=symbol, holders=report.holders, views=report.views,
         verdict=report.verdict, provenance=report.provenance, protocol=protocol, fees=fees,

@@ -196,6 +196,12 @@ class AnalysisService:
                 if last is None:
                     raise
                 return Answer(last.report, last.png, last.created, stale_reason=str(exc))
+            last = self._last_good.get(key)
+            if report.verdict is None and last is not None and last.report.verdict is not None:
+                # The holder source is down now: the earlier full answer says more than a
+                # report without a verdict. Show it, marked with its age (not cached fresh).
+                reason = "; ".join(report.missing) or "holder data unavailable"
+                return Answer(last.report, last.png, last.created, stale_reason=reason)
             analysed = time.perf_counter()
             png = None
             if chart:
@@ -204,8 +210,8 @@ class AnalysisService:
         stages["render"] = rendered - analysed
         answer = Answer(report, png, time.time(), timings=tuple(stages.items()))
         self._fresh[key] = answer
-        if report.verdict is not None or report.fees is not None:
-            self._last_good[key] = answer
+        if report.verdict is not None or (last is None and report.fees is not None):
+            self._last_good[key] = answer  # never replace a verdict with a partial answer
         return answer
 
     async def render(self, fn: Callable[..., T], *args: Any, key: str | None = None) -> T:

@@ -27,11 +27,14 @@ def pct(x: float | None, digits: int | None = None) -> str:
 
 
 def usd(x: float | None) -> str:
-    """Compact USD: ``$1.2B``, ``$12.3M``, ``$350K``, ``$812``; ``None`` → ``"not reported"``."""
+    """Compact USD: ``$1.2B``, ``$12.3M``, ``$350K``, ``$812``; ``None`` → ``"not reported"``.
+
+    The unit is picked after rounding, so 999,999 reads ``$1.0M``, not ``$1,000.0K``.
+    """
     if x is None:
         return "not reported"
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= size:
+        if round(abs(x) / size, 1) >= 1:
             return f"${x / size:,.1f}{suffix}"
     return f"${x:,.0f}"
 

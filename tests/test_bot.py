@@ -300,3 +300,41 @@ async def test_typo_after_a_failed_directory_load_is_answered_at_once(world):
     result = await alice.slash(channel, "concentration", protocol="notaprotocol")
     assert result.ephemeral and "I don't know" in result.response.content
     _all_errors(env)
+
+
+async def test_mention_with_a_typo_in_the_name_is_answered(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> uniswp")
+    reply = channel.last_message
+    assert reply.embeds and "Uniswap" in reply.embeds[0].title
+
+
+async def test_reply_that_only_pings_the_bot_is_not_a_question(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> uniswap")
+    answer = channel.last_message
+    await alice.send(channel, "thanks!", reply_to=answer)
+    assert channel.last_message.author.id == alice.id  # no "couldn't find a protocol" reply
+
+
+async def test_partial_outage_shows_the_last_full_answer_with_its_age(world, fake):
+    env, _guild, channel, alice = world
+    first = await alice.slash(channel, "concentration", protocol="aave")
+    assert "Missing" not in [f.name for f in first.response.embeds[0].fields]
+    env.bot.analyses._fresh.clear()
+    fake.faults["blockscout.com"] = 503  # holders down, fees and votes still fine …
+    fake.faults["api.ethplorer.io"] = 503
+    await env.bot.data_http.aclose()  # … and nothing left in the HTTP cache
+    import httpx
+
+    from sources.http import HttpClient, make_http_client
+    http = HttpClient(make_http_client(env.bot.config.sources,
+                                       transport=httpx.MockTransport(fake.handler),
+                                       cache_path=env.bot._cache_path.with_name("b.sqlite")),
+                      rate_limits={}, default_rate=(10_000, 1))
+    env.bot.data_http = env.bot.analyses.services.http = http
+    again = await alice.slash(channel, "concentration", protocol="aave")
+    embed = again.response.embeds[0]
+    assert "Live data unavailable" in embed.description and "min ago" in embed.description
+    assert embed.title.endswith(first.response.embeds[0].title.split(" — ")[-1])
+    _all_errors(env)

@@ -110,9 +110,10 @@ class FeeReport:
     """Where the fees go, and how the protocol sits in its category (USD throughout).
 
     Attributes:
-        split_30d: the last 30 days split into supply side / treasury / holders.
+        split_30d: the 30 days ending at the fee series' last day, split into supply side /
+            treasury / holders (all three dimensions over that same window).
         totals: ``{"fees"|"revenue"|"holders_revenue": {"24h", "7d", "30d", "all_time"}}``;
-            ``None`` values are "not reported".
+            ``None`` values are "not reported" (or unavailable, see ``unavailable``).
         category: DefiLlama category (e.g. "Dexs").
         category_share: this protocol's share of its category's 30-day fees (0–1).
         category_hhi: HHI (0–1) of the category's 30-day fees across protocols.
@@ -120,6 +121,11 @@ class FeeReport:
             revenue if it were paid pro rata to balances (see ``profit_flow_assumption``).
         daily: the daily fee series as ``(unix_seconds, usd)``, oldest first.
         chains: 30-day fees by chain.
+        unavailable: dimensions (``"revenue"``, ``"holders_revenue"``) whose request failed
+            (server error, rate limit, timeout, bad body): their figures are ``None`` because
+            they could not be fetched, not because the source does not report them.
+        warnings: notes on figures to read with care, e.g. a revenue series that ends before
+            the fee series, so its 30-day total covers only part of the window.
     """
 
     split_30d: FeeSplit
@@ -131,3 +137,5 @@ class FeeReport:
     profit_flow_assumption: str = ""
     daily: tuple[tuple[int, float], ...] = ()
     chains: dict[str, float] = field(default_factory=dict)
+    unavailable: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()

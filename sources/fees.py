@@ -24,6 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -60,13 +61,16 @@ class FeeSummary:
         total24h, total7d: as reported; ``None`` = not reported.
         total30d: as reported, else the sum of the daily values of the last
             :data:`WINDOW_DAYS` days of ``totalDataChart`` (the window ends at its last point);
-            ``None`` when neither exists.
+            ``None`` when neither exists. This is the series' *own* window: :func:`fetch_fees`
+            re-aligns revenue and holders revenue on the fee series' window.
         total_all_time: ``totalAllTime`` as reported.
         daily: ``(unix_seconds, usd)`` oldest first; days whose value is not reported are
             left out (not zero-filled).
         chains_30d: USD per chain over the same window, summed over sub-protocols.
         parent_protocol: the parent record id of a child (``"parent#curve"``), else ``None``.
         defillama_id: the ``defillamaId`` field ("" when absent).
+        total30d_reported: ``True`` when ``total30d`` is DefiLlama's own figure, ``False``
+            when it was computed from the chart (or is ``None``).
     """
 
     id: str
@@ -82,6 +86,7 @@ class FeeSummary:
     chains_30d: dict[str, float] = field(default_factory=dict)
     parent_protocol: str | None = None
     defillama_id: str = ""
+    total30d_reported: bool = False
 
     def totals(self) -> dict[str, float | None]:
         """``{"24h", "7d", "30d", "all_time"}`` in USD (``None`` = not reported)."""
@@ -200,6 +205,7 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
     points = _chart_points(body["totalDataChart"], "a fee chart", host)
     daily = tuple((ts, usd) for ts, raw in points if (usd := number(raw)) is not None)
     total30d = number(body.get("total30d"))
+    total30d_reported = total30d is not None
     if total30d is None and daily:
         start = daily[-1][0] - (WINDOW_DAYS - 1) * DAY
         total30d = math.fsum(usd for ts, usd in daily if ts >= start)
@@ -222,6 +228,7 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
         chains_30d=_chain_totals(body.get("totalDataChartBreakdown"), host),
         parent_protocol=_text(body.get("parentProtocol")) or None,
         defillama_id=defillama_id,
+        total30d_reported=total30d_reported,
     )
 
 
@@ -404,6 +411,73 @@ def category_position(
 
 # --------------------------------------------------------------------------- report
 
+def _day(ts: int) -> int:
+    """Days since the epoch (UTC) of a unix time."""
+    return ts // DAY
+
+
+def _date(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def aligned_total30d(summary: FeeSummary, reference_end: int | None,
+                     ) -> tuple[float | None, str | None]:
+    """``summary``'s 30-day total over the window of the fee series, and a note if partial.
+
+    The window is the :data:`WINDOW_DAYS` UTC days ending on the day of ``reference_end``
+    (the fee series' last point). The rule:
+
+    * the series ends on the reference day: DefiLlama's own ``total30d`` when it gives one,
+      else the sum of the series' points inside the window;
+    * the series ends *after* the reference day: the sum of its points inside the window
+      (its own ``total30d`` covers another window, so it is not used);
+    * the series ends *before* the reference day but has points inside the window (a
+      lagging adapter): the sum of those points, with a note that it covers only part of the
+      window;
+    * no point inside the window (the series ended before it, or has no points): ``None``
+      ("not reported"), with a note when the series has older points or a ``total30d``
+      that cannot be placed;
+    * no reference (the fee series has no points): DefiLlama's own ``total30d`` if given,
+      else ``None`` — a total computed from the series' own last point cannot be matched
+      to the fees' window, so it is not used (noted when there was one).
+
+    Returns:
+        ``(total, note)``; ``note`` is ``None`` when the total covers the whole window.
+    """
+    label = _LABELS.get(summary.data_type, summary.data_type)
+    if reference_end is None:
+        if summary.total30d_reported:
+            return summary.total30d, None
+        if summary.daily:
+            return None, (f"{label} data not counted: the fee series has no points, so its "
+                          f"30-day window is unknown")
+        return None, None
+    if not summary.daily:
+        if summary.total30d_reported:
+            return None, (f"{label}: DefiLlama gives a 30-day total but no daily data to "
+                          f"place it in the fee window: not counted")
+        return None, None
+    ref_day = _day(reference_end)
+    first_day = ref_day - (WINDOW_DAYS - 1)
+    window = [usd for ts, usd in summary.daily if first_day <= _day(ts) <= ref_day]
+    last_ts = summary.daily[-1][0]
+    if _day(last_ts) == ref_day and summary.total30d_reported:
+        return summary.total30d, None
+    span = f"{_date(first_day * DAY)} – {_date(reference_end)}"
+    if not window:
+        if _day(last_ts) < first_day:
+            return None, (f"{label} data ends on {_date(last_ts)}, before the 30-day fee "
+                          f"window ({span}): not counted")
+        return None, None
+    total = math.fsum(window)
+    if _day(last_ts) < ref_day:
+        days = _day(last_ts) - first_day + 1
+        return total, (f"{label} data ends on {_date(last_ts)}, {ref_day - _day(last_ts)} "
+                       f"day(s) before the fee data: its 30-day total ({span}) covers only "
+                       f"{days} of {WINDOW_DAYS} days")
+    return total, None
+
+
 async def fetch_fees(
     http: HttpClient,
     cfg: SourcesConfig,
@@ -416,8 +490,19 @@ async def fetch_fees(
 
     Sends the three ``/summary/fees`` requests and the ``/overview/fees`` request at once.
 
+    * **One window.** The three 30-day totals (split and ``totals[…]["30d"]``) cover the same
+      :data:`WINDOW_DAYS` days: those ending on the last day of the fee series (the
+      reference). Fees use DefiLlama's ``total30d`` when given, else the sum over that
+      window. Revenue and holders revenue follow :func:`aligned_total30d`: their own
+      ``total30d`` is kept only when their series ends on the reference day; a series that
+      ends earlier but reaches into the window is summed over the days it has and noted in
+      ``warnings``; one with no point in the window is ``None`` ("not reported"). The 24h,
+      7d and all-time totals are DefiLlama's figures as given.
     * Revenue or holders revenue that DefiLlama does not know (404 / no chart) is ``None``
       ("not reported") in the split and totals; reported zeros stay 0.
+    * Revenue or holders revenue that could not be fetched (5xx or timeout after retries,
+      429, a malformed body) is ``None`` too and named in ``unavailable``; the parts of the
+      split that depend on it are ``None``. The fees are kept.
     * If the overview fails, the report is kept without ``category_share``/``category_hhi``.
     * ``profit_flow_top10_usd`` needs the holder list: fill it with :func:`with_profit_flow`.
 
@@ -428,7 +513,8 @@ async def fetch_fees(
 
     Raises:
         NotFound: no fee data for ``slug``.
-        BadResponse, SourceUnavailable, RateLimited: a summary could not be fetched.
+        BadResponse, SourceUnavailable, RateLimited: the ``dailyFees`` summary could not be
+            fetched (there is nothing to report without it).
     """
     fees_r, revenue_r, holders_r, overview_r = await gather_sources(
         *(fetch_fee_summary(http, cfg, slug, dt, expected_id=expected_id) for dt in DATA_TYPES),
@@ -437,8 +523,9 @@ async def fetch_fees(
     if isinstance(fees_r, SourceError):
         raise fees_r
     fees: FeeSummary = fees_r
-    revenue = _optional(revenue_r)
-    holders = _optional(holders_r)
+    unavailable: list[str] = []
+    revenue = _optional(revenue_r, "revenue", slug, unavailable)
+    holders = _optional(holders_r, "holders_revenue", slug, unavailable)
 
     position = CategoryPosition(category or fees.category, None, None)
     if isinstance(overview_r, SourceError):
@@ -446,30 +533,53 @@ async def fetch_fees(
     else:
         position = category_position(overview_r, fees, slug, category)
 
-    def total30(s: FeeSummary | None) -> float | None:
-        return None if s is None else s.total30d
+    reference_end = fees.daily[-1][0] if fees.daily else None
+    warnings: list[str] = []
 
+    def total30(s: FeeSummary | None) -> float | None:
+        if s is None:
+            return None
+        total, note = aligned_total30d(s, reference_end)
+        if note:
+            log.warning("%s (%r)", note, slug)
+            warnings.append(note)
+        return total
+
+    fees30, revenue30, holders30 = fees.total30d, total30(revenue), total30(holders)
     empty = dict.fromkeys(("24h", "7d", "30d", "all_time"))
+
+    def totals(s: FeeSummary | None, total30d: float | None) -> dict[str, float | None]:
+        return dict(empty) if s is None else {**s.totals(), "30d": total30d}
+
     return FeeReport(
-        split_30d=split_fees(total30(fees), total30(revenue), total30(holders), WINDOW_DAYS),
+        split_30d=split_fees(fees30, revenue30, holders30, WINDOW_DAYS),
         totals={"fees": fees.totals(),
-                "revenue": revenue.totals() if revenue else dict(empty),
-                "holders_revenue": holders.totals() if holders else dict(empty)},
+                "revenue": totals(revenue, revenue30),
+                "holders_revenue": totals(holders, holders30)},
         category=position.category or "",
         category_share=position.share,
         category_hhi=position.hhi,
         daily=fees.daily,
         chains=dict(fees.chains_30d),
+        unavailable=tuple(unavailable),
+        warnings=tuple(warnings),
     )
 
 
-def _optional(result: FeeSummary | SourceError) -> FeeSummary | None:
-    """A revenue summary, ``None`` when DefiLlama does not know it; other errors propagate."""
+def _optional(result: FeeSummary | SourceError, name: str, slug: str,
+              unavailable: list[str]) -> FeeSummary | None:
+    """A revenue summary, or ``None`` when DefiLlama does not know it or it failed.
+
+    A :class:`NotFound` is "not reported"; any other :class:`SourceError` appends ``name``
+    to ``unavailable`` (the figure exists upstream but could not be fetched).
+    """
     if isinstance(result, NotFound):
         log.info("%s", result)
         return None
     if isinstance(result, SourceError):
-        raise result
+        log.warning("%s data unavailable for %r: %s", name, slug, result)
+        unavailable.append(name)
+        return None
     return result
 
 
@@ -498,6 +608,6 @@ def with_profit_flow(report: FeeReport, top10_owner_share: float) -> FeeReport:
 
 __all__ = [
     "DATA_TYPES", "PROFIT_FLOW_ASSUMPTION", "CategoryPosition", "FeeSummary", "OverviewEntry",
-    "category_position", "fetch_fee_overview", "fetch_fee_summary", "fetch_fees",
-    "parse_fee_overview", "parse_fee_summary", "with_profit_flow",
+    "aligned_total30d", "category_position", "fetch_fee_overview", "fetch_fee_summary",
+    "fetch_fees", "parse_fee_overview", "parse_fee_summary", "with_profit_flow",
 ]

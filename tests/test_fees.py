@@ -23,6 +23,7 @@ from sources.errors import BadResponse, NotFound, RateLimited, SourceUnavailable
 from sources.fees import (
     PROFIT_FLOW_ASSUMPTION,
     FeeSummary,
+    aligned_total30d,
     category_position,
     fetch_fee_summary,
     fetch_fees,
@@ -107,6 +108,7 @@ async def test_doc_example_hyperliquid_parses(tmp_path, closing):
     # no total30d in the body: computed from the (single-point) daily chart
     assert s.total30d == 1472923
     assert s.daily == ((1734912000, 1472923.0),)
+    assert s.total30d_reported is False
     assert s.chains_30d == {"Hyperliquid L1": 1472923.0}
 
 
@@ -243,6 +245,7 @@ async def test_protocol_with_holders_revenue(tmp_path, closing):
     r = await fetch_fees(http, cfg, "aave", expected_id="parent#aave")
     s = r.split_30d
     assert (s.fees, s.revenue, s.holders_revenue) == (120e6, 15e6, 3e6)  # total30d fields
+    assert r.warnings == () and r.unavailable == ()
     assert (s.supply_side, s.treasury) == (105e6, 12e6)
     assert s.holders_share == pytest.approx(0.025)
     assert r.category == "Lending"
@@ -277,6 +280,7 @@ async def test_revenue_404_is_not_reported(tmp_path, closing):
     assert r.split_30d == FeeSplit(30, 120e6, None, None, None, None)
     assert r.totals["revenue"]["30d"] is None and r.totals["holders_revenue"]["24h"] is None
     assert r.category_share == pytest.approx(120 / 210)
+    assert r.unavailable == () and r.warnings == ()  # not reported is not "unavailable"
 
 
 async def test_revenue_body_without_chart_is_not_reported(tmp_path, closing):
@@ -294,12 +298,186 @@ async def test_fees_404_is_not_found(tmp_path, closing):
         await fetch_fees(http, cfg, "no-such-protocol")
 
 
-async def test_revenue_server_error_is_not_hidden(tmp_path, closing):
+async def test_revenue_server_error_keeps_fees_and_is_marked_unavailable(tmp_path, closing,
+                                                                          caplog):
     llama = Llama({"summary/aave/dailyRevenue": httpx.Response(500)})
+    http, cfg = await client_for(llama, tmp_path, closing)
+    with caplog.at_level(logging.WARNING, logger="sources.fees"):
+        r = await fetch_fees(http, cfg, "aave")
+    assert llama.calls["summary/aave/dailyRevenue"] == 3  # retried (attempts=3 in tests)
+    assert r.unavailable == ("revenue",)
+    # fees and holders revenue kept; everything that needs revenue is None, not 0
+    assert r.split_30d == FeeSplit(30, 120e6, None, 3e6, None, None)
+    assert r.totals["fees"]["30d"] == 120e6
+    assert r.totals["revenue"] == {"24h": None, "7d": None, "30d": None, "all_time": None}
+    assert r.totals["holders_revenue"]["30d"] == 3e6
+    assert r.category_share == pytest.approx(120 / 210)
+    assert "revenue data unavailable for 'aave'" in caplog.text
+
+
+async def test_holders_revenue_rate_limited_is_unavailable(tmp_path, closing):
+    llama = Llama({"summary/aave/dailyHoldersRevenue": httpx.Response(429)})
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    assert r.unavailable == ("holders_revenue",)
+    assert r.split_30d == FeeSplit(30, 120e6, 15e6, None, 105e6, None)
+    assert r.split_30d.holders_share is None
+    assert r.totals["holders_revenue"]["24h"] is None
+    assert with_profit_flow(r, 0.4).profit_flow_top10_usd is None
+
+
+async def test_revenue_timeout_is_unavailable(tmp_path, closing):
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("read timed out")
+
+    llama = Llama({"summary/aave/dailyRevenue": timeout})
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    assert r.unavailable == ("revenue",)
+    assert r.split_30d == FeeSplit(30, 120e6, None, 3e6, None, None)
+    assert llama.calls["summary/aave/dailyRevenue"] == 3
+
+
+@pytest.mark.parametrize("bad", [
+    httpx.Response(200, content=b'{"totalDataChart": [[1767225600, 1'),  # truncated JSON
+    httpx.Response(200, json={"totalDataChart": "soon"}),                 # wrong shape
+])
+async def test_bad_revenue_bodies_are_unavailable(tmp_path, closing, bad):
+    llama = Llama({"summary/aave/dailyRevenue": bad, "summary/aave/dailyHoldersRevenue": bad})
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    assert r.unavailable == ("revenue", "holders_revenue")
+    assert r.split_30d == FeeSplit(30, 120e6, None, None, None, None)
+
+
+async def test_fees_failure_still_raises(tmp_path, closing):
+    llama = Llama({"summary/aave/dailyFees": httpx.Response(500)})
     http, cfg = await client_for(llama, tmp_path, closing)
     with pytest.raises(SourceUnavailable):
         await fetch_fees(http, cfg, "aave")
-    assert llama.calls["summary/aave/dailyRevenue"] == 3  # retried (attempts=3 in tests)
+    llama = Llama({"summary/aave/dailyFees": httpx.Response(429)})
+    http, cfg = await client_for(llama, tmp_path / "b", closing)
+    with pytest.raises(RateLimited):
+        await fetch_fees(http, cfg, "aave")
+
+
+# --------------------------------------------------------------------------- one 30-day window
+
+T = 1_767_398_400  # 2026-01-03, a UTC day start: the fee series' last day below
+D = 86_400
+
+
+def series_body(last: int, days: int, usd: float, total30d: float | None = None,
+                ) -> dict[str, Any]:
+    """A ``/summary/fees/aave`` body whose chart has ``days`` points of ``usd`` up to ``last``."""
+    chart = [[last - i * D, usd] for i in reversed(range(days))]
+    body: dict[str, Any] = {
+        "id": "parent#aave", "slug": "aave", "name": "Aave", "category": "Lending",
+        "total24h": usd, "totalDataChart": chart,
+        "totalDataChartBreakdown": [[ts, {"Ethereum": {"Aave V3": v}}] for ts, v in chart],
+    }
+    if total30d is not None:
+        body["total30d"] = total30d
+    return body
+
+
+def window_llama(fees: dict, revenue: dict | None = None, holders: dict | None = None) -> Llama:
+    overrides = {"summary/aave/dailyFees": httpx.Response(200, json=fees)}
+    if revenue is not None:
+        overrides["summary/aave/dailyRevenue"] = httpx.Response(200, json=revenue)
+    if holders is not None:
+        overrides["summary/aave/dailyHoldersRevenue"] = httpx.Response(200, json=holders)
+    return Llama(overrides)
+
+
+async def test_series_that_ended_before_the_window_is_not_reported(tmp_path, closing, caplog):
+    # the reviewer's case: fees up to T, holders revenue stopped 90 days earlier; on its own
+    # chart its "last 30 days" sum to 30 × 300 = 9000, all from ~4 months ago
+    llama = window_llama(fees=series_body(T, 120, 1000.0),
+                         revenue=series_body(T, 120, 500.0),
+                         holders=series_body(T - 90 * D, 30, 300.0))
+    http, cfg = await client_for(llama, tmp_path, closing)
+    with caplog.at_level(logging.WARNING, logger="sources.fees"):
+        r = await fetch_fees(http, cfg, "aave")
+    assert r.split_30d == FeeSplit(30, 30_000.0, 15_000.0, None, 15_000.0, None)
+    assert r.totals["holders_revenue"]["30d"] is None
+    assert r.unavailable == ()
+    (note,) = r.warnings
+    assert "holders-revenue data ends on 2025-10-05" in note
+    assert "2025-12-05 – 2026-01-03" in note and "not counted" in note
+    assert note in caplog.text
+
+
+async def test_reported_total_of_an_ended_series_is_not_used(tmp_path, closing):
+    # DefiLlama's own total30d of the stale series is for its own window: ignored too
+    llama = window_llama(fees=series_body(T, 40, 1000.0),
+                         holders=series_body(T - 90 * D, 30, 300.0, total30d=9000))
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    assert r.split_30d.holders_revenue is None and r.split_30d.treasury is None
+    assert r.split_30d.fees == 30_000.0 and r.split_30d.revenue == 15e6  # revenue fixture
+
+
+async def test_lagging_series_is_summed_over_the_fee_window_and_flagged(tmp_path, closing,
+                                                                        caplog):
+    # holders revenue's adapter lags 5 days: its own total30d (3000) covers T-34d…T-5d;
+    # over the fees' window T-29d…T it has 25 points of 100
+    llama = window_llama(fees=series_body(T, 60, 1000.0),
+                         revenue=series_body(T, 60, 500.0),
+                         holders=series_body(T - 5 * D, 60, 100.0, total30d=3000))
+    http, cfg = await client_for(llama, tmp_path, closing)
+    with caplog.at_level(logging.WARNING, logger="sources.fees"):
+        r = await fetch_fees(http, cfg, "aave")
+    s = r.split_30d
+    assert (s.fees, s.revenue, s.holders_revenue) == (30_000.0, 15_000.0, 2_500.0)
+    assert (s.supply_side, s.treasury) == (15_000.0, 12_500.0)
+    assert r.totals["holders_revenue"]["30d"] == 2_500.0
+    assert r.totals["holders_revenue"]["24h"] == 100.0  # as reported
+    (note,) = r.warnings
+    assert note.startswith("holders-revenue data ends on 2025-12-29, 5 day(s) before")
+    assert "covers only 25 of 30 days" in note
+    assert "holders-revenue data ends on 2025-12-29" in caplog.text
+
+
+async def test_reported_total_kept_when_the_series_ends_on_the_reference_day(tmp_path, closing):
+    # every series ends on T: DefiLlama's total30d values are kept (not the chart sums)
+    llama = window_llama(fees=series_body(T, 40, 1000.0, total30d=31_000),
+                         revenue=series_body(T, 40, 500.0, total30d=15_500),
+                         holders=series_body(T, 40, 100.0))
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    s = r.split_30d
+    assert (s.fees, s.revenue, s.holders_revenue) == (31_000.0, 15_500.0, 3_000.0)
+    assert r.warnings == () and r.unavailable == ()
+
+
+async def test_series_running_past_the_fees_is_cut_to_the_fee_window(tmp_path, closing):
+    # revenue has two more days than fees; its total30d (its own window) is not used
+    llama = window_llama(fees=series_body(T, 40, 1000.0),
+                         revenue=series_body(T + 2 * D, 40, 500.0, total30d=99.0))
+    http, cfg = await client_for(llama, tmp_path, closing)
+    r = await fetch_fees(http, cfg, "aave")
+    assert r.split_30d.revenue == 15_000.0
+    assert r.warnings == ()
+
+
+def test_aligned_total_edges():
+    def summary(daily, total30d=None, reported=False):
+        return _summary(data_type="dailyRevenue", daily=tuple(daily), total30d=total30d,
+                        total30d_reported=reported)
+
+    assert aligned_total30d(summary([]), T) == (None, None)
+    # a reported total with no chart to place it: not counted
+    total, note = aligned_total30d(summary([], 5.0, True), T)
+    assert total is None and "no daily data" in note
+    # the window is 30 UTC days ending on the reference day, both ends included
+    edge = summary([(T - 30 * D, 1.0), (T - 29 * D, 2.0), (T + 3600, 4.0)])
+    assert aligned_total30d(edge, T) == (6.0, None)
+    # no reference (fee chart empty): only DefiLlama's own figure can be used
+    assert aligned_total30d(summary([(T, 1.0)], 7.0, True), None) == (7.0, None)
+    total, note = aligned_total30d(summary([(T, 1.0)], 1.0), None)
+    assert total is None and "window is unknown" in note
+    assert aligned_total30d(summary([]), None) == (None, None)
 
 
 @pytest.mark.parametrize("overview", [

@@ -48,7 +48,7 @@ from sources.protocols import BUILTIN, Builtin, ProtocolRecord, norm
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "BUILTIN", "COMMON_WORDS", "Builtin", "Directory", "Entry", "ProtocolRecord",
+    "BUILTIN", "CHAIN_WORDS", "COMMON_WORDS", "Builtin", "Directory", "Entry", "ProtocolRecord",
     "merge_builtin", "merge_entries", "norm", "parse_governance", "parse_protocol",
     "parse_protocols", "parse_token_address", "synthesise_parents",
 ]
@@ -60,9 +60,18 @@ MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 RETRY_LOAD_AFTER = 300.0
 #: Longest query :meth:`Directory.resolve` accepts (characters).
 MAX_QUERY_CHARS = 100
-#: rapidfuzz ``WRatio`` score (0–100) a fuzzy match needs to resolve, and to be suggested.
+#: Score (0–100) a fuzzy match needs to *resolve*: rapidfuzz ``ratio``/``token_sort_ratio``
+#: of the whole query against a whole name, so only a typo of the full name resolves ("uniswp"
+#: 92, "compund" 93) and one word of a longer name does not ("ethereum" vs "ethereum name
+#: service" 55). ``WRatio`` (which scores a word of a longer name 90) is only for suggestions.
 FUZZY_CUTOFF = 85.0
+#: rapidfuzz ``WRatio`` score a name needs to be *suggested* ("did you mean …?").
 SUGGEST_CUTOFF = 60.0
+#: A fuzzy match needs this many characters of distinctive query words ("aav" is too short).
+MIN_FUZZY_CHARS = 4
+#: Query and name words shorter than this take no part in resolving by typo ("what's up" →
+#: "what", "s", "up": "s" scored 90 against "sushi" under WRatio).
+MIN_FUZZY_WORD = 3
 
 #: Trailing words that name a version or a generic suffix: "aave v3" → "aave".
 _SUFFIX = re.compile(r"^(v\d+|\d+|protocol|finance|fi|dao|network|exchange|labs|governance|"
@@ -92,10 +101,67 @@ distribution summer whale whales
 """
 COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
 
+#: Chains (and their usual nicknames). A query made only of these and generic suffixes
+#: ("ethereum", "mainnet", "polygon network") resolves only on an exact name, alias or symbol
+#: ("optimism", "arbitrum"), never by typo.
+_CHAIN_WORDS_TEXT = """
+arbitrum avalanche avax base bitcoin blast bnb bsc btc celo cosmos eth ethereum fantom ftm
+gnosis hyperevm l1 l2 linea mainnet manta mantle matic metis mode moonbeam near optimism
+polkadot polygon scroll sei solana sol starknet sui taiko ton tron unichain xdai zksync zkevm
+"""
+CHAIN_WORDS = frozenset(_CHAIN_WORDS_TEXT.split())
+
 
 def _distinctive(key: str) -> str:
     """A normalised key without its common words ("the graph protocol" → "")."""
     return " ".join(w for w in key.split() if w not in COMMON_WORDS)
+
+
+def _generic(words: list[str]) -> bool:
+    """True when every word is a chain name or a generic suffix ("polygon", "finance")."""
+    return all(w in CHAIN_WORDS or _SUFFIX.match(w) for w in words)
+
+
+def _strict_forms(key: str) -> list[str]:
+    """The forms of a normalised name that a typo may resolve to (maybe none).
+
+    Common and short words are left out, then trailing suffixes one by one ("convex finance"
+    → "convex finance", "convex"; "gmx v2 perps" → "gmx perps"), but only while the first
+    word stays ("op mainnet" → "mainnet" or "harvest finance" → "finance" would let a generic
+    word stand for the protocol) and something more than chain names and suffixes is left
+    ("polygon bridge staking" → "polygon" would make "polygn" a bridge). A whole name is
+    always its own form ("optimism": "optimsm" resolves).
+    """
+    words = key.split()
+    if not words or len(words[0]) < MIN_FUZZY_WORD or words[0] in COMMON_WORDS:
+        return []
+    words = [w for w in words if len(w) >= MIN_FUZZY_WORD and w not in COMMON_WORDS]
+    forms: list[str] = []
+    while words:
+        form = " ".join(words)
+        if form == key or not _generic(words):
+            forms.append(form)
+        if len(words) == 1 or not _SUFFIX.match(words[-1]):
+            break
+        words.pop()
+    return forms
+
+
+def _query_forms(q: str) -> list[str]:
+    """What of a normalised query may resolve by typo: its distinctive words, then the same
+    without trailing suffixes ("curv finance" → "curv finance", "curv"); nothing when no word
+    is left, it is shorter than :data:`MIN_FUZZY_CHARS`, or it is only chain names and generic
+    suffixes ("ethereum", "finance", "what's up", "is it s")."""
+    words = [w for w in q.split() if len(w) >= MIN_FUZZY_WORD and w not in COMMON_WORDS]
+    forms: list[str] = []
+    while words and not _generic(words):
+        form = " ".join(words)
+        if len(form) >= MIN_FUZZY_CHARS:
+            forms.append(form)
+        if not _SUFFIX.match(words[-1]):
+            break
+        words.pop()
+    return forms
 
 
 # --------------------------------------------------------------------------- the index
@@ -139,14 +205,22 @@ class _Index:
         self.words = sorted(words)
         self.compact = {k.replace(" ", ""): v for k, v in keys.items()}
         self.max_words = min(5, max((k.count(" ") + 1 for k in keys), default=1))
-        owners: dict[str, int] = {}  # fuzzy form of a name → best-ranked record with it
+        owners: dict[str, int] = {}  # suggestion form of a name → best-ranked record with it
+        strict: dict[str, int] = {}  # form a typo may resolve to → best-ranked record with it
         for key, hits in keys.items():
-            form = _distinctive(key)
+            form, exact = _distinctive(key), _strict_forms(key)
             for i, kind in hits:
-                if form and kind != "symbol" and i < owners.get(form, len(self.records)):
+                if kind == "symbol":
+                    continue
+                if form and i < owners.get(form, len(self.records)):
                     owners[form] = i
+                for f in exact:
+                    if i < strict.get(f, len(self.records)):
+                        strict[f] = i
         self.choices = list(owners)
         self.choice_owner = list(owners.values())
+        self.strict_choices = list(strict)
+        self.strict_owner = list(strict.values())
         self.canon = self._canonical_map()
 
     def _canonical_map(self) -> list[int]:
@@ -178,6 +252,24 @@ class _Index:
         hits = process.extract(q, self.choices, scorer=fuzz.WRatio, processor=None,
                                limit=limit, score_cutoff=cutoff)
         return [i for _, i in sorted((-s, self.choice_owner[k]) for _, s, k in hits)]
+
+    def typo(self, q: str) -> int | None:
+        """The record a normalised query is a typo of, or None.
+
+        Scored with ``ratio`` and ``token_sort_ratio`` (whole strings, so lengths must be
+        close) against :func:`_strict_forms` of names, never ``WRatio``/partial matching: one
+        word of a longer name ("ethereum" in "ethereum name service", "s" in "sushi") is not
+        a typo of it. See :func:`_query_forms` for what of the query counts.
+        """
+        best: tuple[float, int] | None = None
+        for form in _query_forms(q):
+            for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+                for _, score, k in process.extract(form, self.strict_choices, scorer=scorer,
+                                                   processor=None, limit=3,
+                                                   score_cutoff=FUZZY_CUTOFF):
+                    hit = (-score, self.strict_owner[k])
+                    best = hit if best is None or hit < best else best
+        return None if best is None else best[1]
 
 
 # --------------------------------------------------------------------------- the directory
@@ -323,10 +415,9 @@ class Directory:
             if len(words) == 1 or not _SUFFIX.match(words[-1]):
                 break
             words.pop()  # "aave v3" → "aave"; "uniswap protocol" → "uniswap"
-        if len(q) >= 4:
-            best = ix.fuzzy(q, FUZZY_CUTOFF, 5)
-            if best:
-                return ix.records[ix.canon[best[0]]]
+        typo = ix.typo(q)
+        if typo is not None:
+            return ix.records[ix.canon[typo]]
         raise ProtocolNotFound(shown, self.suggest(q))
 
     def suggest(self, text: str, n: int = 3) -> tuple[str, ...]:
@@ -343,8 +434,11 @@ class Directory:
         """Free text → the record to analyse.
 
         "uniswap", "Uniswap", "UNI", "$uni" → Uniswap; "aave v3" → Aave (versions map to the
-        parent); "uniswp" → Uniswap (fuzzy, rapidfuzz WRatio ≥ :data:`FUZZY_CUTOFF`). Loads
-        the DefiLlama list first when needed (a failed load falls back to the built-ins).
+        parent); "uniswp" → Uniswap (a typo of the whole name: rapidfuzz ``ratio`` ≥
+        :data:`FUZZY_CUTOFF`). Generic words, chain names and fragments ("ethereum",
+        "finance", "what's up") resolve only when they are exactly a name, alias or symbol
+        ("optimism"); otherwise they get suggestions. Loads the DefiLlama list first when
+        needed (a failed load falls back to the built-ins).
 
         Raises:
             ProtocolNotFound: nothing close enough (``suggestions`` has up to 3 names), or the

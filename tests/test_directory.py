@@ -19,12 +19,15 @@ import pytest
 import stamina
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
 
 from sources.config import SourcesConfig
 from sources.directory import (
     BUILTIN,
+    COMMON_WORDS,
     Directory,
     ProtocolRecord,
+    norm,
     parse_governance,
     parse_protocols,
     parse_token_address,
@@ -37,6 +40,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL_2022 = SHARED / "data" / "fixtures" / "defillama" / "protocols_top10_2022-01-29.json"
 NEWER = FIXTURES / "defillama_protocols_newer_schema.json"
 FAST = {"api.llama.fi": (10_000, 1)}
+
+#: Offline directories for synchronous lookups: built-in table only, and with NEWER merged.
+_BUILTIN_ONLY = Directory(None, SourcesConfig())
+_OFFLINE = Directory(None, SourcesConfig())
+_OFFLINE.load_body(json.loads(NEWER.read_text()))
 
 
 @pytest.fixture(autouse=True)
@@ -300,6 +308,103 @@ async def test_near_miss_gets_suggestions(loaded):
     assert "Did you mean" in str(caught.value)
 
 
+# Generic words, chain names and fragments once resolved by WRatio's partial matching (a word
+# of a longer name scored 90 ≥ 85): "ethereum" → ENS ("Ethereum Name Service"), "finance" →
+# Compound, "mainnet" → Optimism ("OP Mainnet"), "what's up" / "is it s" → Uniswap ("s" ~ "sushi").
+GENERIC = ["ethereum", "finance", "mainnet", "what's up", "is it s", "the", "protocol", "dao",
+           "swap", "token", "network", "exchange", "chain", "polygon", "base", "collective",
+           "name service", "Ethereum mainnet", "finance dao", "it's", "s", "x y z"]
+TYPOS = [("uniswp", "Uniswap"), ("compund", "Compound"), ("curv finance", "Curve"),
+         ("aave v3", "Aave"), ("sushi swap", "Sushi"), ("sushiswp", "Sushi"), ("lido dao", "Lido"),
+         ("optimsm", "Optimism"), ("arbitrm", "Arbitrum"), ("optimism", "Optimism"),
+         ("arbitrum", "Arbitrum"), ("synthetx", "Synthetix"), ("yearn financ", "Yearn"),
+         ("uniswp protocol", "Uniswap"), ("uniswp v3", "Uniswap"), ("finance curve", "Curve"),
+         ("ethereum name servce", "ENS"), ("Ethereum Name Service", "ENS")]
+
+
+@pytest.mark.parametrize("text", GENERIC)
+@pytest.mark.parametrize("live", [False, True], ids=["builtin", "loaded"])
+def test_generic_words_never_resolve(text, live):
+    directory = _OFFLINE if live else Directory(None, SourcesConfig())
+    with pytest.raises(ProtocolNotFound) as caught:
+        directory.lookup(text)
+    assert len(caught.value.suggestions) <= 3  # suggestions may still use partial matching
+
+
+@pytest.mark.parametrize(("text", "name"), TYPOS)
+@pytest.mark.parametrize("live", [False, True], ids=["builtin", "loaded"])
+def test_typos_still_resolve(text, name, live):
+    directory = _OFFLINE if live else Directory(None, SourcesConfig())
+    assert directory.lookup(text).name == name
+
+
+@pytest.mark.parametrize(("text", "name"), [("unisw", "Uniswap"), ("aav", "Aave"),
+                                            ("ethereum", "ENS"), ("mainnet", "Optimism")])
+def test_fragments_get_suggestions_not_a_protocol(text, name):
+    with pytest.raises(ProtocolNotFound) as caught:
+        Directory(None, SourcesConfig()).lookup(text)
+    assert name in caught.value.suggestions
+
+
+@pytest.mark.parametrize(("text", "name"), [("pendl", "Pendle"), ("velodrom", "Velodrome"),
+                                            ("gmx v2 perp", "GMX"), ("curve llamalnd", "Curve")])
+def test_typos_of_live_names_resolve(text, name):
+    assert _OFFLINE.lookup(text).name == name
+
+
+def test_live_names_with_a_generic_head_or_tail_resolve_only_exactly():
+    directory = Directory(None, SourcesConfig())
+    directory.load_body([
+        {"id": "901", "name": "Harvest Finance", "slug": "harvest-finance", "tvl": 1},
+        {"id": "902", "name": "Polygon Bridge & Staking", "slug": "polygon-bridge", "tvl": 1},
+        {"id": "903", "name": "Convex Finance", "slug": "convex-finance", "tvl": 1},
+        {"id": "904", "name": "Ethereum", "slug": "ethereum-chain", "tvl": 1},
+    ])
+    assert directory.lookup("Harvest Finance").name == "Harvest Finance"
+    assert directory.lookup("Polygon Bridge & Staking").name == "Polygon Bridge & Staking"
+    assert directory.lookup("convex").name == "Convex Finance"  # trailing suffix dropped
+    assert directory.lookup("convx finance").name == "Convex Finance"
+    assert directory.lookup("ethereum").name == "Ethereum"  # a chain name, exactly
+    assert directory.lookup("etherum").name == "Ethereum"  # a typo of a whole name ("optimsm")
+    for text in ("finance", "polygon", "polygn", "polygon staking", "harvst", "mainnet"):
+        with pytest.raises(ProtocolNotFound):
+            directory.lookup(text)
+
+
+_GENERIC_WORDS = sorted({*(w for t in GENERIC for w in norm(t).split()), "ethereum", "bitcoin",
+                         "solana", "arbitrum", "optimism", "bank", "money", "yield", "stable",
+                         "market", "trade", "price", "wallet", "bridge", "staking", "vote",
+                         "capital", "labs", "foundation", "perps", "earn", "fees", "revenue",
+                         "holders", "thanks", "hello", "defi", "lending", "service", "name"})
+_SUFFIXES = {"protocol", "finance", "dao", "network", "exchange", "labs", "token", "lending"}
+
+
+def _typo_of(text: str, record: ProtocolRecord) -> bool:
+    """Whether ``text`` (without common words, as lookups read it) is within two edits of a
+    name, slug, symbol or alias of ``record``."""
+    words = [w for w in norm(text).split() if w not in COMMON_WORDS] or norm(text).split()
+    while len(words) > 1 and words[-1] in _SUFFIXES:  # "aave dao" stands for "aave"
+        words.pop()
+    aliases = next((b.aliases for b in BUILTIN if b.record.name == record.name), ())
+    keys = {norm(record.name), norm(record.slug), norm(record.symbol), *map(norm, aliases)}
+    return any(Levenshtein.distance(" ".join(words), k) <= 2 for k in keys if k)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_GENERIC_WORDS), min_size=1, max_size=3),
+       st.integers(0, 50), st.booleans())
+def test_generic_words_resolve_only_to_a_near_identical_name(words, cut, live):
+    text = " ".join(words)
+    if cut and len(text) > 3:  # sometimes with a typo: one character dropped
+        text = text[:cut % len(text)] + text[cut % len(text) + 1:]
+    directory = _OFFLINE if live else _BUILTIN_ONLY
+    try:
+        record = directory.lookup(text)
+    except ProtocolNotFound:
+        return
+    assert _typo_of(text, record), (text, record.name)
+
+
 @pytest.mark.parametrize("text", ["", "   ", "!!!", "\n\t", "x" * 101, "uniswap " * 20])
 async def test_empty_or_overlong_text_has_no_suggestions_and_no_network(make, text):
     llama = Llama()
@@ -376,10 +481,6 @@ def test_find_in_text_before_load():
 
 
 # --------------------------------------------------------------------------- robustness
-
-
-_OFFLINE = Directory(None, SourcesConfig())
-_OFFLINE.load_body(json.loads(NEWER.read_text()))
 
 
 @settings(max_examples=300, deadline=None)

@@ -199,6 +199,11 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
 def caveat_lines(report: Report) -> list[str]:
     """What qualifies the numbers: coverage, truncation, fallbacks, inconsistent inputs."""
     lines = [safe(w, 200) for w in report.warnings]
+    if report.fees is not None:
+        lines.extend(safe(w, 200) for w in report.fees.warnings)
+        if report.fees.unavailable:
+            lines.append("fees: could not fetch " + ", ".join(
+                u.replace("_", " ") for u in report.fees.unavailable) + " (not the same as 0)")
     if report.provenance is not None:
         lines.extend(safe(n, 200) for n in report.provenance.notes)
     return lines[:8]

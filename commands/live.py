@@ -58,6 +58,8 @@ def _fee_reason(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
     split = fees.split_30d
     sym = symbol or "token"
     holders = split.holders_revenue
+    if holders is None and "holders_revenue" in fees.unavailable:
+        return (f"holders revenue for {sym} could not be fetched",)
     if holders is None:
         return (f"holders revenue is not reported for {sym}",)
     if holders <= 0:

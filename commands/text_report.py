@@ -97,6 +97,9 @@ def render_text(report: Report, top: int = 10) -> str:
         lines.append(report.provenance.line())
         for note in report.provenance.notes:
             lines.append(f"  note: {note}")
-    for w in report.warnings:
+    fee_warnings = list(report.fees.warnings) if report.fees is not None else []
+    if report.fees is not None and report.fees.unavailable:
+        fee_warnings.append("could not fetch " + ", ".join(report.fees.unavailable))
+    for w in (*report.warnings, *(f"fees: {w}" for w in fee_warnings)):
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

@@ -50,3 +50,10 @@ def test_profit_flow_survives_rounding_when_ten_owners_hold_everything():
     report = build_report(record, snapshot, fee_report(1e6, 5e5, 1e5), None, [], [])
     assert report.fees.profit_flow_top10_usd == pytest.approx(1e5)
     assert report.verdict is not None
+
+
+def test_unavailable_holders_revenue_is_not_called_unreported():
+    from dataclasses import replace
+
+    report = replace(fee_report(1e8, 2e7, None), unavailable=("holders_revenue",))
+    assert _fee_reason(report, "UNI") == ("holders revenue for UNI could not be fetched",)

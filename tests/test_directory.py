@@ -382,7 +382,9 @@ _SUFFIXES = {"protocol", "finance", "dao", "network", "exchange", "labs", "token
 def _typo_of(text: str, record: ProtocolRecord) -> bool:
     """Whether ``text`` (without common words, as lookups read it) is within two edits of a
     name, slug, symbol or alias of ``record``."""
-    words = [w for w in norm(text).split() if w not in COMMON_WORDS] or norm(text).split()
+    # As lookups read it: common words and words under 3 characters ("x") are noise.
+    words = ([w for w in norm(text).split() if w not in COMMON_WORDS and len(w) >= 3]
+             or norm(text).split())
     while len(words) > 1 and words[-1] in _SUFFIXES:  # "aave dao" stands for "aave"
         words.pop()
     aliases = next((b.aliases for b in BUILTIN if b.record.name == record.name), ())

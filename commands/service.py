@@ -30,6 +30,7 @@ from commands.report import Report
 from scoring.votes import VoteReport
 from sources.directory import ProtocolRecord
 from sources.errors import SourceError
+from sources.inflight import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +149,19 @@ class AnalysisService:
         # Bounded by count and by age: an answer older than a day is no longer shown.
         self._last_good: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
             maxsize=keep_last, ttl=keep_for)
-        self._inflight: dict[str, asyncio.Future[Answer]] = {}
+        self._inflight: InFlight[Answer] = InFlight()
         # Comparison and voting charts, by the answers they draw (see :meth:`render`).
         self._charts: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
             maxsize=keep_last, ttl=fresh_ttl)
-        self._charts_inflight: dict[str, asyncio.Future[Any]] = {}
+        self._charts_inflight: InFlight[Any] = InFlight()
         self.runs = 0
-        self.coalesced = 0
         self.cache_hits = 0
         self.chart_hits = 0
+
+    @property
+    def coalesced(self) -> int:
+        """Analyses answered by joining an identical one already running."""
+        return self._inflight.joined
 
     def __repr__(self) -> str:
         return (f"<AnalysisService runs={self.runs} coalesced={self.coalesced} "
@@ -174,14 +179,7 @@ class AnalysisService:
         if cached is not None:
             self.cache_hits += 1
             return cached
-        running = self._inflight.get(key)
-        if running is not None:
-            self.coalesced += 1
-            return await asyncio.shield(running)
-        task = asyncio.ensure_future(self._run(key, record, chart))
-        self._inflight[key] = task
-        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
-        return await asyncio.shield(task)
+        return await self._inflight.run(key, lambda: self._run(key, record, chart))
 
     async def _run(self, key: str, record: ProtocolRecord, chart: bool) -> Answer:
         async with self._slots:
@@ -226,20 +224,15 @@ class AnalysisService:
         if key in self._charts:
             self.chart_hits += 1
             return self._charts[key]
-        running = self._charts_inflight.get(key)
-        if running is None:
-            running = asyncio.ensure_future(self.renderer.run(fn, *args))
-            self._charts_inflight[key] = running
-
-            def done(task: asyncio.Future[Any]) -> None:
-                self._charts_inflight.pop(key, None)
-                if not task.cancelled() and task.exception() is None:
-                    self._charts[key] = task.result()
-
-            running.add_done_callback(done)
-        else:
+        if key in self._charts_inflight:
             self.chart_hits += 1
-        return await asyncio.shield(running)
+
+        async def draw() -> Any:
+            png = await self.renderer.run(fn, *args)
+            self._charts[key] = png
+            return png
+
+        return await self._charts_inflight.run(key, draw)
 
 
 def answer_key(answer: Answer, name: str) -> str:

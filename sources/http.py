@@ -44,6 +44,7 @@ from hishel.httpx import AsyncCacheTransport
 from bot import __version__
 from sources.config import SourcesConfig
 from sources.errors import BadResponse, NotFound, RateLimited, SourceError, SourceUnavailable
+from sources.inflight import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -241,13 +242,12 @@ class HttpClient:
         self._rates = dict(RATE_LIMITS if rate_limits is None else rate_limits)
         self._default_rate = default_rate
         self._limiters: dict[str, AsyncLimiter] = {}
-        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._inflight: InFlight[Any] = InFlight()
         self._post_memo: cachetools.TTLCache[str, Any] = cachetools.TTLCache(
             maxsize=memo_size, ttl=TTL_DATA
         )
         self._storage = _cache_storage(client)
         self.requests_sent = 0
-        self.coalesced = 0
 
     def __repr__(self) -> str:
         return f"<HttpClient sent={self.requests_sent} coalesced={self.coalesced}>"
@@ -345,16 +345,14 @@ class HttpClient:
         digest = hashlib.sha256(request.content or b"").hexdigest()
         return f"{request.method} {request.url} {digest}"
 
+    @property
+    def coalesced(self) -> int:
+        """Requests answered by joining an identical one already in flight."""
+        return self._inflight.joined
+
     async def _coalesced(self, request: httpx.Request, ttl: float, max_bytes: int | None) -> Any:
-        key = self._key(request)
-        running = self._inflight.get(key)
-        if running is not None:
-            self.coalesced += 1
-            return await asyncio.shield(running)
-        task = asyncio.ensure_future(self._fetch(request, ttl, max_bytes))
-        self._inflight[key] = task
-        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
-        return await asyncio.shield(task)
+        return await self._inflight.run(self._key(request),
+                                        lambda: self._fetch(request, ttl, max_bytes))
 
     async def _fetch(self, request: httpx.Request, ttl: float, max_bytes: int | None) -> Any:
         host = request.url.host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, NamedTuple
 
 import pytest
 import stamina
@@ -52,3 +53,22 @@ async def closing():
     yield opened.append
     for client in opened:
         await client.aclose()
+
+
+class World(NamedTuple):
+    """A simcord environment with one guild, a text channel and a member."""
+
+    env: Any
+    guild: Any
+    channel: Any
+    alice: Any
+
+
+@pytest.fixture
+async def world(simcord_env) -> World:
+    """A guild, a channel, a member, and the commands synced (for the bot tests)."""
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("general")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    await simcord_env.bot.tree.sync()
+    return World(simcord_env, guild, channel, alice)

@@ -10,16 +10,6 @@ from sources.errors import ProtocolNotFound, SourceUnavailable
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture
-async def world(simcord_env):
-    """A guild, a channel, a member, and the commands synced."""
-    guild = simcord_env.create_guild()
-    channel = guild.create_text_channel("general")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    await simcord_env.bot.tree.sync()
-    return simcord_env, guild, channel, alice
-
-
 def _webhook_posts(env):
     return [r for r in env.http_requests if r.method == "POST" and "/webhooks/" in r.path]
 

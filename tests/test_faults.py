@@ -241,16 +241,6 @@ def charts(monkeypatch: pytest.MonkeyPatch) -> Charts:
     return switch_charts(monkeypatch)
 
 
-@pytest.fixture
-async def world(simcord_env):
-    """A guild, a channel, a member, and the commands synced."""
-    guild = simcord_env.create_guild()
-    channel = guild.create_text_channel("general")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    await simcord_env.bot.tree.sync()
-    return simcord_env, channel, alice
-
-
 def assert_complete(reply: Reply) -> None:
     """A full answer: a verdict, nothing missing, nothing stale."""
     assert len(reply.payloads) == 1, reply.payloads
@@ -287,7 +277,7 @@ def test_cases_cover_the_brief():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_fault_mid_conversation(world, fake, rules, charts, case: Case, caplog):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     caplog.set_level(logging.WARNING)
 
     first = await ask(env, channel, alice, "concentration", "uniswap")
@@ -375,7 +365,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("refusal", REFUSALS, ids=[r.id for r in REFUSALS])
 async def test_discord_refusing_the_reply(world, charts, refusal: Refusal, caplog):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     caplog.set_level(logging.WARNING)
     assert_complete(await ask(env, channel, alice, "concentration", "uniswap"))
 
@@ -401,7 +391,7 @@ async def test_discord_refusing_the_reply(world, charts, refusal: Refusal, caplo
 
 async def test_retry_after_over_the_cap_is_not_waited_for_with_real_waits(world, rules, charts):
     """Without stamina's testing mode (real sleeps): one request, then "rate-limited"."""
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     assert_complete(await ask(env, channel, alice, "concentration", "uniswap"))
     stamina.set_testing(False)
     rules.rules[HOLDERS] = status(429, **{"Retry-After": "3600"})
@@ -414,7 +404,7 @@ async def test_retry_after_over_the_cap_is_not_waited_for_with_real_waits(world,
 
 async def test_huge_body_is_refused_before_it_is_cached(world, fake, charts):
     """The 10 MB body never reaches the cache: once lifted, the next ask refetches."""
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     fake.faults[HOLDERS] = "huge"
     await ask(env, channel, alice, "concentration", "aave")
     fake.faults.clear()

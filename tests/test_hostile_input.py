@@ -110,14 +110,10 @@ def simcord_bot(rules: Rules, fake: FakeUpstream, tmp_path, bot_options, monkeyp
 
 
 @pytest.fixture
-async def world(simcord_env):
-    """A guild with a role, a channel, a member; commands synced."""
-    guild = simcord_env.create_guild()
-    guild.create_role("mods")
-    channel = guild.create_text_channel("general")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    await simcord_env.bot.tree.sync()
-    return simcord_env, channel, alice
+async def world(world):
+    """The shared world (tests/conftest.py) with a role in the guild."""
+    world.guild.create_role("mods")
+    return world
 
 
 #: Errors a hostile message may legitimately cause: ours, and discord.py's "bad input" for
@@ -151,7 +147,7 @@ def check_sent(env: Any, since: tuple[int, int]) -> list[dict[str, Any]]:
 @given(text=user_text,
        command=st.sampled_from(["concentration", "holders", "fees", "votes", "compare"]))
 async def test_hostile_protocol_names_in_slash_commands(world, text: str, command: str):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     since = mark(env)
     if command == "compare":
         await alice.slash(channel, "compare", first=text, second="uniswap")
@@ -164,7 +160,7 @@ async def test_hostile_protocol_names_in_slash_commands(world, text: str, comman
 @SIMCORD
 @given(text=user_text, how=st.sampled_from(["mention-first", "mention-last", "prefix"]))
 async def test_hostile_mentions_and_prefix_commands(world, text: str, how: str):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     me = f"<@{env.bot.user.id}>"
     text = text[:MAX_MESSAGE - len(me) - 1]  # the mention itself must fit in the message
     content = {"mention-first": f"{me} {text}", "mention-last": f"{text} {me}",
@@ -180,7 +176,7 @@ async def test_hostile_mentions_and_prefix_commands(world, text: str, how: str):
 ])
 async def test_mention_examples(world, text: str):
     """A few fixed ones, so the worst cases run on every test run, not only when drawn."""
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     since = mark(env)
     await alice.send(channel, f"<@{env.bot.user.id}> {text}"[:MAX_MESSAGE])
     check_sent(env, since)
@@ -233,7 +229,7 @@ NASTY = [
 @pytest.mark.parametrize("nasty", NASTY, ids=["mentions", "huge", "invisible", "lines",
                                               "short-ids"])
 async def test_hostile_text_from_the_data_apis(world, rules, nasty: str):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     since = mark(env)
     for command in ("concentration", "holders", "fees", "votes"):
         await alice.slash(channel, command, protocol=EVIL_SLUG)

@@ -169,15 +169,6 @@ def simcord_bot(debug_logs, fake: FakeUpstream, tmp_path, monkeypatch, watch: Ke
     return bot
 
 
-@pytest.fixture
-async def world(simcord_env):
-    guild = simcord_env.create_guild()
-    channel = guild.create_text_channel("general")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    await simcord_env.bot.tree.sync()
-    return simcord_env, channel, alice
-
-
 def reprs_of(bot: Any, errors: list[BaseException]) -> str:
     """Reprs and messages of the bot's config, clients and every error (causes included)."""
     cfg = bot.config
@@ -202,7 +193,7 @@ def shown_chain(error: BaseException | None) -> list[str]:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 async def test_secrets_stay_out_of_logs_requests_reprs_and_replies(
         world, fake, watch, debug_logs, scenario: Scenario):
-    env, channel, alice = world
+    env, _guild, channel, alice = world
     env.bot.test_rules.rules.update(scenario.rules(fake))
     reply = await ask(env, channel, alice, scenario.command, scenario.protocol)
     errors = env.errors

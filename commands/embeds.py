@@ -35,6 +35,9 @@ LEVEL_COLOURS = {
 }
 NEUTRAL = 0x5865F2
 
+# discord.py's escape_markdown leaves "<scheme:/…>" untouched, markdown inside included.
+_ANGLE_LINK = re.compile(r"<[^: >]+:/[^ >]+>")  # the same shape discord.py skips
+_MARKDOWN_CHAR = re.compile(r"[*_~`|\\]")
 # Zero-width and bidi-control characters users can hide text with; removed before escaping.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # A user/role mention discord.py's escape_mentions leaves alone (ids of under 17 digits, which
@@ -54,9 +57,11 @@ def safe(text: str, limit: int = 200) -> str:
     a space, markdown and mentions are escaped — ``@everyone``, ``@here`` and ``<@…>`` /
     ``<@&…>`` whatever the length of the id. ``](`` gets a zero-width space: discord.py's
     ``escape_markdown`` skips the inside of anything shaped like a masked link, so
-    ``[a](**b**)`` or ``[x](```)`` would keep their markdown.
+    ``[a](**b**)`` or ``[x](```)`` would keep their markdown; and it skips anything shaped
+    like ``<scheme:/…>``, so markdown there is escaped here (``<**:/0>`` kept its ``**``).
     """
     raw = _one_line(text).replace("](", "]\u200b(")
+    raw = _ANGLE_LINK.sub(lambda m: _MARKDOWN_CHAR.sub(r"\\\g<0>", m.group()), raw)
     return clip(_no_mentions(discord.utils.escape_markdown(raw)), limit)
 
 

@@ -15,7 +15,7 @@ FAKE_TOKEN = "MTA5OTk5.FAKE-TOKEN.lorenz-test-secret-token-value"
 FAKE_KEYS = {"ethplorer": "EK-lorenz-test-secret-ethplorer", "snapshot": "SK-lorenz-secret-snap"}
 
 
-def test_config(tmp_path: Path, **discord_overrides) -> Config:
+def config_for_tests(tmp_path: Path, **discord_overrides) -> Config:
     """A configuration for tests: fake secrets, thread rendering, cache under tmp_path."""
     discord_cfg = DiscordConfig(token=Secret(FAKE_TOKEN), render_processes=0,
                                 **discord_overrides)
@@ -25,12 +25,9 @@ def test_config(tmp_path: Path, **discord_overrides) -> Config:
     return Config(discord=discord_cfg, sources=sources)
 
 
-test_config.__test__ = False  # a helper, not a test (pytest collects test_* names)
-
-
 def bot_for(fake: FakeUpstream, tmp_path: Path, **discord_overrides) -> LorenzBot:
     """The real bot with only the HTTP boundary replaced by ``fake``."""
-    return make_bot(test_config(tmp_path, **discord_overrides),
+    return make_bot(config_for_tests(tmp_path, **discord_overrides),
                     transport=httpx.MockTransport(fake.handler),
                     cache_path=tmp_path / "http-cache.sqlite",
                     http_options={"rate_limits": {}, "default_rate": (10_000, 1)})

@@ -106,7 +106,7 @@ def rules_bot(rules: Rules, tmp_path: Path, *, holders_limit: int = 100,
     fault and keep each conversation short.
     """
     overrides = {"user_rate": 10_000, "guild_rate": 10_000, **discord_overrides}
-    config = bot_support.test_config(tmp_path, **overrides)
+    config = bot_support.config_for_tests(tmp_path, **overrides)
     config = dataclasses.replace(config, sources=dataclasses.replace(
         config.sources, holders_limit=holders_limit))
     return make_bot(config, transport=httpx.MockTransport(rules.handler),

@@ -558,9 +558,9 @@ def median(values: Sequence[float]) -> float:
 def load_config(tmp_path: Path, *, render_processes: int, holders_limit: int = 1000,
                 max_concurrent: int = 4) -> Any:
     """The test configuration with generous cooldowns (load, not rate limiting, is tested)."""
-    from tests.bot_support import test_config
+    from tests.bot_support import config_for_tests
 
-    cfg = test_config(tmp_path, user_rate=1000, guild_rate=10_000,
+    cfg = config_for_tests(tmp_path, user_rate=1000, guild_rate=10_000,
                       max_concurrent_analyses=max_concurrent)
     return dataclasses.replace(
         cfg, discord=dataclasses.replace(cfg.discord, render_processes=render_processes),

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import bot.app as app
-from tests.bot_support import test_config
+from tests.bot_support import config_for_tests
 from tests.fake_upstream import FakeUpstream
 
 
@@ -26,7 +26,7 @@ async def test_signal_closes_http_client_and_pool(monkeypatch, tmp_path, sig):
         return bot
 
     async def start_without_discord(self, token: str) -> None:
-        assert token == test_config(tmp_path).discord.token.get()
+        assert token == config_for_tests(tmp_path).discord.token.get()
         await self.setup_hook()  # what login() would run; then "connected" until closed
         asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), sig)
         while not self.is_closed():
@@ -34,7 +34,7 @@ async def test_signal_closes_http_client_and_pool(monkeypatch, tmp_path, sig):
 
     monkeypatch.setattr(app, "make_bot", make)
     monkeypatch.setattr(app.LorenzBot, "start", start_without_discord)
-    await asyncio.wait_for(app.run_bot(test_config(tmp_path)), timeout=10)
+    await asyncio.wait_for(app.run_bot(config_for_tests(tmp_path)), timeout=10)
     bot = made[0]
     assert bot.is_closed()
     assert bot.data_http is None and bot.renderer is None  # closed after super().close()

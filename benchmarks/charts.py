@@ -40,10 +40,11 @@ from charts.render import (  # noqa: E402
     render_report_png,
     render_votes_png,
 )
-from commands.analysis import analyze_holders, label_holders  # noqa: E402
-from commands.report import FeeReport, Report  # noqa: E402
+from core.fees import FeeReport  # noqa: E402
+from core.report import Report  # noqa: E402
+from pipeline.assemble import analyze_holders  # noqa: E402
+from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.fees import split_fees  # noqa: E402
-from scoring.labels import LabelBook  # noqa: E402
 
 log = logging.getLogger(__name__)
 

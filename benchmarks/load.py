@@ -65,7 +65,7 @@ async def one_run(args: argparse.Namespace, processes: int, seed: int) -> LoadRe
     """One fresh bot in one fresh simcord environment; returns what the run measured."""
     import simcord
 
-    from sources.errors import LorenzError
+    from core.errors import LorenzError
 
     fake = LoadUpstream.for_load(real_delay=(args.delay[0], args.delay[1]), seed=seed)
     with tempfile.TemporaryDirectory(prefix="lorenz-load-") as tmp:

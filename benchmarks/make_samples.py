@@ -32,9 +32,10 @@ from charts.render import (  # noqa: E402
     render_report_png,
     render_votes_png,
 )
-from commands.analysis import analyze_holders, label_holders  # noqa: E402
-from commands.report import ProposalPower, Report, VoteReport  # noqa: E402
-from scoring.labels import LabelBook  # noqa: E402
+from core.report import Report  # noqa: E402
+from core.votes import ProposalPower, VoteReport  # noqa: E402
+from pipeline.assemble import analyze_holders  # noqa: E402
+from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.metrics import score_balances  # noqa: E402
 from sources.holder_files import read_holder_file  # noqa: E402
 

@@ -1,3 +1,1 @@
-"""Start-up: configuration, logging, the discord.py bot, the shared HTTP client, the CLI."""
-
-__version__ = "0.1.0"
+"""Start-up: configuration, logging, the discord.py bot and its collaborators, the CLI."""

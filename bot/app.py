@@ -25,8 +25,8 @@ from discord.ext import commands
 from bot import logging_setup
 from bot.config import Config
 from commands.errors import on_command_error, on_tree_error
-from commands.live import Services
-from commands.service import AnalysisService, Renderer
+from pipeline.analyze import Services
+from pipeline.service import AnalysisService, Renderer
 from sources.directory import Directory
 from sources.http import HttpClient, make_http_client
 

@@ -18,14 +18,17 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__, logging_setup
+from pipeline.json_report import report_to_json
+
+from bot import logging_setup
 from bot.config import ENV_SECRETS, Config, ConfigError, load_config
-from commands.analysis import analyze_holders, label_holders
-from commands.report import Report, report_to_json
-from commands.text_report import render_text
-from scoring.labels import LabelBook
+from core.errors import InputError, LorenzError, ProtocolNotFound, SourceUnavailable
+from core.report import Report
+from core.version import __version__
+from pipeline.assemble import analyze_holders
+from pipeline.labels import LabelBook, label_holders
+from pipeline.text_report import render_text
 from scoring.verdict import methodology_text
-from sources.errors import InputError, LorenzError, ProtocolNotFound, SourceUnavailable
 from sources.holder_files import read_holder_file
 from sources.label_files import load_labels
 
@@ -252,7 +255,7 @@ def _progress(message: str) -> None:
 
 async def _analyze_live(args: argparse.Namespace) -> Report:
     # Imported here so that scoring a file needs none of the network stack.
-    from commands.live import Services, analyze_protocol
+    from pipeline.analyze import Services, analyze_protocol
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
 

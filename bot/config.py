@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from sources.config import DEFAULT_BLOCKSCOUT, Secret, SourcesConfig
-from sources.errors import LorenzError
+from core.errors import LorenzError
+from core.secret import Secret
+from sources.config import DEFAULT_BLOCKSCOUT, SourcesConfig
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ import threading
 import traceback
 from collections.abc import Iterable, Mapping
 
-from sources.config import Secret
+from core.secret import Secret
 
 log = logging.getLogger(__name__)
 

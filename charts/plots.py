@@ -3,7 +3,7 @@
 No function here creates a figure, touches pyplot or rcParams, or does I/O; the layout
 (where each axes sits) belongs to :mod:`charts.render`, the look to :mod:`charts.style`.
 Inputs are plain data — numpy arrays, :class:`scoring.views.Holder`,
-:class:`scoring.fees.FeeSplit`, :class:`commands.report.ProposalPower` — and missing values
+:class:`scoring.fees.FeeSplit`, :class:`core.report.ProposalPower` — and missing values
 are drawn as missing ("n/a", "not reported", "no votes"), never as 0.
 """
 
@@ -23,10 +23,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from charts import style
 from charts.format import TextFitter, nakamoto_text, pct, short_address, usd
-from commands.report import ProposalPower
-from scoring.categories import Category
-from scoring.fees import FeeSplit
-from scoring.views import Holder
+from core.categories import Category
+from core.fees import FeeSplit
+from core.views import Holder
+from core.votes import ProposalPower
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,11 @@ from charts.plots import (
     plot_top_holders,
     plot_vote_power,
 )
-from commands.report import Report, VoteReport
-from scoring.categories import VIEW_EXCLUSIONS
-from scoring.views import Holder, ViewSet
+from core.categories import VIEW_EXCLUSIONS
+from core.report import Report
+from core.views import Holder, ViewSet
+from core.votes import VoteReport
+from scoring.formatting import NO_VERDICT_COLOUR, level_colour
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ def _fig_px(fig: Figure, fraction: float) -> float:
 
 
 def _header(fig: Figure, title: str, subtitle: str, badge: str | None,
-            badge_color: str = style.NO_VERDICT_COLOR) -> None:
+            badge_color: str = NO_VERDICT_COLOUR) -> None:
     """Title (left), verdict badge (right) and one subtitle line, cut to fit."""
     fitter = TextFitter.for_figure(fig)
     title_right = 0.975
@@ -142,10 +144,8 @@ def _source_names(report: Report) -> list[str]:
     """Source names: the provenance's first, then the report's extra sources (fees, votes)."""
     names = list(report.provenance.sources) if report.provenance else []
     for src in report.sources:
-        name = (src.get("name") or src.get("title") or src.get("source")
-                or next(iter(src.values()), ""))
-        if name and name not in names:
-            names.append(name)
+        if src.source and src.source not in names:
+            names.append(src.source)
     return names
 
 
@@ -206,8 +206,7 @@ def build_report_figure(report: Report) -> Figure:
     fig = new_figure()
     verdict = report.verdict
     badge = verdict.level if verdict is not None else "no verdict"
-    badge_color = (style.LEVEL_COLORS.get(verdict.level, style.NO_VERDICT_COLOR)
-                   if verdict is not None else style.NO_VERDICT_COLOR)
+    badge_color = level_colour(verdict.level if verdict is not None else None)
     _header(fig, _display_name(report.name, report.symbol), _report_subtitle(report), badge,
             badge_color)
     holders = report.holders or ()

@@ -19,7 +19,7 @@ from typing import Any
 
 from matplotlib.axes import Axes
 
-from scoring.categories import Category
+from core.categories import Category
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ VIEW_NAMES: dict[str, str] = {
     "owners": "owners",
 }
 
-#: One colour per holder category (scoring.categories.Category).
+#: One colour per holder category (core.categories.Category).
 CATEGORY_COLORS: dict[Category, str] = {
     Category.TREASURY: "#f2c14e",  # gold
     Category.BURN: "#6f7687",  # dim grey: nobody can move it
@@ -107,14 +107,6 @@ FEE_PARTS: tuple[tuple[str, str, str], ...] = (
     ("holders", "holders", "#4cd6a0"),
 )
 
-#: Verdict level → badge colour (most concentrated = warmest).
-LEVEL_COLORS: dict[str, str] = {
-    "highly concentrated": "#ff5c5c",
-    "concentrated": "#ff9f43",
-    "moderately distributed": "#f2c14e",
-    "broadly distributed": "#4cd6a0",
-}
-NO_VERDICT_COLOR = "#6f7687"
 
 #: Vote chart: top-10 share (light) behind the top-1 share (solid).
 VOTE_TOP10 = "#4a5a82"

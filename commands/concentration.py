@@ -31,9 +31,9 @@ from commands.embeds import (
     votes_embed,
 )
 from commands.errors import CooldownActive, describe
-from commands.service import Answer, answer_key, render_comparison, render_votes
-from sources.directory import ProtocolRecord
-from sources.errors import ProtocolNotFound
+from core.errors import ProtocolNotFound
+from core.protocol import ProtocolRecord
+from pipeline.service import Answer, answer_key, render_comparison, render_votes
 
 if TYPE_CHECKING:
     from bot.app import LorenzBot

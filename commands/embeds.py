@@ -11,10 +11,11 @@ import re
 
 import discord
 
-from commands.report import Report
-from commands.service import Answer
-from commands.text_report import nakamoto_text, pct, short_address, usd
-from scoring.categories import VIEWS
+from core.categories import VIEWS
+from core.report import Report
+from pipeline.service import Answer
+from pipeline.text_report import nakamoto_text, pct, short_address, usd
+from scoring.formatting import level_colour
 from scoring.verdict import LEVELS, methodology_text
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,6 @@ FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
 
-LEVEL_COLOURS = {
-    "highly concentrated": 0xD64545,
-    "concentrated": 0xE8883A,
-    "moderately distributed": 0xE8C53A,
-    "broadly distributed": 0x3FA66B,
-}
 NEUTRAL = 0x5865F2
 
 # discord.py's escape_markdown leaves "<scheme:/…>" untouched, markdown inside included.
@@ -161,14 +156,14 @@ def footer_text(report: Report) -> str:
     if report.provenance is not None:
         text = report.provenance.line()
     else:
-        text = "Sources: " + ", ".join(s.get("source", "") for s in report.sources)
+        text = "Sources: " + ", ".join(s.source for s in report.sources)
     return plain(text, FOOTER_MAX)  # holds upstream text: symbol, Snapshot space id
 
 
 def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
     """The main answer: verdict, three views, fee split, votes summary, provenance."""
     report = answer.report
-    colour = LEVEL_COLOURS.get(report.verdict.level, NEUTRAL) if report.verdict else NEUTRAL
+    colour = (int(level_colour(report.verdict.level)[1:], 16) if report.verdict else NEUTRAL)
     if report.verdict is not None:
         description = safe(report.verdict.summary, 1500)
     else:
@@ -224,7 +219,7 @@ def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.E
         embed.description = "Holder data is missing: " + safe("; ".join(report.missing), 900)
         return fit(embed)
     v = report.views.get(view)
-    from scoring.categories import VIEW_EXCLUSIONS
+    from core.categories import VIEW_EXCLUSIONS
 
     kept = [h for h in report.holders if h.category not in VIEW_EXCLUSIONS[view]][:top]
     lines = []

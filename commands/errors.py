@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from commands.embeds import CONTENT_MAX, clip, safe
-from sources.errors import InputError, LorenzError, ProtocolNotFound, SourceError
+from core.errors import InputError, LorenzError, ProtocolNotFound, SourceError
 
 log = logging.getLogger(__name__)
 

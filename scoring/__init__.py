@@ -1,9 +1,12 @@
 """Pure maths on holder balances: metrics, views, labels, verdict. No I/O, no network."""
 
-from scoring.categories import Category
-from scoring.metrics import GiniBounds, Scores, gini_bounds, score_balances
-from scoring.verdict import LEVELS, Provenance, Verdict, make_provenance, make_verdict
-from scoring.views import Holder, ViewResult, ViewSet, score_views
+from core.categories import Category
+from core.scores import GiniBounds, Scores
+from core.verdict import Provenance, Verdict
+from core.views import Holder, ViewResult, ViewSet
+from scoring.metrics import gini_bounds, score_balances
+from scoring.verdict import LEVELS, make_provenance, make_verdict
+from scoring.views import score_views
 
 __all__ = [
     "LEVELS",

@@ -5,11 +5,28 @@ from __future__ import annotations
 
 import logging
 
-from scoring.metrics import Scores
+from core.scores import Scores
+from core.verdict import Level
 
 log = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
+
+#: Verdict level → colour ("#rrggbb"), most concentrated warmest; the chart badge and the
+#: embed's side bar both use it (chosen to read on Discord's dark and light themes).
+LEVEL_COLOURS: dict[Level, str] = {
+    Level.HIGHLY_CONCENTRATED: "#ff5c5c",
+    Level.CONCENTRATED: "#ff9f43",
+    Level.MODERATELY_DISTRIBUTED: "#f2c14e",
+    Level.BROADLY_DISTRIBUTED: "#4cd6a0",
+}
+#: The colour of "no verdict" (missing or invalid data).
+NO_VERDICT_COLOUR = "#6f7687"
+
+
+def level_colour(level: Level | None) -> str:
+    """The colour of a verdict level ("#rrggbb"); ``None`` (no verdict) → grey."""
+    return NO_VERDICT_COLOUR if level is None else LEVEL_COLOURS[level]
 
 
 def pct(x: float | None, digits: int | None = None) -> str:

@@ -8,20 +8,21 @@ down; ``lorenz methodology`` and ``/methodology`` print them from here.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
-from scoring.categories import VIEW_EXCLUSIONS, VIEWS
-from scoring.metrics import NAKAMOTO_THRESHOLD, Scores
-from scoring.views import ViewSet
+from core.categories import VIEW_EXCLUSIONS, VIEWS
+from core.scores import NAKAMOTO_THRESHOLD, Scores
+from core.verdict import Level, Provenance, Verdict
+from core.views import ViewSet
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Level:
-    """One verdict level: reached when *any* of its limits is met (checked top-down)."""
+class LevelRule:
+    """The limits of one verdict level: reached when *any* of them is met (checked top-down)."""
 
-    name: str
+    level: Level
     max_nakamoto: int | None
     min_top10_share: float | None
     min_hhi: float | None
@@ -37,65 +38,22 @@ class Level:
 
 
 #: Verdict levels, most concentrated first; the last one catches everything.
-LEVELS: tuple[Level, ...] = (
-    Level("highly concentrated", max_nakamoto=3, min_top10_share=0.70, min_hhi=0.25),
-    Level("concentrated", max_nakamoto=10, min_top10_share=0.50, min_hhi=0.15),
-    Level("moderately distributed", max_nakamoto=30, min_top10_share=0.30, min_hhi=0.05),
-    Level("broadly distributed", max_nakamoto=None, min_top10_share=None, min_hhi=None),
+LEVELS: tuple[LevelRule, ...] = (
+    LevelRule(Level.HIGHLY_CONCENTRATED, max_nakamoto=3, min_top10_share=0.70, min_hhi=0.25),
+    LevelRule(Level.CONCENTRATED, max_nakamoto=10, min_top10_share=0.50, min_hhi=0.15),
+    LevelRule(Level.MODERATELY_DISTRIBUTED, max_nakamoto=30, min_top10_share=0.30,
+              min_hhi=0.05),
+    LevelRule(Level.BROADLY_DISTRIBUTED, max_nakamoto=None, min_top10_share=None,
+              min_hhi=None),
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where the figures come from and what they are relative to."""
-
-    sources: tuple[str, ...]
-    as_of: str
-    denominator: str
-    threshold: str
-    exclusions: dict[str, str]
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        d = asdict(self)
-        d["sources"] = list(self.sources)
-        d["notes"] = list(self.notes)
-        return d
-
-    def line(self) -> str:
-        """The provenance as one line (for a footer)."""
-        parts = [
-            "Sources: " + ", ".join(self.sources),
-            f"as of {self.as_of}",
-            f"denominator: {self.denominator}",
-            self.threshold,
-            "owners view leaves out " + self.exclusions.get("owners", "nothing"),
-        ]
-        return " · ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Level, one-sentence summary and the reasons behind it."""
-
-    level: str
-    summary: str
-    basis_view: str
-    reasons: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {"level": self.level, "summary": self.summary, "basis_view": self.basis_view,
-                "reasons": list(self.reasons)}
-
-
-def level_for(scores: Scores) -> str:
-    """The name of the first level in :data:`LEVELS` that ``scores`` reach."""
-    for level in LEVELS:
-        if level.matches(scores):
-            return level.name
-    return LEVELS[-1].name
+def level_for(scores: Scores) -> Level:
+    """The first level in :data:`LEVELS` that ``scores`` reach."""
+    for rule in LEVELS:
+        if rule.matches(scores):
+            return rule.level
+    return LEVELS[-1].level
 
 
 def _pct(x: float) -> str:
@@ -191,7 +149,7 @@ def methodology_text() -> str:
             limits.append(f"top-10 share ≥ {level.min_top10_share:.0%}")
         if level.min_hhi is not None:
             limits.append(f"HHI ≥ {level.min_hhi:g}")
-        lines.append(f"  {level.name:<24} " + (" or ".join(limits) if limits else "otherwise"))
+        lines.append(f"  {level.level:<24} " + (" or ".join(limits) if limits else "otherwise"))
     lines += [
         "",
         "Categories come only from labels (built-in facts with sources, the holder API's",

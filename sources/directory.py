@@ -29,8 +29,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from core.errors import ProtocolNotFound, SourceError, SourceUnavailable
+from core.protocol import ProtocolRecord
 from sources.config import SourcesConfig
-from sources.errors import ProtocolNotFound, SourceError, SourceUnavailable
 from sources.http import TTL_DIRECTORY, HttpClient
 from sources.protocol_list import (
     Entry,
@@ -43,7 +44,7 @@ from sources.protocol_list import (
     parse_token_address,
     synthesise_parents,
 )
-from sources.protocols import BUILTIN, Builtin, ProtocolRecord, norm
+from sources.protocols import BUILTIN, Builtin, norm
 
 log = logging.getLogger(__name__)
 

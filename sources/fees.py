@@ -13,7 +13,7 @@ Endpoints (API_NOTES.md §1.1, keyless, cached for :data:`sources.http.TTL_DATA`
 
 All amounts are USD; all times are unix seconds (UTC day starts). A number DefiLlama does not
 report (missing, ``null``, a non-numeric string, NaN) is ``None`` — "not reported" — and is
-never read as 0. Only :mod:`sources.errors` escape from here.
+never read as 0. Only :mod:`core.errors` escape from here.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from scoring.fees import FeeReport, category_share_and_hhi, profit_flow, split_fees
+from core.errors import BadResponse, NotFound, SourceError
+from core.fees import FeeReport
+from scoring.fees import category_share_and_hhi, profit_flow, split_fees
 from sources.config import SourcesConfig
-from sources.errors import BadResponse, NotFound, SourceError
 from sources.http import TTL_DATA, HttpClient, gather_sources
 
 log = logging.getLogger(__name__)
@@ -269,7 +270,7 @@ async def fetch_fee_summary(
     Raises:
         ValueError: ``data_type`` is not one of :data:`DATA_TYPES` (a programming error).
         NotFound: HTTP 404, an empty slug, or a body without ``totalDataChart``.
-        BadResponse, SourceUnavailable, RateLimited: see :mod:`sources.errors`.
+        BadResponse, SourceUnavailable, RateLimited: see :mod:`core.errors`.
     """
     if data_type not in DATA_TYPES:
         raise ValueError(f"data_type must be one of {DATA_TYPES}, not {data_type!r}")

@@ -15,7 +15,7 @@ Formats (detected from the content, not the file name):
   ``quantity``, ``value``); a ``symbol`` column with several tokens needs ``--symbol``.
 
 Duplicate addresses are merged (balances added) and reported in ``warnings``. Every problem
-raises :class:`sources.errors.InputError` with a one-line message.
+raises :class:`core.errors.InputError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring.labels import LiveLabel
-from sources.errors import InputError
+from core.errors import InputError
+from core.labels import LiveLabel
 
 log = logging.getLogger(__name__)
 

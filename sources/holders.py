@@ -11,7 +11,7 @@
 or, when ``blockscout_pro_api_key`` is set, ``https://api.blockscout.com/{chain_id}`` with the
 key in the ``Authorization`` header. Amounts are converted exactly: ``int(raw) / 10**decimals``
 (Python rounds that division correctly). Nothing malformed becomes a number: wrong types,
-negative amounts and unparsable decimals raise :class:`~sources.errors.BadResponse`.
+negative amounts and unparsable decimals raise :class:`~core.errors.BadResponse`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from typing import Any
 
 import httpx
 
-from scoring.labels import LiveLabel
-from sources.config import SourcesConfig
-from sources.errors import (
+from core.errors import (
     BadResponse,
     InputError,
     NotFound,
@@ -36,6 +34,8 @@ from sources.errors import (
     SourceError,
     SourceUnavailable,
 )
+from core.labels import LiveLabel
+from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
 
 log = logging.getLogger(__name__)
@@ -484,7 +484,7 @@ async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, addres
     Raises:
         InputError: ``address`` is not an EVM address, or ``limit`` < 1.
         NotFound: unknown chain, unknown token (404), or no holders at all.
-        BadResponse, SourceUnavailable, RateLimited: see :mod:`sources.errors`.
+        BadResponse, SourceUnavailable, RateLimited: see :mod:`core.errors`.
     """
     chain, address = normalize_chain(chain), _check_address(address)
     limit = cfg.holders_limit if limit is None else limit

@@ -13,7 +13,7 @@ Layers, outermost first::
                      └─ AsyncHTTPTransport (or a MockTransport in tests)
 
 Sources call :meth:`HttpClient.get_json` / :meth:`HttpClient.post_json` and get parsed JSON
-or one of :mod:`sources.errors`; nothing else escapes. URLs in messages and logs are shown
+or one of :mod:`core.errors`; nothing else escapes. URLs in messages and logs are shown
 without their query string, so API keys passed as parameters never leak.
 
 A body that is not JSON, or that the caller's ``parse`` rejects with :class:`BadResponse`
@@ -41,9 +41,9 @@ import stamina
 from aiolimiter import AsyncLimiter
 from hishel.httpx import AsyncCacheTransport
 
-from bot import __version__
+from core.errors import BadResponse, NotFound, RateLimited, SourceError, SourceUnavailable
+from core.version import __version__
 from sources.config import SourcesConfig
-from sources.errors import BadResponse, NotFound, RateLimited, SourceError, SourceUnavailable
 from sources.inflight import InFlight
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ class HttpClient:
         when the body has the wrong shape; the cached response is then dropped.
 
         Raises:
-            SourceUnavailable, RateLimited, NotFound, BadResponse: see :mod:`sources.errors`.
+            SourceUnavailable, RateLimited, NotFound, BadResponse: see :mod:`core.errors`.
         """
         request = self.client.build_request("GET", url, params=params, headers=headers)
         data = await self._coalesced(request, ttl, max_bytes)

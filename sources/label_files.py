@@ -1,4 +1,4 @@
-"""Load address-label files given with ``--labels`` into :class:`scoring.labels.Label`s.
+"""Load address-label files given with ``--labels`` into :class:`pipeline.labels.Label`s.
 
 Formats (detected from the content):
 
@@ -8,7 +8,7 @@ Formats (detected from the content):
   (``coinbase.json``, ``burn.json``…) is the label key;
 * a directory of either (every ``*.json`` in it);
 * **CSV** ``address,name,category`` (category optional; words as in
-  :func:`scoring.categories.parse_category`; a category that names no kind — ``other``,
+  :func:`core.categories.parse_category`; a category that names no kind — ``other``,
   ``protocol_contract`` — leaves the kind to the name, as when it is missing). The
   curated ``chain,address,protocol,token,category,label,…`` file has this shape.
 
@@ -24,9 +24,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from scoring.categories import Category, category_from_label, parse_category
-from scoring.labels import Label
-from sources.errors import InputError
+from core.categories import Category, category_from_label, parse_category
+from core.errors import InputError
+from core.labels import Label
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, NamedTuple
 
-from sources.errors import BadResponse
+from core.errors import BadResponse
+from core.protocol import ProtocolRecord
 from sources.holders import normalize_chain
-from sources.protocols import BUILTIN, Builtin, ProtocolRecord, norm
+from sources.protocols import BUILTIN, Builtin, norm
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ import logging
 import math
 from typing import Any
 
+from core.errors import BadResponse
+from core.votes import ProposalPower, VoteReport
 from scoring.metrics import score_balances
-from scoring.votes import ProposalPower, VoteReport
 from sources.config import SourcesConfig
-from sources.errors import BadResponse
 from sources.http import TTL_DATA, HttpClient
 
 log = logging.getLogger(__name__)

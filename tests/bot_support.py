@@ -8,7 +8,8 @@ import httpx
 
 from bot.app import LorenzBot, make_bot
 from bot.config import Config, DiscordConfig
-from sources.config import Secret, SourcesConfig
+from core.secret import Secret
+from sources.config import SourcesConfig
 from tests.fake_upstream import FakeUpstream
 
 FAKE_TOKEN = "MTA5OTk5.FAKE-TOKEN.lorenz-test-secret-token-value"

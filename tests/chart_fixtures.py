@@ -1,6 +1,6 @@
 """Small synthetic Reports for the chart tests (and nothing else; no pytest fixtures here).
 
-Holders are built through the real pipeline — ``commands.analysis.label_holders`` with
+Holders are built through the real pipeline — ``pipeline.assemble.label_holders`` with
 user labels, then ``analyze_holders`` — from made-up balances, so every category, share and
 verdict in these reports is what the scoring engine computes. Fee and vote numbers are
 made up and only ever used in tests.
@@ -14,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from commands.analysis import analyze_holders, label_holders
-from commands.report import FeeReport, ProposalPower, Report, VoteReport
-from scoring.categories import Category
-from scoring.fees import FeeSplit, split_fees
-from scoring.labels import Label, LabelBook
+from core.categories import Category
+from core.fees import FeeReport, FeeSplit
+from core.labels import Label
+from core.report import Report, SourceRef
+from core.votes import ProposalPower, VoteReport
+from pipeline.assemble import analyze_holders
+from pipeline.labels import LabelBook, label_holders
+from scoring.fees import split_fees
 from scoring.metrics import score_balances
 
 log = logging.getLogger(__name__)
@@ -80,7 +83,7 @@ def synthetic_report(
 
 def _with_fees(report: Report, fees: FeeSplit) -> Report:
     return replace(report, fees=FeeReport(split_30d=fees),
-                   sources=({"name": "DefiLlama fees (test)"},))
+                   sources=(SourceRef("fees", "DefiLlama fees (test)"),))
 
 
 def full_fees() -> FeeSplit:
@@ -98,7 +101,7 @@ def fees_only_report(fees: FeeSplit | None = None) -> Report:
     return Report(
         name="Feeswap", symbol="FEE", holders=None, views=None, verdict=None,
         provenance=None, fees=FeeReport(split_30d=fees or full_fees()),
-        sources=({"name": "DefiLlama fees (test)"},),
+        sources=(SourceRef("fees", "DefiLlama fees (test)"),),
         missing=("holder list: the holder API did not answer",),
     )
 

@@ -126,7 +126,7 @@ class Charts:
     STUB = b"\x89PNG\r\n\x1a\n-stub-"
 
     def __init__(self) -> None:
-        from commands.service import render_report
+        from pipeline.service import render_report
 
         self.real = False
         self._render = render_report
@@ -138,7 +138,7 @@ class Charts:
 def switch_charts(monkeypatch: pytest.MonkeyPatch) -> Charts:
     """Replace the report chart by a :class:`Charts` switch (renders run in a thread here)."""
     switch = Charts()
-    monkeypatch.setattr("commands.service.render_report", switch)
+    monkeypatch.setattr("pipeline.service.render_report", switch)
     return switch
 
 

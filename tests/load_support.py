@@ -394,7 +394,7 @@ def install_process_pool(bot: Any, processes: int) -> Any:
     """
     import concurrent.futures as cf
 
-    from commands.service import Renderer
+    from pipeline.service import Renderer
 
     renderer = Renderer(processes)
     pool = renderer._pool

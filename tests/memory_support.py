@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from sources.directory import ProtocolRecord
+from core.protocol import ProtocolRecord
 from tests.fake_upstream import NOW, FakeUpstream, Token, fee_summary, synthetic_holders
 
 #: Synthetic token addresses: this prefix, then the protocol number in hex.
@@ -86,8 +86,8 @@ def make_service(fake: FakeUpstream, cache_dir: Path, *, render_processes: int =
                  http_options: dict[str, Any] | None = None) -> Any:
     """The bot's :class:`AnalysisService` on the real HTTP stack (hishel SQLite cache under
     ``cache_dir``), the fake at the transport; rate limits lifted as in the bot tests."""
-    from commands.live import Services
-    from commands.service import AnalysisService, Renderer
+    from pipeline.analyze import Services
+    from pipeline.service import AnalysisService, Renderer
     from sources.config import SourcesConfig
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client

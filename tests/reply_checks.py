@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from sources.errors import LorenzError
+from core.errors import LorenzError
 
 #: Discord API limits (https://discord.com/developers/docs/resources/message#embed-object).
 CONTENT_MAX = 2000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commands.errors import CooldownActive
-from sources.errors import ProtocolNotFound, SourceUnavailable
+from core.errors import ProtocolNotFound, SourceUnavailable
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -196,7 +196,7 @@ async def test_upstream_down_serves_last_answer_marked_with_age(world, monkeypat
         raise SourceUnavailable("Could not reach eth.blockscout.com — no data fetched.",
                                 "eth.blockscout.com")
 
-    monkeypatch.setattr("commands.service.analyze_protocol", upstream_down)
+    monkeypatch.setattr("pipeline.service.analyze_protocol", upstream_down)
     stale = await alice.slash(channel, "concentration", protocol="uniswap")
     embed = stale.response.embeds[0]
     assert "Live data unavailable" in embed.description and "min ago" in embed.description

@@ -17,10 +17,9 @@ import pytest
 from shared_data import SHARED, shared
 
 from bot.cli import main
-from commands.analysis import label_holders
-from scoring.categories import VIEW_EXCLUSIONS, Category
-from scoring.labels import LabelBook
-from scoring.metrics import Scores
+from core.categories import VIEW_EXCLUSIONS, Category
+from core.scores import Scores
+from pipeline.labels import LabelBook, label_holders
 from scoring.verdict import LEVELS
 from scoring.views import score_views
 from sources.holder_files import read_holder_file
@@ -73,7 +72,7 @@ def test_analyze_prints_a_text_report(capsys, small_csv):
     assert code == 0
     first = out.splitlines()[0]
     assert first.startswith("TOK: ") and first.split(": ")[1].lower() in {
-        lvl.name for lvl in LEVELS}
+        lvl.level for lvl in LEVELS}
     assert "1 wallet controls a majority of owner-held TOK" in out
     for view in ("raw", "circulating", "owners"):
         assert f"\n{view} " in out
@@ -147,7 +146,7 @@ def test_methodology_prints_the_thresholds(capsys):
     code, out, err = run(capsys, "methodology")
     assert code == 0 and err == ""
     for level in LEVELS:
-        assert level.name in out
+        assert level.level in out
     assert "Nakamoto ≤ 3" in out and "top-10 share ≥ 70%" in out and "HHI ≥ 0.25" in out
     assert "strictly more than 50%" in out
 
@@ -344,7 +343,7 @@ def test_real_lists_match_a_direct_computation(capsys, token, supply_factor):
         assert got["excluded"]["share"] == pytest.approx(
             sum(h.balance for h in holders if h.category in out) / (supply or listed))
     assert doc["verdict"]["basis_view"] == "owners"
-    assert doc["verdict"]["level"] in {lvl.name for lvl in LEVELS}
+    assert doc["verdict"]["level"] in {lvl.level for lvl in LEVELS}
 
 
 def test_real_uni_treasury_and_burn(capsys):

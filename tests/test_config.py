@@ -9,7 +9,8 @@ import pytest
 
 from bot.cli import INVITE_PERMISSIONS, invite_url, main
 from bot.config import ConfigError, load_config
-from sources.config import DEFAULT_BLOCKSCOUT, Secret
+from core.secret import Secret
+from sources.config import DEFAULT_BLOCKSCOUT
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 

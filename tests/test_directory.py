@@ -21,18 +21,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
+from core.errors import BadResponse, ProtocolNotFound, SourceUnavailable
+from core.protocol import ProtocolRecord
 from sources.config import SourcesConfig
 from sources.directory import (
     BUILTIN,
     COMMON_WORDS,
     Directory,
-    ProtocolRecord,
     norm,
     parse_governance,
     parse_protocols,
     parse_token_address,
 )
-from sources.errors import BadResponse, ProtocolNotFound, SourceUnavailable
 from sources.http import HttpClient, make_http_client
 
 FIXTURES = Path(__file__).parent / "fixtures"

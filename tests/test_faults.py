@@ -29,9 +29,9 @@ import httpx
 import pytest
 import stamina
 
+from core.errors import BadResponse, LorenzError
 from sources.config import SourcesConfig
 from sources.directory import BUILTIN, Directory
-from sources.errors import BadResponse, LorenzError
 from sources.http import MAX_RETRY_AFTER, HttpClient, make_http_client
 from tests.conversation import (
     Charts,

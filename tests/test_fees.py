@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from scoring.fees import FeeReport, FeeSplit
+from core.errors import BadResponse, NotFound, RateLimited, SourceUnavailable
+from core.fees import FeeReport, FeeSplit
 from sources.config import SourcesConfig
-from sources.errors import BadResponse, NotFound, RateLimited, SourceUnavailable
 from sources.fees import (
     PROFIT_FLOW_ASSUMPTION,
     FeeSummary,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from shared_data import SHARED, shared
 
-from scoring.labels import LiveLabel
-from sources.errors import InputError
+from core.errors import InputError
+from core.labels import LiveLabel
 from sources.holder_files import HolderList, read_holder_file
 
 DUNE = SHARED / "data" / "holders_dune_2026-02-19"

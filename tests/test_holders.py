@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from scoring.labels import LiveLabel
-from sources.config import Secret, SourcesConfig
-from sources.errors import BadResponse, InputError, NotFound, RateLimited, SourceUnavailable
+from core.errors import BadResponse, InputError, NotFound, RateLimited, SourceUnavailable
+from core.labels import LiveLabel
+from core.secret import Secret
+from sources.config import SourcesConfig
 from sources.holders import (
     HolderSnapshot,
     TokenInfo,

@@ -32,9 +32,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.embeds import _INVISIBLE, plain, safe
+from core.errors import InputError, LorenzError, ProtocolNotFound
+from core.protocol import ProtocolRecord
 from sources.config import SourcesConfig
-from sources.directory import Directory, ProtocolRecord
-from sources.errors import InputError, LorenzError, ProtocolNotFound
+from sources.directory import Directory
 from tests.conversation import Rules, graphql, patch_json, rules_bot, switch_charts
 from tests.fake_upstream import PROTOCOLS, FakeUpstream, Token, fee_summary, synthetic_holders
 from tests.reply_checks import (

@@ -9,10 +9,11 @@ from collections import Counter
 import pytest
 from shared_data import SHARED, shared
 
-from scoring.categories import Category, category_from_label, parse_category
-from scoring.known_addresses import KNOWN_ADDRESSES, known_address
-from scoring.labels import Label, LabelBook, LiveLabel, classify_live
-from sources.errors import InputError
+from core.categories import Category, category_from_label, parse_category
+from core.errors import InputError
+from core.labels import Label, LiveLabel
+from pipeline.known_addresses import KNOWN_ADDRESSES, known_address
+from pipeline.labels import LabelBook, classify_live
 from sources.label_files import load_labels
 
 C = Category

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from commands.live import _fee_reason, build_report
-from scoring.fees import FeeReport, split_fees
+from core.fees import FeeReport
+from core.protocol import ProtocolRecord
+from pipeline.analyze import _fee_reason, build_report
+from scoring.fees import split_fees
 from scoring.formatting import usd
 from sources.holders import HolderSnapshot, TokenInfo
-from sources.protocols import ProtocolRecord
 
 
 def fee_report(fees, revenue, holders) -> FeeReport:

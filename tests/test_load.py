@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from sources.errors import LorenzError, ProtocolNotFound
+from core.errors import LorenzError, ProtocolNotFound
 from tests.load_support import (
     PROTOCOLS,
     LoadUpstream,

@@ -15,9 +15,9 @@ import weakref
 
 import pytest
 
+from core.errors import SourceError
 from sources.config import SourcesConfig
 from sources.directory import Directory
-from sources.errors import SourceError
 from sources.http import HTTP_CACHE_MAX_BYTES, TTL_DATA, TTL_DIRECTORY
 from tests.fake_upstream import PROTOCOLS
 from tests.memory_support import (

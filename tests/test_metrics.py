@@ -10,7 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scoring.metrics import NAKAMOTO_THRESHOLD, GiniBounds, Scores, gini_bounds, score_balances
+from core.scores import NAKAMOTO_THRESHOLD, GiniBounds, Scores
+from scoring.metrics import gini_bounds, score_balances
 
 # --------------------------------------------------------------------------- helpers
 

@@ -28,8 +28,8 @@ import pytest
 from bot import logging_setup
 from bot.cli import configure_logging, main
 from bot.config import load_config
-from sources.config import Secret
-from sources.errors import LorenzError
+from core.errors import LorenzError
+from core.secret import Secret
 from tests.bot_support import FAKE_KEYS, FAKE_TOKEN
 from tests.conversation import Rule, Rules, ask, rules_bot, status, switch_charts
 from tests.fake_upstream import AAVE, CRV, FakeUpstream

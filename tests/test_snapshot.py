@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from core.errors import BadResponse, SourceUnavailable
+from core.secret import Secret
 from scoring.metrics import score_balances
-from sources.config import Secret, SourcesConfig
-from sources.errors import BadResponse, SourceUnavailable
+from sources.config import SourcesConfig
 from sources.http import HttpClient, make_http_client
 from sources.snapshot import MAX_SKIP, PAGE_SIZE, PROPOSALS_QUERY, VOTES_QUERY, fetch_votes
 

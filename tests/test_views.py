@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.categories import CUSTODIANS, NOT_CIRCULATING, VIEW_EXCLUSIONS, VIEWS, Category
+from core.categories import CUSTODIANS, NOT_CIRCULATING, VIEW_EXCLUSIONS, VIEWS, Category
+from core.views import Holder
 from scoring.metrics import gini_bounds, score_balances
 from scoring.verdict import (
     LEVELS,
@@ -19,7 +20,7 @@ from scoring.verdict import (
     make_verdict,
     methodology_text,
 )
-from scoring.views import Holder, excluded_categories, score_views
+from scoring.views import excluded_categories, score_views
 
 C = Category
 
@@ -244,12 +245,12 @@ def _scores(nakamoto=None, top10=0.0, hhi=0.0):
 
 
 def test_levels_are_ordered_and_end_with_a_catch_all():
-    names = [lvl.name for lvl in LEVELS]
+    names = [lvl.level for lvl in LEVELS]
     assert names == ["highly concentrated", "concentrated", "moderately distributed",
                      "broadly distributed"]
     last = LEVELS[-1]
     assert last.max_nakamoto is last.min_top10_share is last.min_hhi is None
-    assert level_for(_scores()) == last.name
+    assert level_for(_scores()) == last.level
     for a, b in pairwise(LEVELS[:-1]):
         assert a.max_nakamoto < b.max_nakamoto
         assert a.min_top10_share > b.min_top10_share
@@ -259,22 +260,22 @@ def test_levels_are_ordered_and_end_with_a_catch_all():
 @pytest.mark.parametrize("index", range(len(LEVELS) - 1))
 def test_verdict_level_at_the_nakamoto_edge(index):
     level = LEVELS[index]
-    assert level_for(_scores(nakamoto=level.max_nakamoto)) == level.name
-    assert level_for(_scores(nakamoto=level.max_nakamoto + 1)) == LEVELS[index + 1].name
+    assert level_for(_scores(nakamoto=level.max_nakamoto)) == level.level
+    assert level_for(_scores(nakamoto=level.max_nakamoto + 1)) == LEVELS[index + 1].level
 
 
 @pytest.mark.parametrize("index", range(len(LEVELS) - 1))
 def test_verdict_level_at_the_top10_edge(index):
     level = LEVELS[index]
-    assert level_for(_scores(top10=level.min_top10_share)) == level.name
-    assert level_for(_scores(top10=level.min_top10_share - 1e-9)) == LEVELS[index + 1].name
+    assert level_for(_scores(top10=level.min_top10_share)) == level.level
+    assert level_for(_scores(top10=level.min_top10_share - 1e-9)) == LEVELS[index + 1].level
 
 
 @pytest.mark.parametrize("index", range(len(LEVELS) - 1))
 def test_verdict_level_at_the_hhi_edge(index):
     level = LEVELS[index]
-    assert level_for(_scores(hhi=level.min_hhi)) == level.name
-    assert level_for(_scores(hhi=level.min_hhi - 1e-9)) == LEVELS[index + 1].name
+    assert level_for(_scores(hhi=level.min_hhi)) == level.level
+    assert level_for(_scores(hhi=level.min_hhi - 1e-9)) == LEVELS[index + 1].level
 
 
 def test_the_current_thresholds():
@@ -362,7 +363,7 @@ def test_provenance_without_supply():
 def test_methodology_prints_every_threshold():
     text = methodology_text()
     for level in LEVELS:
-        assert level.name in text
+        assert level.level in text
         if level.max_nakamoto is not None:
             assert f"Nakamoto ≤ {level.max_nakamoto}" in text
             assert f"top-10 share ≥ {level.min_top10_share:.0%}" in text

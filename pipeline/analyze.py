@@ -16,17 +16,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from commands.analysis import analyze_holders, label_holders
-from commands.report import Report
-from scoring.categories import VIEW_EXCLUSIONS
-from scoring.fees import FeeReport
+from core.categories import VIEW_EXCLUSIONS
+from core.errors import SourceError, SourceUnavailable
+from core.fees import FeeReport
+from core.labels import Label
+from core.protocol import ProtocolRecord
+from core.report import Report, SourceRef
+from core.views import Holder
+from core.votes import VoteReport
+from pipeline.assemble import analyze_holders
+from pipeline.labels import LabelBook, label_holders
 from scoring.formatting import pct, usd
-from scoring.labels import Label, LabelBook
-from scoring.views import Holder
-from scoring.votes import VoteReport
 from sources.config import SourcesConfig
-from sources.directory import Directory, ProtocolRecord
-from sources.errors import SourceError, SourceUnavailable
+from sources.directory import Directory
 from sources.fees import fetch_fees, with_profit_flow
 from sources.holders import HolderSnapshot, fetch_holders
 from sources.http import HttpClient
@@ -79,16 +81,15 @@ def build_report(
     fees: FeeReport | None,
     votes: VoteReport | None,
     missing: list[str],
-    sources: list[dict[str, str]],
+    sources: list[SourceRef],
     user_labels: tuple[tuple[str, Label], ...] = (),
 ) -> Report:
     """Assemble the report from fetched parts (pure CPU work: run it off the event loop)."""
     symbol = record.symbol or ""
-    protocol = record.to_dict()
     if snapshot is None:
         return Report(
             name=record.name, symbol=symbol, holders=None, views=None, verdict=None,
-            provenance=None, protocol=protocol, fees=fees, votes=votes,
+            provenance=None, protocol=record, fees=fees, votes=votes,
             sources=tuple(sources), missing=tuple(missing),
         )
     book = LabelBook(chain=record.chain or "ethereum", labels=user_labels)
@@ -107,7 +108,7 @@ def build_report(
         warnings.append(f"the reported supply ({supply:,.0f}) is below the listed holders' "
                         f"sum ({listed:,.0f}); using the listed sum")
         supply = None
-    source_names = tuple(dict.fromkeys(s["source"] for s in sources))
+    source_names = tuple(dict.fromkeys(s.source for s in sources))
     report = analyze_holders(
         holders, name=record.name, symbol=symbol, supply=supply,
         holder_count=snapshot.token.holder_count, sources=source_names,
@@ -123,7 +124,7 @@ def build_report(
             fees = with_profit_flow(fees, share)
     return Report(
         name=report.name, symbol=symbol, holders=report.holders, views=report.views,
-        verdict=report.verdict, provenance=report.provenance, protocol=protocol, fees=fees,
+        verdict=report.verdict, provenance=report.provenance, protocol=record, fees=fees,
         votes=votes, sources=tuple(sources), missing=tuple(missing),
         warnings=report.warnings,
     )
@@ -153,7 +154,7 @@ async def analyze_protocol(
     cfg = services.cfg
     http = services.http
     missing: list[str] = []
-    sources: list[dict[str, str]] = []
+    sources: list[SourceRef] = []
     failures: list[SourceError] = []
 
     async def holders_part() -> HolderSnapshot | None:
@@ -168,8 +169,7 @@ async def analyze_protocol(
             failures.append(exc)
             missing.append(f"holder data: {exc}")
             return None
-        sources.append({"what": "holders, supply, labels", "source": snap.source,
-                        "as_of": snap.fetched_at})
+        sources.append(SourceRef("holders, supply, labels", snap.source, snap.fetched_at))
         return snap
 
     async def fees_part() -> FeeReport | None:
@@ -183,8 +183,7 @@ async def analyze_protocol(
             failures.append(exc)
             missing.append(f"fee data: {exc}")
             return None
-        sources.append({"what": "fees, revenue, holders revenue", "source": "DefiLlama",
-                        "as_of": _now_iso()})
+        sources.append(SourceRef("fees, revenue, holders revenue", "DefiLlama", _now_iso()))
         return fees
 
     async def votes_part() -> VoteReport | None:
@@ -204,8 +203,7 @@ async def analyze_protocol(
             failures.append(exc)
             missing.append(f"votes: {exc}")
             return None
-        sources.append({"what": "voting power", "source": f"Snapshot {report.space}",
-                        "as_of": _now_iso()})
+        sources.append(SourceRef("voting power", f"Snapshot {report.space}", _now_iso()))
         return report
 
     started = time.perf_counter()

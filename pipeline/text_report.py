@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from commands.report import Report
+from core.report import Report
 from scoring import formatting
 from scoring.formatting import nakamoto_text, short_address, usd
 
@@ -90,8 +90,7 @@ def render_text(report: Report, top: int = 10) -> str:
     if report.sources:
         lines.append("")
         for src in report.sources:
-            lines.append(f"source: {src.get('what', '')}: {src.get('source', '')} "
-                         f"(as of {src.get('as_of', '?')})")
+            lines.append(f"source: {src.what}: {src.source} (as of {src.as_of or '?'})")
     if report.provenance is not None:
         lines.append("")
         lines.append(report.provenance.line())

@@ -1,4 +1,4 @@
-"""The pipeline from a holder list to a :class:`commands.report.Report` (no discord here).
+"""The pipeline from a holder list to a :class:`core.report.Report` (no discord here).
 
 ``analyze_holder_list`` is the offline path (``lorenz analyze --holders-file``); the live
 path (``lorenz analyze uniswap`` and the bot) fetches the same inputs from ``sources`` and
@@ -8,31 +8,15 @@ ends in the same function, so both give the same numbers for the same data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
-from commands.report import Report
-from scoring.labels import Label, LabelBook, LiveLabel
+from core.report import Report
+from core.views import Holder
 from scoring.verdict import make_provenance, make_verdict
-from scoring.views import Holder, score_views
+from scoring.views import score_views
 
 log = logging.getLogger(__name__)
 
 
-def label_holders(
-    addresses: Iterable[str],
-    balances: Iterable[float],
-    book: LabelBook,
-    live_labels: dict[str, LiveLabel] | None = None,
-) -> tuple[Holder, ...]:
-    """Attach a label and category to every holder; sorted by balance, largest first."""
-    live_labels = live_labels or {}
-    holders = []
-    for address, balance in zip(addresses, balances, strict=True):
-        key = address.lower()
-        label: Label = book.classify(key, live_labels.get(key))
-        holders.append(Holder(key, float(balance), label.name, label.category, label.source))
-    holders.sort(key=lambda h: h.balance, reverse=True)
-    return tuple(holders)
 
 
 def analyze_holders(

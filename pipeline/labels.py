@@ -5,7 +5,7 @@ Three kinds of label feed a category, in this order of precedence:
 1. **user label files** (``--labels``; the loaders live in :mod:`sources.label_files`) —
    the user said so explicitly (but a user label that names no category — ``OTHER`` or
    ``UNLABELED`` ("unknown") — does not override a built-in fact that does);
-2. **built-in facts** (:mod:`scoring.known_addresses`) — curated, each with a source;
+2. **built-in facts** (:mod:`pipeline.known_addresses`) — curated, each with a source;
 3. **live labels** from the holder API (public tags, contract name, ``is_contract``).
 
 An address with none of these is ``UNLABELED``; one that the API says is a contract but
@@ -16,34 +16,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from scoring.categories import Category, category_from_label
-from scoring.known_addresses import known_address
+from core.categories import Category, category_from_label
+from core.labels import Label, LiveLabel
+from core.views import Holder
+from pipeline.known_addresses import known_address
 
 log = logging.getLogger(__name__)
 
 
 #: User-label categories that say "labelled, kind not known": they never hide a built-in fact.
 _NAMES_NO_KIND = frozenset({Category.OTHER, Category.UNLABELED})
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """A name and category for an address, and where they come from."""
-
-    name: str
-    category: Category
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class LiveLabel:
-    """What a holder API said about an address (Blockscout: name, is_contract, public tags)."""
-
-    name: str | None = None
-    is_contract: bool | None = None
-    tags: tuple[str, ...] = ()
 
 
 class LabelBook:
@@ -105,3 +88,19 @@ def classify_live(live: LiveLabel) -> Label:
     if live.is_contract is False:
         return Label(name, Category.WALLET, source)
     return Label(name, Category.UNLABELED, source if name else "")
+
+def label_holders(
+    addresses: Iterable[str],
+    balances: Iterable[float],
+    book: LabelBook,
+    live_labels: dict[str, LiveLabel] | None = None,
+) -> tuple[Holder, ...]:
+    """Attach a label and category to every holder; sorted by balance, largest first."""
+    live_labels = live_labels or {}
+    holders = []
+    for address, balance in zip(addresses, balances, strict=True):
+        key = address.lower()
+        label: Label = book.classify(key, live_labels.get(key))
+        holders.append(Holder(key, float(balance), label.name, label.category, label.source))
+    holders.sort(key=lambda h: h.balance, reverse=True)
+    return tuple(holders)

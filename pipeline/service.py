@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 
 import cachetools
 
-from commands.live import Services, analyze_protocol
-from commands.report import Report
-from scoring.votes import VoteReport
-from sources.directory import ProtocolRecord
-from sources.errors import SourceError
+from core.errors import SourceError
+from core.protocol import ProtocolRecord
+from core.report import Report
+from core.votes import VoteReport
+from pipeline.analyze import Services, analyze_protocol
 from sources.inflight import InFlight
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Holder categories and which view leaves each of them out (DESIGN.md §2).
 
 A category says *what kind of holder* an address is. It comes only from labels — built-in
-facts (:mod:`scoring.known_addresses`), live labels from the holder API, or user label
+facts (:mod:`pipeline.known_addresses`), live labels from the holder API, or user label
 files — never from the size of a balance. An address nobody labelled stays ``UNLABELED``
 (or ``UNLABELED_CONTRACT`` when the holder API says it is a contract).
 """

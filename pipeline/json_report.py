@@ -1,52 +1,18 @@
-"""The report: everything one answer says, as plain frozen data (no discord, picklable).
-
-Built by :mod:`commands.analysis` (and the live pipeline), read by the CLI printer, the
-Discord formatter and :mod:`charts`. ``report_to_json`` is the ``--json`` schema.
-"""
+"""The ``--json`` document of a report (the CLI's ``--json`` schema)."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from typing import Any
 
-from scoring.fees import FeeReport, FeeSplit
-from scoring.metrics import Scores
-from scoring.verdict import Provenance, Verdict
-from scoring.views import Holder, ViewSet
-from scoring.votes import ProposalPower, VoteReport
-
-log = logging.getLogger(__name__)
+from core.report import Report
+from core.scores import Scores
+from core.views import ViewResult
 
 _SCORE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scores))
 
-__all__ = ["FeeReport", "FeeSplit", "ProposalPower", "Report", "VoteReport", "report_to_json"]
 
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """One answer to "how centralized is X?".
-
-    ``holders`` are sorted by balance, largest first, with labels and categories.
-    ``holders``/``views``/``verdict`` are ``None`` when holder data is missing (then
-    ``missing`` says why and no verdict is given).
-    """
-
-    name: str
-    symbol: str
-    holders: tuple[Holder, ...] | None
-    views: ViewSet | None
-    verdict: Verdict | None
-    provenance: Provenance | None
-    protocol: dict[str, Any] | None = None
-    fees: FeeReport | None = None
-    votes: VoteReport | None = None
-    sources: tuple[dict[str, str], ...] = ()
-    missing: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-def _view_json(view) -> dict[str, Any]:
+def _view_json(view: ViewResult) -> dict[str, Any]:
     # Every Scores field is always present, null when nothing is left in the view, so the
     # schema does not change shape with the data.
     out: dict[str, Any] = (view.scores.to_dict() if view.scores is not None
@@ -75,7 +41,7 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
         "warnings": list(report.warnings),
     }
     if report.protocol is not None:
-        doc["protocol"] = report.protocol
+        doc["protocol"] = report.protocol.to_dict()
     if report.fees is not None:
         fees = asdict(report.fees)
         fees["split_30d"] = report.fees.split_30d.to_dict()
@@ -92,5 +58,5 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
             ],
         }
     if report.sources:
-        doc["sources"] = [dict(s) for s in report.sources]
+        doc["sources"] = [s.to_dict() for s in report.sources]
     return doc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from scoring.categories import Category
+from core.categories import Category
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from scoring.metrics import Scores
+from core.scores import Scores
 
 log = logging.getLogger(__name__)
 

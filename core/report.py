@@ -1,0 +1,62 @@
+"""The report: everything one answer says, as plain frozen data (no discord, picklable).
+
+Assembled by :mod:`pipeline.assemble`; read by the renderings (:mod:`pipeline.text_report`,
+:mod:`pipeline.json_report`), the Discord embeds and :mod:`charts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.fees import FeeReport
+from core.protocol import ProtocolRecord
+from core.verdict import Provenance, Verdict
+from core.views import Holder, ViewSet
+from core.votes import VoteReport
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One data source behind a report: what it gave, who gave it, and when (ISO 8601 UTC).
+
+    ``as_of`` is when the data was fetched (or the date the source states), "" if unknown.
+    """
+
+    what: str
+    source: str
+    as_of: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready dict (``what``, ``source``, ``as_of``)."""
+        return {"what": self.what, "source": self.source, "as_of": self.as_of}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One answer to "how centralized is X?".
+
+    ``holders`` are sorted by balance, largest first, with labels and categories.
+    ``holders``/``views``/``verdict``/``provenance`` are ``None`` when holder data is missing
+    (then ``missing`` says why and no verdict is given). ``protocol`` is ``None`` for a
+    holder file analysed without a protocol.
+    """
+
+    name: str
+    symbol: str
+    holders: tuple[Holder, ...] | None
+    views: ViewSet | None
+    verdict: Verdict | None
+    provenance: Provenance | None
+    protocol: ProtocolRecord | None = None
+    fees: FeeReport | None = None
+    votes: VoteReport | None = None
+    sources: tuple[SourceRef, ...] = ()
+    missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """"Name (SYM)", or just the name when the symbol is empty or the same."""
+        if not self.symbol or self.symbol == self.name:
+            return self.name
+        return f"{self.name} ({self.symbol})"

@@ -17,7 +17,6 @@ Timings are wall clock on a shared machine: run it when the machine is otherwise
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import sys
@@ -45,8 +44,6 @@ from core.report import Report  # noqa: E402
 from pipeline.assemble import analyze_holders  # noqa: E402
 from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.fees import split_fees  # noqa: E402
-
-log = logging.getLogger(__name__)
 
 WARMUP = 3
 

@@ -17,7 +17,6 @@ repository; nothing is copied from it.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -38,8 +37,6 @@ from pipeline.assemble import analyze_holders  # noqa: E402
 from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.metrics import score_balances  # noqa: E402
 from sources.holder_files import read_holder_file  # noqa: E402
-
-log = logging.getLogger(__name__)
 
 DATA = ROOT.parent / "shared" / "data" / "holders_dune_2026-02-19"
 SYMBOLS = ("UNI", "AAVE", "COMP", "CRV")

@@ -18,14 +18,13 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.json_report import report_to_json
-
 from bot import logging_setup
-from bot.config import ENV_SECRETS, Config, ConfigError, load_config
-from core.errors import InputError, LorenzError, ProtocolNotFound, SourceUnavailable
+from bot.config import ENV_SECRETS, Config, load_config
+from core.errors import ConfigError, InputError, LorenzError, ProtocolNotFound, SourceUnavailable
 from core.report import Report
 from core.version import __version__
 from pipeline.assemble import analyze_holders
+from pipeline.json_report import report_to_json
 from pipeline.labels import LabelBook, label_holders
 from pipeline.text_report import render_text
 from scoring.verdict import methodology_text
@@ -256,6 +255,7 @@ def _progress(message: str) -> None:
 async def _analyze_live(args: argparse.Namespace) -> Report:
     # Imported here so that scoring a file needs none of the network stack.
     from pipeline.analyze import Services, analyze_protocol
+    from pipeline.resolve import find_protocol
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
 
@@ -269,10 +269,8 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
         directory = Directory(http, cfg.sources)
         if progress:
             progress(f"resolving {args.protocol!r}…")
-        try:  # the built-in table answers the common names without the network
-            record = directory.lookup(args.protocol)
-        except ProtocolNotFound:
-            record = await directory.resolve(args.protocol)
+        # The built-in table answers the common names without the network.
+        record, _loaded = await find_protocol(directory, args.protocol)
         services = Services(cfg.sources, http, directory, tuple(user_labels))
         report = await analyze_protocol(services, record, holders_limit=args.holders,
                                         votes=not args.no_votes, progress=progress)

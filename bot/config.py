@@ -8,12 +8,11 @@ Where it comes from, later wins:
 3. environment variables for secrets: ``DISCORD_TOKEN``, ``ETHPLORER_API_KEY``,
    ``BLOCKSCOUT_PRO_API_KEY``, ``SNAPSHOT_API_KEY``.
 
-Secrets are :class:`sources.config.Secret` and never show in a repr or a log line.
+Secrets are :class:`core.secret.Secret` and never show in a repr or a log line.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -21,11 +20,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from core.errors import LorenzError
+from commands.config import DiscordConfig
+from core.errors import ConfigError
 from core.secret import Secret
 from sources.config import DEFAULT_BLOCKSCOUT, SourcesConfig
-
-log = logging.getLogger(__name__)
 
 ENV_CONFIG = "LORENZ_CONFIG"
 ENV_SECRETS = {
@@ -34,41 +32,6 @@ ENV_SECRETS = {
     "BLOCKSCOUT_PRO_API_KEY": ("sources", "blockscout_pro_api_key"),
     "SNAPSHOT_API_KEY": ("sources", "snapshot_api_key"),
 }
-
-
-class ConfigError(LorenzError):
-    """The configuration file or an option in it is not usable."""
-
-
-@dataclass(frozen=True)
-class DiscordConfig:
-    """Bot settings.
-
-    Attributes:
-        token: the bot token (prefer ``DISCORD_TOKEN``).
-        application_id: the application (client) id, for ``lorenz invite``.
-        dev_guild_id: a guild to sync slash commands to at start-up (0: don't sync).
-        owner_ids: user ids allowed to run owner-only commands (``!sync``).
-        prefix_enabled / prefix: text commands like ``!conc uniswap`` (needs the
-            privileged message-content intent for text other than mentions).
-        max_concurrent_analyses: analyses running at once; others wait their turn.
-        user_rate / user_per: at most ``user_rate`` analyses per ``user_per`` seconds per user.
-        guild_rate / guild_per: the same per guild.
-        render_processes: size of the chart-rendering process pool (0: render in a thread).
-    """
-
-    token: Secret = field(default_factory=lambda: Secret(""))
-    application_id: int = 0
-    dev_guild_id: int = 0
-    owner_ids: tuple[int, ...] = ()
-    prefix_enabled: bool = False
-    prefix: str = "!"
-    max_concurrent_analyses: int = 4
-    user_rate: int = 3
-    user_per: float = 60.0
-    guild_rate: int = 12
-    guild_per: float = 60.0
-    render_processes: int = 2
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,6 @@ from collections.abc import Iterable, Mapping
 
 from core.secret import Secret
 
-log = logging.getLogger(__name__)
-
 REDACTED = "***"
 
 #: Loggers that write request URLs, headers or payloads on their own.

@@ -11,7 +11,6 @@ and drawing happen under the re-entrant :data:`LOCK` (the ``render_*`` functions
 
 from __future__ import annotations
 
-import logging
 import struct
 import threading
 import zlib
@@ -22,8 +21,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
 from charts import style
-
-log = logging.getLogger(__name__)
 
 #: Serialises figure building and drawing: matplotlib is not thread-safe, and all chart
 #: figures draw into one shared renderer (see :class:`SharedCanvas`). Re-entrant, so the

@@ -1,13 +1,14 @@
-"""Short text for charts: percentages, USD, addresses, and cutting text to a width.
+"""Text for charts: cutting text to a width, and dates.
 
-Charts are read at phone width, so every string here is as short as it can be. Text that
-must fit a panel is cut to a width in pixels by :class:`TextFitter`, which measures strings
-with the figure's Agg renderer (no draw pass); :func:`fit` cuts by characters.
+Charts are read at phone width, so every string is as short as it can be. Text that must
+fit a panel is cut to a width in pixels by :class:`TextFitter`, which measures strings with
+the figure's Agg renderer (no draw pass); :func:`fit` cuts by characters. Percentages, USD,
+addresses, Nakamoto and "Name (SYM)" are not written here: charts use
+:mod:`scoring.formatting`, the one copy shared with the embeds and the terminal report.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -15,12 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from charts.style import FONT_FAMILY
-from scoring.formatting import ELLIPSIS, nakamoto_text, pct, short_address, usd
+from scoring.formatting import ELLIPSIS
 
-log = logging.getLogger(__name__)
-
-__all__ = ["ELLIPSIS", "TextFitter", "as_of_text", "date_text", "fit", "nakamoto_text", "pct",
-           "short_address", "usd"]
+__all__ = ["TextFitter", "as_of_text", "date_text", "fit"]
 
 
 def fit(text: str, max_chars: int) -> str:

@@ -2,33 +2,32 @@
 
 No function here creates a figure, touches pyplot or rcParams, or does I/O; the layout
 (where each axes sits) belongs to :mod:`charts.render`, the look to :mod:`charts.style`.
-Inputs are plain data — numpy arrays, :class:`scoring.views.Holder`,
-:class:`scoring.fees.FeeSplit`, :class:`core.report.ProposalPower` — and missing values
-are drawn as missing ("n/a", "not reported", "no votes"), never as 0.
+Inputs are plain data — numpy arrays, :class:`core.views.Holder`,
+:class:`core.fees.FeeSplit`, :class:`core.votes.ProposalPower` — and missing values are
+drawn as missing ("n/a", "not reported", "no votes"), never as 0.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import offset_copy
 from numpy.typing import ArrayLike, NDArray
 
 from charts import style
-from charts.format import TextFitter, nakamoto_text, pct, short_address, usd
+from charts.format import TextFitter
 from core.categories import Category
 from core.fees import FeeSplit
 from core.views import Holder
 from core.votes import ProposalPower
-
-log = logging.getLogger(__name__)
+from scoring.formatting import nakamoto_text, pct, short_address, usd
 
 #: Lorenz curves: the points of the largest holders kept exactly, and the total budget.
 LORENZ_EXACT_TOP = 50
@@ -36,6 +35,29 @@ LORENZ_MAX_POINTS = 300
 
 
 # --- building blocks: keys (light-weight legends), frames, bars, labels -----------------
+
+
+def _figure(ax: Axes) -> Figure:
+    """The (root) Figure ``ax`` is drawn on: every axes here is added to one by
+    :mod:`charts.render` before it is plotted on.
+
+    Raises:
+        ValueError: for an axes that is on no figure.
+    """
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        raise ValueError("the axes is not on a figure")
+    return fig
+
+
+def _fitter(ax: Axes) -> TextFitter:
+    """A text fitter measuring with the renderer of ``ax``'s figure."""
+    return TextFitter.for_figure(_figure(ax))
+
+
+def _axes_width_px(ax: Axes) -> float:
+    """The width of ``ax`` in pixels."""
+    return float(ax.get_position().width * _figure(ax).bbox.width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +96,7 @@ def draw_key(ax: Axes, entries: Sequence[KeyEntry], *, x_px: float, y_px: float,
     Returns:
         the number of rows drawn.
     """
-    fig = ax.figure
+    fig = _figure(ax)
     box = ax.get_position()
     ax_w = box.width * fig.bbox.width
     ax_h = box.height * fig.bbox.height
@@ -103,12 +125,13 @@ def _percent_frame(ax: Axes, *, xlabel: str, ylabel: str) -> None:
     Drawn as plain texts and lines with the axis ticks switched off: matplotlib's tick
     machinery costs ~10 ms per axes per render for these five labels.
     """
+    fig = _figure(ax)
     ax.set_xticks(())
     ax.set_yticks(())
     ax.axvline(0.5, color=style.GRID, linewidth=0.8, zorder=0.5)
     ax.axhline(0.5, color=style.GRID, linewidth=0.8, zorder=0.5)
-    below = offset_copy(ax.transAxes, fig=ax.figure, y=-6, units="points")
-    left = offset_copy(ax.transAxes, fig=ax.figure, x=-6, units="points")
+    below = offset_copy(ax.transAxes, fig=fig, y=-6, units="points")
+    left = offset_copy(ax.transAxes, fig=fig, x=-6, units="points")
     kw = {"fontsize": style.TICK_SIZE, "gid": "tick", **style.TEXT_KW}
     for x, text in ((0.0, "0"), (0.5, "50%"), (1.0, "100%")):
         ax.text(x, 0.0, text, ha="center", va="top", transform=below, **kw)
@@ -116,9 +139,9 @@ def _percent_frame(ax: Axes, *, xlabel: str, ylabel: str) -> None:
         ax.text(0.0, y, text, ha="right", va="center", transform=left, **kw)
     label_kw = {"fontsize": style.LABEL_SIZE, "gid": "axis-label", **style.MUTED_KW}
     ax.text(0.5, 0.0, xlabel, ha="center", va="top", transform=offset_copy(
-        ax.transAxes, fig=ax.figure, y=-28, units="points"), **label_kw)
+        ax.transAxes, fig=fig, y=-28, units="points"), **label_kw)
     ax.text(0.0, 0.5, ylabel, ha="right", va="center", rotation=90, transform=offset_copy(
-        ax.transAxes, fig=ax.figure, x=-44, units="points"), **label_kw)
+        ax.transAxes, fig=fig, x=-44, units="points"), **label_kw)
 
 
 def add_bar(ax: Axes, x: float, y: float, width: float, height: float,
@@ -134,7 +157,8 @@ def add_bar(ax: Axes, x: float, y: float, width: float, height: float,
     return rect
 
 
-def add_container(ax: Axes, bars: Sequence[Rectangle], orientation: str) -> BarContainer:
+def add_container(ax: Axes, bars: Sequence[Rectangle],
+                  orientation: Literal["vertical", "horizontal"]) -> BarContainer:
     """Register ``bars`` as one :class:`BarContainer` (``ax.containers``), as ``bar`` does."""
     container = BarContainer(list(bars), orientation=orientation)
     ax.add_container(container)
@@ -145,7 +169,7 @@ def row_labels(ax: Axes, rows: Sequence[float], labels: Sequence[str], *, gid: s
                size: float = style.TICK_SIZE) -> None:
     """Labels right-aligned just left of the axes, one per row (data y): the cheap
     equivalent of y tick labels (a Tick per row costs ~2 ms per render)."""
-    to = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-6, units="points")
+    to = offset_copy(ax.get_yaxis_transform(), fig=_figure(ax), x=-6, units="points")
     for row, label in zip(rows, labels, strict=True):
         ax.text(0.0, row, label, ha="right", va="center", fontsize=size, transform=to,
                 parse_math=False, gid=gid, **style.TEXT_KW)
@@ -154,7 +178,7 @@ def row_labels(ax: Axes, rows: Sequence[float], labels: Sequence[str], *, gid: s
 def column_labels(ax: Axes, columns: Sequence[float], labels: Sequence[str], *, gid: str,
                   size: float = style.TICK_SIZE) -> None:
     """Labels centred just below the axes, one per column (data x): cheap x tick labels."""
-    to = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-6, units="points")
+    to = offset_copy(ax.get_xaxis_transform(), fig=_figure(ax), y=-6, units="points")
     for column, label in zip(columns, labels, strict=True):
         ax.text(column, 0.0, label, ha="center", va="top", fontsize=size, transform=to,
                 parse_math=False, gid=gid, **style.TEXT_KW)
@@ -249,10 +273,6 @@ def holder_name(holder: Holder) -> str:
     return label if label else short_address(holder.address)
 
 
-def _fitter(ax: Axes) -> TextFitter:
-    return TextFitter.for_figure(ax.figure)
-
-
 def plot_top_holders(
     ax: Axes,
     holders: Sequence[Holder],
@@ -276,7 +296,7 @@ def plot_top_holders(
     present: :func:`category_key_rows` rows of ~27 px (leave room for them).
     """
     style.style_axes(ax, grid_axis=None)
-    ax_w = ax.get_position().width * ax.figure.bbox.width
+    ax_w = _axes_width_px(ax)
     # The title starts over the labels: the whole panel is labels + bars.
     ax.set_title(title, loc="left", x=-label_px / ax_w, fontsize=style.PANEL_TITLE_SIZE,
                  fontweight="bold", pad=10, parse_math=False, **style.TEXT_KW)
@@ -287,10 +307,10 @@ def plot_top_holders(
         ax.text(0.5, 0.5, "no holders listed", ha="center", va="center",
                 fontsize=style.LABEL_SIZE, transform=ax.transAxes, **style.MUTED_KW)
         return ax
-    fitter = TextFitter.for_figure(ax.figure)
+    fitter = _fitter(ax)
     shares = np.array([h.balance / denominator for h in holders], dtype=np.float64)
     colors = [style.CATEGORY_COLORS.get(h.category, style.MUTED) for h in holders]
-    rows = np.arange(len(holders))
+    rows = range(len(holders))
     # Limits first: changing them later re-invalidates every artist's transform.
     # Always room for 10 rows so bars keep their thickness with a short list.
     ax.set_ylim(max(len(holders), 10) - 0.5, -0.5)
@@ -345,61 +365,89 @@ def plot_fee_split(ax: Axes, split: FeeSplit) -> Axes:
     Segment widths are USD (the x axis runs from 0 to the fees paid); segments of at least
     12 % carry their share as text, the key under the bar (one row of ~27 px) carries the
     USD amounts. Parts that are ``None`` are never drawn as 0: one key entry names them
-    "not reported", and
-    when the fees total is known the unexplained rest of the bar is an outlined, hatched
-    segment marked "not reported". Fees of 0 or unknown fees draw no bar, only a note.
+    "not reported", and when the fees total is known the unexplained rest of the bar is an
+    outlined, hatched segment marked "not reported". Fees of 0 or unknown fees draw no bar,
+    only a note.
     """
+    _bare_panel(ax)
+    total_text = usd(split.fees) if split.fees is not None else "total not reported"
+    style.panel_title(ax, f"Fees, {split.period_days} days: {total_text}")
+    parts = fee_parts(split)
+    known = [(color, v) for _, _, color, v in parts if v is not None and v > 0]
+    width = (split.fees if split.fees is not None and split.fees > 0
+             else sum(v for _, v in known))
+    if split.fees is not None and split.fees <= 0:
+        return _panel_note(ax, "no fees in this period")
+    if width <= 0:
+        return _panel_note(ax, "fee split not reported")
+    ax.set_xlim(0, width)
+    ax.set_ylim(-0.5, 0.5)
+    segments, left = _known_fee_segments(ax, known, width)
+    missing = [name for _, name, _, v in parts if v is None]
+    rest = width - left
+    if missing and rest > width * 1e-6:
+        segments.append(_not_reported_segment(ax, left, rest, width))
+    add_container(ax, segments, "horizontal")
+    _fee_key(ax, parts, missing)
+    return ax
+
+
+def _bare_panel(ax: Axes) -> None:
+    """A panel for one bar: card-coloured, no spines, no ticks."""
     style.style_axes(ax, grid_axis=None)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xticks(())
     ax.set_yticks(())
     ax.set_facecolor(style.CARD)
-    days = split.period_days
-    total_text = usd(split.fees) if split.fees is not None else "total not reported"
-    style.panel_title(ax, f"Fees, {days} days: {total_text}")
-    parts = fee_parts(split)
-    known = [(name, color, v) for _, name, color, v in parts if v is not None and v > 0]
-    known_sum = sum(v for _, _, v in known)
-    width = split.fees if split.fees is not None and split.fees > 0 else known_sum
-    if split.fees is not None and split.fees <= 0:
-        ax.text(0.0, 0.5, "no fees in this period", ha="left", va="center",
-                fontsize=style.LABEL_SIZE, transform=ax.transAxes, **style.MUTED_KW)
-        return ax
-    if width <= 0:
-        ax.text(0.0, 0.5, "fee split not reported", ha="left", va="center",
-                fontsize=style.LABEL_SIZE, transform=ax.transAxes, **style.MUTED_KW)
-        return ax
-    ax.set_xlim(0, width)
-    ax.set_ylim(-0.5, 0.5)
+
+
+def _panel_note(ax: Axes, text: str) -> Axes:
+    """A muted note at the left of the panel instead of a bar; returns ``ax``."""
+    ax.text(0.0, 0.5, text, ha="left", va="center", fontsize=style.LABEL_SIZE,
+            transform=ax.transAxes, **style.MUTED_KW)
+    return ax
+
+
+def _known_fee_segments(ax: Axes, known: Sequence[tuple[str, float]],
+                        width: float) -> tuple[list[Rectangle], float]:
+    """The reported fee parts ``(colour, usd)`` as adjacent segments from x = 0, those of at
+    least 12 % of ``width`` labelled with their share; returns them and where they end."""
     left = 0.0
     segments = []
-    for _, color, value in known:
+    for color, value in known:
         segments.append(add_bar(ax, left, -0.5, value, 1.0, facecolor=color))
         if value / width >= 0.12:
             ax.text(left + value / 2, 0, pct(value / width), ha="center", va="center",
                     fontsize=style.VALUE_SIZE, fontweight="bold", color=style.CARD,
                     family=style.FONT_FAMILY)
         left += value
-    missing = [name for _, name, _, v in parts if v is None]
-    rest = width - left
-    if missing and rest > width * 1e-6:
-        segments.append(add_bar(ax, left, -0.5, rest, 1.0, facecolor="none", hatch="///",
-                                edgecolor=style.NOT_REPORTED_EDGE, linewidth=1.0))
-        if rest / width >= 0.2:
-            ax.text(left + rest / 2, 0, "not reported", ha="center", va="center",
-                    fontsize=style.VALUE_SIZE, bbox={"facecolor": style.CARD,
-                                                     "edgecolor": "none", "pad": 2},
-                    **style.TEXT_KW)
-    add_container(ax, segments, "horizontal")
+    return segments, left
+
+
+def _not_reported_segment(ax: Axes, left: float, rest: float, width: float) -> Rectangle:
+    """The unexplained ``rest`` of the fees from ``left`` as an outlined, hatched segment,
+    marked "not reported" when it is at least 20 % of ``width``."""
+    segment = add_bar(ax, left, -0.5, rest, 1.0, facecolor="none", hatch="///",
+                      edgecolor=style.NOT_REPORTED_EDGE, linewidth=1.0)
+    if rest / width >= 0.2:
+        ax.text(left + rest / 2, 0, "not reported", ha="center", va="center",
+                fontsize=style.VALUE_SIZE, bbox={"facecolor": style.CARD,
+                                                 "edgecolor": "none", "pad": 2},
+                **style.TEXT_KW)
+    return segment
+
+
+def _fee_key(ax: Axes, parts: Sequence[tuple[str, str, str, float | None]],
+             missing: Sequence[str]) -> None:
+    """The key under the fee bar: each reported part with its USD amount, then one hatched
+    entry naming the parts that are not reported."""
     entries = [KeyEntry(f"{name} {usd(value)}", color)
                for _, name, color, value in parts if value is not None]
     if missing:
         entries.append(KeyEntry("not reported: " + ", ".join(missing), style.NOT_REPORTED_EDGE,
                                 hatched=True))
-    ax_w = ax.get_position().width * ax.figure.bbox.width
-    draw_key(ax, entries, x_px=0.0, y_px=-6, max_px=ax_w)
-    return ax
+    draw_key(ax, entries, x_px=0.0, y_px=-6, max_px=_axes_width_px(ax))
 
 
 # --- comparison ------------------------------------------------------------------------
@@ -448,7 +496,14 @@ def plot_grouped_bars(
 
     The y axis is unlabelled: every bar carries its value. Missing values show "n/a" at the
     baseline and no bar.
+
+    Raises:
+        ValueError: when a series does not have one value per group.
     """
+    for s in series:
+        if len(s.values) != len(groups):
+            raise ValueError(f"series {s.name!r} has {len(s.values)} values for "
+                             f"{len(groups)} groups")
     style.style_axes(ax, grid_axis=None)
     style.panel_title(ax, title)
     ax.set_yticks(())
@@ -460,40 +515,61 @@ def plot_grouped_bars(
     top = max(heights) if heights and max(heights) > 0 else 1.0
     ax.set_xlim(-0.6, len(groups) - 0.4)  # limits first (see plot_top_holders)
     ax.set_ylim(0, top * (1.32 if legend else 1.18))
+    value_size = style.VALUE_SIZE - (1 if n_series > 1 else 0)
     for i, s in enumerate(series):
-        if len(s.values) != len(groups):
-            raise ValueError(f"series {s.name!r} has {len(s.values)} values for "
-                             f"{len(groups)} groups")
-        xs = x - 0.4 + width * (i + 0.5)
-        drawn: list[Rectangle] = []
-        for xi, v in zip(xs, s.values, strict=True):
-            if v.value is None:
-                ax.text(xi, top * 0.02, "n/a", ha="center", va="bottom",
-                        fontsize=style.VALUE_SIZE - 1, **style.MUTED_KW)
-                continue
-            drawn.append(add_bar(ax, xi - width * 0.45, 0.0, width * 0.9, v.value,
-                                 facecolor=s.color, hatch="//" if v.lower_bound else None,
-                                 edgecolor=style.PANEL if v.lower_bound else "none"))
-            ax.text(xi, v.value + top * 0.02, v.text, ha="center", va="bottom",
-                    fontsize=style.VALUE_SIZE - (1 if n_series > 1 else 0), **style.TEXT_KW)
-        add_container(ax, drawn, "vertical")
+        _draw_series(ax, x - 0.4 + width * (i + 0.5), s, width=width, top=top,
+                     value_size=value_size)
     if empty_note and not heights:
         ax.text(0.5, 0.5, empty_note, ha="center", va="center", fontsize=style.LABEL_SIZE,
                 transform=ax.transAxes, gid="empty-note", **style.MUTED_KW)
     if legend:
-        for i, s in enumerate(series):
-            ax.text(0.97, 0.96 - 0.075 * i, s.name, ha="right", va="top", color=s.color,
-                    fontsize=style.LEGEND_SIZE + 1, fontweight="bold",
-                    family=style.FONT_FAMILY, transform=ax.transAxes, gid="series-name")
-    group_px = ax.get_position().width * ax.figure.bbox.width / max(len(groups), 1)
-    fitter = _fitter(ax)
-    ax.set_xticks(())
-    column_labels(ax, x, [fitter.fit(g, group_px * 0.92, style.TICK_SIZE) for g in groups],
-                  gid="group-label")
+        _series_names(ax, series)
+    _group_labels(ax, groups)
     return ax
 
 
+def _draw_series(ax: Axes, xs: NDArray[np.float64], s: BarSeries, *, width: float,
+                 top: float, value_size: float) -> None:
+    """One series' bars centred at ``xs`` (data x), each with its text above it; a missing
+    value gets "n/a" on the baseline and no bar. A lower bound is hatched."""
+    drawn: list[Rectangle] = []
+    for xi, v in zip(xs, s.values, strict=True):
+        if v.value is None:
+            ax.text(xi, top * 0.02, "n/a", ha="center", va="bottom",
+                    fontsize=style.VALUE_SIZE - 1, **style.MUTED_KW)
+            continue
+        drawn.append(add_bar(ax, xi - width * 0.45, 0.0, width * 0.9, v.value,
+                             facecolor=s.color, hatch="//" if v.lower_bound else None,
+                             edgecolor=style.PANEL if v.lower_bound else "none"))
+        ax.text(xi, v.value + top * 0.02, v.text, ha="center", va="bottom",
+                fontsize=value_size, **style.TEXT_KW)
+    add_container(ax, drawn, "vertical")
+
+
+def _series_names(ax: Axes, series: Sequence[BarSeries]) -> None:
+    """The series' names in their colours, top right, one per line (the legend)."""
+    for i, s in enumerate(series):
+        ax.text(0.97, 0.96 - 0.075 * i, s.name, ha="right", va="top", color=s.color,
+                fontsize=style.LEGEND_SIZE + 1, fontweight="bold",
+                family=style.FONT_FAMILY, transform=ax.transAxes, gid="series-name")
+
+
+def _group_labels(ax: Axes, groups: Sequence[str]) -> None:
+    """The group names under the groups (at x = 0, 1, …), each cut to its group's width."""
+    group_px = _axes_width_px(ax) / max(len(groups), 1)
+    fitter = _fitter(ax)
+    ax.set_xticks(())
+    column_labels(ax, range(len(groups)),
+                  [fitter.fit(g, group_px * 0.92, style.TICK_SIZE) for g in groups],
+                  gid="group-label")
+
+
 # --- voting power ----------------------------------------------------------------------
+
+
+#: Right edges of the vote chart's two value columns, in points right of the axes.
+_NAKAMOTO_COL_PT = 68
+_VOTES_COL_PT = 165
 
 
 def plot_vote_power(
@@ -507,28 +583,38 @@ def plot_vote_power(
     One row per proposal (in the given order, first on top): a light bar for the top-10
     share behind a solid bar for the top-1 share, x in % of all power cast on the proposal,
     and a dashed line at 50 %. Titles are cut to ``label_px`` pixels (the room left of the
-    axes). Two columns right of the axes (keep ~170 pt free there) give
-    the Nakamoto coefficient of the power cast and the number of votes. Proposals whose
-    ``scores`` are ``None`` show "no votes", no bar and "–" as Nakamoto.
+    axes). Two columns right of the axes (keep ~170 pt free there) give the Nakamoto
+    coefficient of the power cast and the number of votes. Proposals whose ``scores`` are
+    ``None`` show "no votes", no bar and "–" as Nakamoto.
     """
     style.style_axes(ax, grid_axis=None)
     ax.set_xticks(())
     ax.set_yticks(())
     if not proposals:
-        ax.set_xticks(())
-        ax.set_yticks(())
         ax.text(0.5, 0.5, "no recent proposals", ha="center", va="center",
                 fontsize=style.NOTICE_SIZE, transform=ax.transAxes, **style.MUTED_KW)
         return ax
     ax.set_ylim(len(proposals) - 0.5, -0.5)  # limits first (see plot_top_holders)
     ax.set_xlim(0, 1)
-    fig = ax.get_figure()
+    _vote_rows(ax, proposals)
+    _vote_column_headers(ax)
+    fitter = _fitter(ax)
+    row_labels(ax, range(len(proposals)),
+               [fitter.fit(p.title or p.id, label_px, style.TICK_SIZE) for p in proposals],
+               gid="proposal-label")
+    _vote_scale_and_key(ax)
+    return ax
+
+
+def _vote_rows(ax: Axes, proposals: Sequence[ProposalPower]) -> None:
+    """Per proposal (row 0, 1, …): the top-10 and top-1 bars (or "no votes"), and the
+    Nakamoto and vote-count columns right of the axes."""
+    fig = _figure(ax)
     rows_to = ax.get_yaxis_transform()  # x: axes fraction, y: data (row)
     nakamoto_col = offset_copy(rows_to, fig=fig, x=_NAKAMOTO_COL_PT, units="points")
     votes_col = offset_copy(rows_to, fig=fig, x=_VOTES_COL_PT, units="points")
-    rows = np.arange(len(proposals))
     drawn: list[Rectangle] = []
-    for row, p in zip(rows, proposals, strict=True):
+    for row, p in enumerate(proposals):
         if p.scores is None:
             ax.text(0.01, row, "no votes", ha="left", va="center", fontsize=style.VALUE_SIZE,
                     fontstyle="italic", gid="no-votes", **style.MUTED_KW)
@@ -542,27 +628,27 @@ def plot_vote_power(
                 transform=nakamoto_col, gid="nakamoto", **style.TEXT_KW)
         ax.text(1.0, row, f"{p.votes:,}", ha="right", va="center", fontsize=style.VALUE_SIZE,
                 transform=votes_col, gid="votes", **style.TEXT_KW)
+    add_container(ax, drawn, "horizontal")
+
+
+def _vote_column_headers(ax: Axes) -> None:
+    """"Nakamoto" and "votes" over the two value columns right of the axes."""
     for col, header in ((_NAKAMOTO_COL_PT, "Nakamoto"), (_VOTES_COL_PT, "votes")):
         ax.text(1.0, 1.0, header, ha="right", va="bottom", fontsize=style.LEGEND_SIZE,
-                transform=offset_copy(ax.transAxes, fig=fig, x=col, y=4, units="points"),
+                transform=offset_copy(ax.transAxes, fig=_figure(ax), x=col, y=4,
+                                      units="points"),
                 **style.MUTED_KW)
-    add_container(ax, drawn, "horizontal")
+
+
+def _vote_scale_and_key(ax: Axes) -> None:
+    """Grid lines at 25/75/100 %, the dashed majority line at 50 %, the % labels under the
+    axes and the key (top voter, top 10 voters, majority) under those."""
     for x in (0.25, 0.75, 1.0):
         ax.axvline(x, color=style.GRID, linewidth=0.8, zorder=0.5)
     ax.axvline(0.5, color=style.MAJORITY, linewidth=1.6, linestyle=(0, (4, 3)))
-    fitter = _fitter(ax)
-    row_labels(ax, rows, [fitter.fit(p.title or p.id, label_px, style.TICK_SIZE)
-                          for p in proposals], gid="proposal-label")
     column_labels(ax, (0, 0.25, 0.5, 0.75, 1.0), ("0", "25%", "50%", "75%", "100%"),
                   gid="tick")
-    ax_w = ax.get_position().width * ax.figure.bbox.width
     draw_key(ax, [KeyEntry("top voter", style.VOTE_TOP1),
                   KeyEntry("top 10 voters", style.VOTE_TOP10),
                   KeyEntry("majority (50%)", style.MAJORITY)],
-             x_px=0.0, y_px=-30, max_px=ax_w)
-    return ax
-
-
-#: Right edges of the vote chart's two value columns, in points right of the axes.
-_NAKAMOTO_COL_PT = 68
-_VOTES_COL_PT = 165
+             x_px=0.0, y_px=-30, max_px=_axes_width_px(ax))

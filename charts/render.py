@@ -17,16 +17,16 @@ rectangles below), so no layout engine runs on each render.
 
 from __future__ import annotations
 
-import logging
 import string
 from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
 from charts import style
 from charts.canvas import LOCK, encode_png, figure_to_png, new_figure
-from charts.format import TextFitter, as_of_text, date_text, fit, nakamoto_text, pct
+from charts.format import TextFitter, as_of_text, date_text, fit
 from charts.plots import (
     BarSeries,
     BarValue,
@@ -38,13 +38,17 @@ from charts.plots import (
     plot_top_holders,
     plot_vote_power,
 )
-from core.categories import VIEW_EXCLUSIONS
-from core.report import Report
+from core.categories import in_view
+from core.report import Report, token_title
+from core.verdict import Verdict
 from core.views import Holder, ViewSet
 from core.votes import VoteReport
-from scoring.formatting import NO_VERDICT_COLOUR, level_colour
-
-log = logging.getLogger(__name__)
+from scoring.formatting import (
+    NO_VERDICT_COLOUR,
+    level_colour,
+    nakamoto_text,
+    pct,
+)
 
 __all__ = [
     "build_comparison_figure",
@@ -132,14 +136,6 @@ def _footer(fig: Figure, text: str, max_lines: int = 1) -> None:
              linespacing=1.4, parse_math=False, **style.MUTED_KW)
 
 
-def _display_name(name: str, symbol: str) -> str:
-    """``"Uniswap (UNI)"``; just the name when the symbol is empty or the same."""
-    name = name.strip() or symbol or "unknown token"
-    if not symbol or name.upper() == symbol.upper():
-        return name
-    return f"{name} ({symbol})"
-
-
 def _source_names(report: Report) -> list[str]:
     """Source names: the provenance's first, then the report's extra sources (fees, votes)."""
     names = list(report.provenance.sources) if report.provenance else []
@@ -149,14 +145,22 @@ def _source_names(report: Report) -> list[str]:
     return names
 
 
-def _kept_balances(holders: Sequence[Holder], view: str) -> np.ndarray:
+def _kept_balances(holders: Sequence[Holder], view: str) -> NDArray[np.float64]:
     """Balances (token units) of the listed holders that ``view`` keeps."""
-    left_out = VIEW_EXCLUSIONS[view]
-    return np.fromiter((h.balance for h in holders if h.category not in left_out),
+    return np.fromiter((h.balance for h in holders if in_view(h.category, view)),
                        dtype=np.float64)
 
 
 # --- report ----------------------------------------------------------------------------
+
+
+def _badge(verdict: Verdict | None) -> tuple[str, str]:
+    """The badge's text and colour: the verdict's level, coloured by its
+    :class:`~core.verdict.Level` member (:func:`scoring.formatting.level_colour`), or
+    "no verdict" in grey."""
+    if verdict is None:
+        return "no verdict", NO_VERDICT_COLOUR
+    return verdict.level.value, level_colour(verdict.level)
 
 
 def _report_subtitle(report: Report) -> str:
@@ -204,11 +208,7 @@ def build_report_figure(report: Report) -> Figure:
     :func:`figure_to_png` (which holds the lock), or draw it from one thread only.
     """
     fig = new_figure()
-    verdict = report.verdict
-    badge = verdict.level if verdict is not None else "no verdict"
-    badge_color = level_colour(verdict.level if verdict is not None else None)
-    _header(fig, _display_name(report.name, report.symbol), _report_subtitle(report), badge,
-            badge_color)
+    _header(fig, report.title, _report_subtitle(report), *_badge(report.verdict))
     holders = report.holders or ()
     has_fees = report.fees is not None
     if holders:
@@ -363,7 +363,7 @@ def build_votes_figure(votes: VoteReport, name: str, symbol: str) -> Figure:
     """The voting-power chart (not rasterised); see :func:`render_votes_png`."""
     fig = new_figure()
     proposals = sorted(votes.proposals, key=lambda p: p.end, reverse=True)[:MAX_PROPOSALS]
-    _header(fig, f"{_display_name(name, symbol)}: voting power",
+    _header(fig, f"{token_title(name, symbol)}: voting power",
             "Share of the power cast on each proposal held by the top voters", None)
     plot_vote_power(fig.add_axes(_VOTES_RECT), proposals,
                     label_px=_fig_px(fig, _VOTES_RECT[0] - 0.04))

@@ -14,14 +14,11 @@ sizes in inches, layout rectangles in figure fractions ``(left, bottom, width, h
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import Any, Literal
 
 from matplotlib.axes import Axes
 
 from core.categories import Category
-
-log = logging.getLogger(__name__)
 
 #: Figure size in inches and resolution: 12 × 6.75 in at 100 dpi = 1200 × 675 px (16:9).
 FIGSIZE: tuple[float, float] = (12.0, 6.75)
@@ -119,7 +116,7 @@ TEXT_KW: dict[str, Any] = {"color": TEXT, "family": FONT_FAMILY}
 MUTED_KW: dict[str, Any] = {"color": MUTED, "family": FONT_FAMILY}
 
 
-def style_axes(ax: Axes, *, grid_axis: str | None = "x") -> Axes:
+def style_axes(ax: Axes, *, grid_axis: Literal["x", "y", "both"] | None = "x") -> Axes:
     """Apply the card look to ``ax``: background, spines, tick colours and sizes.
 
     Args:

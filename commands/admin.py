@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord.ext import commands
-
-if TYPE_CHECKING:
-    from bot.app import LorenzBot
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +14,12 @@ log = logging.getLogger(__name__)
 class Admin(commands.Cog):
     """Commands for the bot's owners (text commands: ``@Lorenz sync`` or ``!sync``)."""
 
-    def __init__(self, bot: LorenzBot) -> None:
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     @commands.command(name="sync", hidden=True)
     @commands.is_owner()
-    async def sync(self, ctx: commands.Context,
+    async def sync(self, ctx: commands.Context[commands.Bot],
                    scope: Literal["guild", "global", "clear"] = "guild") -> None:
         """Sync slash commands to this guild (default), globally, or clear this guild's."""
         if scope == "global":
@@ -41,6 +38,6 @@ class Admin(commands.Cog):
                        allowed_mentions=discord.AllowedMentions.none())
 
 
-async def setup(bot: LorenzBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     """Extension entry point."""
     await bot.add_cog(Admin(bot))

@@ -5,6 +5,11 @@ Every command that fetches first resolves the protocol (a typo is answered at on
 ephemerally, and costs no cooldown), then checks the per-user and per-guild cooldowns,
 defers (Discord's 3-second window), runs the shared analysis service and answers with one
 message: an embed, and the chart attached from memory.
+
+Mentions are routed by this cog's ``on_message`` listener: a message that names the bot
+(``<@bot>`` in its text, not ``@everyone``, not a reply that merely pings it) is a question,
+unless it is a command ("@Lorenz holders aave"), which discord.py's own command processing
+runs — never both.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import io
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeAlias, TypeVar
 
 import discord
 from discord import app_commands
@@ -30,18 +36,36 @@ from commands.embeds import (
     safe,
     votes_embed,
 )
-from commands.errors import CooldownActive, describe
-from core.errors import ProtocolNotFound
+from commands.errors import describe
+from commands.host import Host, host_of
+from core.errors import CooldownActive, ProtocolNotFound
 from core.protocol import ProtocolRecord
+from pipeline.resolve import find_protocol
 from pipeline.service import Answer, answer_key, render_comparison, render_votes
-
-if TYPE_CHECKING:
-    from bot.app import LorenzBot
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # stay under Discord's smallest upload limit
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
+
+Ctx: TypeAlias = commands.Context[commands.Bot]
+CogT = TypeVar("CogT", bound=commands.Cog)
+P = ParamSpec("P")
+
+
+class _HybridDecorator(Protocol):
+    def __call__(self, func: Callable[Concatenate[CogT, Ctx, P], Coroutine[Any, Any, None]],
+                 /) -> commands.HybridCommand[CogT, P, None]: ...
+
+
+def hybrid_command(name: str, **attrs: Any) -> _HybridDecorator:
+    """:func:`discord.ext.commands.hybrid_command`, typed so that mypy checks the callbacks.
+
+    discord.py declares the decorator as a generic callable whose type variables mypy
+    solves to ``Never`` (every callback is then rejected); the same decorator, returned
+    under this signature, is checked against each method it decorates.
+    """
+    return commands.hybrid_command(name, **attrs)
 
 
 def chart_filename(record: ProtocolRecord | str) -> str:
@@ -55,6 +79,18 @@ def png_file(png: bytes | None, filename: str) -> discord.File | None:
     if not png or len(png) > MAX_FILE_BYTES:
         return None
     return discord.File(io.BytesIO(png), filename=filename)
+
+
+async def send_embed(ctx: Ctx, embed: discord.Embed, file: discord.File | None) -> None:
+    """One message: ``embed``, with ``file`` attached when there is one.
+
+    (``send`` takes ``file=None`` at run time, but discord.py's typed overloads accept only
+    a :class:`discord.File`; this one branch keeps every call site checked.)
+    """
+    if file is None:
+        await ctx.send(embed=embed)
+    else:
+        await ctx.send(embed=embed, file=file)
 
 
 class Cooldowns:
@@ -72,60 +108,58 @@ class Cooldowns:
         user_bucket = self.user.get_bucket(message, when)
         guild_bucket = self.guild.get_bucket(message, when) if message.guild else None
         if guild_bucket is not None:
-            retry = guild_bucket.get_retry_after(when)
-            if retry:
-                raise CooldownActive(retry, "guild")
+            guild_wait = guild_bucket.get_retry_after(when)
+            if guild_wait:
+                raise CooldownActive(guild_wait, "guild")
         if user_bucket is not None:
-            retry = user_bucket.update_rate_limit(when)
-            if retry:
-                raise CooldownActive(retry, "user")
+            user_wait = user_bucket.update_rate_limit(when)
+            if user_wait:
+                raise CooldownActive(user_wait, "user")
         if guild_bucket is not None:
             guild_bucket.update_rate_limit(when)
 
 
-def _when(ctx: commands.Context) -> float:
+def _when(ctx: Ctx) -> float:
     if ctx.interaction is not None:
         return ctx.interaction.created_at.timestamp()
     return ctx.message.created_at.timestamp()
 
 
 class Concentration(commands.Cog):
-    """Concentration answers."""
+    """Concentration answers, to commands and to mentions.
 
-    def __init__(self, bot: LorenzBot) -> None:
+    Args:
+        bot: the discord.py bot (for its user and command parsing).
+        host: our collaborators — settings, directory, analysis service (see
+            :class:`commands.host.Host`).
+    """
+
+    def __init__(self, bot: commands.Bot, host: Host) -> None:
         self.bot = bot
-        cfg = bot.config.discord
+        self.host = host
+        cfg = host.settings
         self.cooldowns = Cooldowns(cfg.user_rate, cfg.user_per, cfg.guild_rate, cfg.guild_per)
 
     # -- shared steps --------------------------------------------------------------------
 
-    async def _resolve(self, text: str) -> ProtocolRecord:
-        return await self.bot.directory.resolve(text)
-
-    async def _find(self, ctx: commands.Context, text: str) -> tuple[ProtocolRecord, bool]:
+    async def _find(self, ctx: Ctx, text: str) -> tuple[ProtocolRecord, bool]:
         """The record for ``text``, and whether it had to defer to get it.
 
-        Answered from memory whenever possible (built-in table and the cached DefiLlama
-        list; a due daily refresh runs in the background). Only a name that needs the list
-        while it is still loading defers first, so Discord's 3-second window is kept. A
-        typo raises :class:`ProtocolNotFound` before any deferral, so it gets an ephemeral
-        reply and costs no cooldown.
+        Answered from memory whenever possible (a due daily refresh runs in the
+        background); only a name that needs the list while it is still loading defers first
+        (see :func:`commands.host.find_protocol`). A typo raises :class:`ProtocolNotFound`
+        before any deferral, so it gets an ephemeral reply and costs no cooldown.
         """
-        directory = self.bot.directory
-        try:
-            record = directory.lookup(text)
-        except ProtocolNotFound:
-            if directory.loaded or directory.load_error is not None:
-                raise  # nothing more to wait for
-            await ctx.defer()
-            return await directory.resolve(text), True
-        self.bot.refresh_directory_soon()
-        return record, False
+        record, deferred = await find_protocol(self.host.directory, text,
+                                               before_loading=ctx.defer)
+        if not deferred:
+            self.host.refresh_directory_soon()
+        return record, deferred
 
     async def _answer(self, record: ProtocolRecord) -> Answer:
-        return await self.bot.analyses.answer(record)
+        return await self.host.analyses.answer(record)
 
-    async def _prepare(self, ctx: commands.Context, text: str) -> ProtocolRecord:
+    async def _prepare(self, ctx: Ctx, text: str) -> ProtocolRecord:
         started = time.perf_counter()
         record, deferred = await self._find(ctx, text)
         self.cooldowns.consume(ctx.message, _when(ctx))
@@ -135,31 +169,31 @@ class Concentration(commands.Cog):
                  (time.perf_counter() - started) * 1000)
         return record
 
-    async def _send_answer(self, ctx: commands.Context, record: ProtocolRecord) -> None:
+    async def _send_answer(self, ctx: Ctx, record: ProtocolRecord) -> None:
         answer = await self._answer(record)
         filename = chart_filename(record)
         file = png_file(answer.png, filename)
         embed = concentration_embed(answer, filename if file else None)
         started = time.perf_counter()
-        await ctx.send(embed=embed, **({"file": file} if file else {}))
+        await send_embed(ctx, embed, file)
         log.info("concentration %s: %s, send %.0f ms", record.slug or record.name,
                  ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings),
                  (time.perf_counter() - started) * 1000)
 
-    async def _send_with_chart(self, ctx: commands.Context, embed: discord.Embed,
+    async def _send_with_chart(self, ctx: Ctx, embed: discord.Embed,
                                answer: Answer, record: ProtocolRecord) -> None:
         """Send ``embed`` with the report chart (top holders, fee split) attached."""
         filename = chart_filename(record)
         file = png_file(answer.png, filename)
         if file is not None:
             embed.set_image(url=f"attachment://{filename}")
-        await ctx.send(embed=embed, **({"file": file} if file else {}))
+        await send_embed(ctx, embed, file)
 
     async def protocol_autocomplete(self, interaction: discord.Interaction, current: str
                                     ) -> list[app_commands.Choice[str]]:
         """Up to 25 protocols from the cached directory (no network)."""
         try:
-            records = self.bot.directory.search(current[:100], limit=25)
+            records = self.host.directory.search(current[:100], limit=25)
         except Exception:  # autocomplete must never fail loudly
             log.exception("autocomplete failed")
             return []
@@ -168,17 +202,17 @@ class Concentration(commands.Cog):
 
     # -- commands ------------------------------------------------------------------------
 
-    @commands.hybrid_command(name="concentration", aliases=["conc"])
+    @hybrid_command(name="concentration", aliases=["conc"])
     @app_commands.describe(protocol="a DeFi protocol, e.g. uniswap")
-    async def concentration(self, ctx: commands.Context, *, protocol: str) -> None:
+    async def concentration(self, ctx: Ctx, *, protocol: str) -> None:
         """How concentrated are a protocol's token, votes and fees?"""
         record = await self._prepare(ctx, protocol)
         await self._send_answer(ctx, record)
 
-    @commands.hybrid_command(name="compare")
+    @hybrid_command(name="compare")
     @app_commands.describe(first="protocol", second="protocol", third="optional",
                            fourth="optional")
-    async def compare(self, ctx: commands.Context, first: str, second: str,
+    async def compare(self, ctx: Ctx, first: str, second: str,
                       third: str | None = None, fourth: str | None = None) -> None:
         """Compare 2–4 protocols side by side."""
         names = [n for n in (first, second, third, fourth) if n]
@@ -198,33 +232,32 @@ class Concentration(commands.Cog):
         answers = list(await asyncio.gather(*(self._answer(r) for r in records)))
         key = "compare|" + ",".join(answer_key(a, r.slug or r.name)
                                     for a, r in zip(answers, records, strict=True))
-        png = await self.bot.analyses.render(render_comparison, [a.report for a in answers],
-                                             key=key)
+        png = await self.host.analyses.render(render_comparison, [a.report for a in answers],
+                                              key=key)
         filename = "compare.png"
         file = png_file(png, filename)
-        embed = compare_embed(answers, filename if file else None)
-        await ctx.send(embed=embed, **({"file": file} if file else {}))
+        await send_embed(ctx, compare_embed(answers, filename if file else None), file)
 
-    @commands.hybrid_command(name="holders")
+    @hybrid_command(name="holders")
     @app_commands.describe(protocol="a DeFi protocol", view="which holders to list")
-    async def holders(self, ctx: commands.Context, protocol: str,
+    async def holders(self, ctx: Ctx, protocol: str,
                       view: Literal["owners", "circulating", "raw"] = "owners") -> None:
         """The top 15 holders with labels and categories."""
         record = await self._prepare(ctx, protocol)
         answer = await self._answer(record)
         await self._send_with_chart(ctx, holders_embed(answer.report, view), answer, record)
 
-    @commands.hybrid_command(name="fees")
+    @hybrid_command(name="fees")
     @app_commands.describe(protocol="a DeFi protocol")
-    async def fees(self, ctx: commands.Context, *, protocol: str) -> None:
+    async def fees(self, ctx: Ctx, *, protocol: str) -> None:
         """Where a protocol's fees go: supply side, treasury, token holders."""
         record = await self._prepare(ctx, protocol)
         answer = await self._answer(record)
         await self._send_with_chart(ctx, fees_embed(answer.report), answer, record)
 
-    @commands.hybrid_command(name="votes")
+    @hybrid_command(name="votes")
     @app_commands.describe(protocol="a DeFi protocol")
-    async def votes(self, ctx: commands.Context, *, protocol: str) -> None:
+    async def votes(self, ctx: Ctx, *, protocol: str) -> None:
         """Who holds the voting power on recent Snapshot proposals."""
         record = await self._prepare(ctx, protocol)
         answer = await self._answer(record)
@@ -232,23 +265,23 @@ class Concentration(commands.Cog):
         embed = votes_embed(report)
         file = None
         if report.votes is not None and report.votes.proposals:
-            png = await self.bot.analyses.render(
+            png = await self.host.analyses.render(
                 render_votes, report.votes, report.name, report.symbol,
                 key="votes|" + answer_key(answer, record.slug or record.name))
             file = png_file(png, "votes.png")
             if file:
                 embed.set_image(url="attachment://votes.png")
-        await ctx.send(embed=embed, **({"file": file} if file else {}))
+        await send_embed(ctx, embed, file)
 
-    @commands.hybrid_command(name="methodology")
-    async def methodology(self, ctx: commands.Context) -> None:
+    @hybrid_command(name="methodology")
+    async def methodology(self, ctx: Ctx) -> None:
         """What the numbers mean and the verdict thresholds."""
         await ctx.send(embed=methodology_embed(), ephemeral=True)
 
-    @commands.hybrid_command(name="help")
-    async def help(self, ctx: commands.Context) -> None:
+    @hybrid_command(name="help")
+    async def help(self, ctx: Ctx) -> None:
         """How to use Lorenz."""
-        cfg = self.bot.config.discord
+        cfg = self.host.settings
         await ctx.send(embed=help_embed(cfg.prefix_enabled, cfg.prefix), ephemeral=True)
 
     concentration.autocomplete("protocol")(protocol_autocomplete)
@@ -262,43 +295,45 @@ class Concentration(commands.Cog):
 
     # -- mentions ------------------------------------------------------------------------
 
+    @commands.Cog.listener("on_message")
+    async def route_mention(self, message: discord.Message) -> None:
+        """A message addressed to the bot is a question, unless it is a command.
+
+        Commands — "@Lorenz holders aave", and "!conc uniswap" when the prefix is enabled —
+        are run by discord.py's own command processing (``Bot.on_message``); this listener
+        answers only what that leaves unanswered, so a message is never answered twice.
+        """
+        if not self._addressed(message):
+            return
+        ctx = await self.bot.get_context(message)
+        if not ctx.valid:
+            await self.handle_mention(message)
+
+    def _addressed(self, message: discord.Message) -> bool:
+        """Whether ``message`` names the bot: an explicit ``<@bot>`` in its text (a reply
+        that merely pings the bot is not a question), other bots and ``@everyone`` aside."""
+        me = self.bot.user
+        if message.author.bot or me is None or not message.content:
+            return False
+        return (me in message.mentions and not message.mention_everyone
+                and re.search(rf"<@!?{me.id}>", message.content) is not None)
+
     async def handle_mention(self, message: discord.Message) -> None:
         """Answer "@Lorenz uniswap" / "@Lorenz how centralized is aave?" like /concentration.
 
         Works without the message-content intent: Discord sends the content of messages
-        that mention the bot.
+        that mention the bot. Errors get the one handler's sentence (:func:`describe`).
         """
         text = _MENTION.sub(" ", message.content or "").strip()[:500]
         try:
             if not text or text.lower() in {"help", "?", "hi", "hello"}:
-                cfg = self.bot.config.discord
+                cfg = self.host.settings
                 await message.reply(embed=help_embed(cfg.prefix_enabled, cfg.prefix),
                                     mention_author=False)
                 return
-            found = self.bot.directory.find_in_text(text)
-            if not found:  # maybe the whole text is a name with a typo ("@Lorenz uniswp")
-                try:
-                    found = [await self._resolve(text)]
-                except ProtocolNotFound as exc:
-                    hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**"
-                                                          for s in exc.suggestions) + "?"
-                            if exc.suggestions else " Try “@Lorenz uniswap”.")
-                    await message.reply(f"I couldn't find a protocol in that.{hint}",
-                                        mention_author=False)
-                    return
-            if len(found) > 1:
-                names = ", ".join(f"**{safe(r.name, 40)}**" for r in found[:4])
-                await message.reply(f"I found several protocols: {names}. Ask about one, or "
-                                    "use `/compare`.", mention_author=False)
-                return
-            record = found[0]
-            self.cooldowns.consume(message, message.created_at.timestamp())
-            async with message.channel.typing():
-                answer = await self._answer(record)
-            filename = chart_filename(record)
-            file = png_file(answer.png, filename)
-            await message.reply(embed=concentration_embed(answer, filename if file else None),
-                                mention_author=False, **({"file": file} if file else {}))
+            record = await self._mentioned_record(message, text)
+            if record is not None:
+                await self._reply_answer(message, record)
         except Exception as exc:  # the one handler, for the mention path
             text_reply, _ = describe(exc)
             try:
@@ -307,7 +342,41 @@ class Concentration(commands.Cog):
                 log.warning("could not reply to a mention: %s %s", send_exc.status,
                             send_exc.code)
 
+    async def _mentioned_record(self, message: discord.Message, text: str
+                                ) -> ProtocolRecord | None:
+        """The one protocol ``text`` asks about; None (after saying why) for none or several."""
+        found = self.host.directory.find_in_text(text)
+        if not found:  # maybe the whole text is a name with a typo ("@Lorenz uniswp")
+            try:
+                found = [await self.host.directory.resolve(text)]
+            except ProtocolNotFound as exc:
+                hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**"
+                                                      for s in exc.suggestions) + "?"
+                        if exc.suggestions else " Try “@Lorenz uniswap”.")
+                await message.reply(f"I couldn't find a protocol in that.{hint}",
+                                    mention_author=False)
+                return None
+        if len(found) > 1:
+            names = ", ".join(f"**{safe(r.name, 40)}**" for r in found[:4])
+            await message.reply(f"I found several protocols: {names}. Ask about one, or "
+                                "use `/compare`.", mention_author=False)
+            return None
+        return found[0]
 
-async def setup(bot: LorenzBot) -> None:
-    """Extension entry point."""
-    await bot.add_cog(Concentration(bot))
+    async def _reply_answer(self, message: discord.Message, record: ProtocolRecord) -> None:
+        """The /concentration answer, as a reply to ``message`` (after its cooldown)."""
+        self.cooldowns.consume(message, message.created_at.timestamp())
+        async with message.channel.typing():
+            answer = await self._answer(record)
+        filename = chart_filename(record)
+        file = png_file(answer.png, filename)
+        embed = concentration_embed(answer, filename if file else None)
+        if file is None:
+            await message.reply(embed=embed, mention_author=False)
+        else:
+            await message.reply(embed=embed, file=file, mention_author=False)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point: the cog gets the bot's collaborators (:func:`host_of`)."""
+    await bot.add_cog(Concentration(bot, host_of(bot)))

@@ -6,19 +6,15 @@ Limits (Discord API): title 256, description 4096, ≤ 25 fields, field name 256
 
 from __future__ import annotations
 
-import logging
 import re
 
 import discord
 
-from core.categories import VIEWS
+from core.categories import VIEWS, in_view
 from core.report import Report
 from pipeline.service import Answer
-from pipeline.text_report import nakamoto_text, pct, short_address, usd
-from scoring.formatting import level_colour
+from scoring.formatting import level_colour, nakamoto_text, pct, short_address, usd
 from scoring.verdict import LEVELS, methodology_text
-
-log = logging.getLogger(__name__)
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -76,24 +72,19 @@ def _no_mentions(text: str) -> str:
     return _BARE_MENTION.sub("<@\u200b", discord.utils.escape_mentions(text))
 
 
-def _total(embed: discord.Embed) -> int:
-    return len(embed)
-
-
 def fit(embed: discord.Embed) -> discord.Embed:
     """Drop trailing fields until the embed fits Discord's 6000-character total."""
-    while _total(embed) > EMBED_TOTAL_MAX and embed.fields:
+    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
         embed.remove_field(len(embed.fields) - 1)
-    if _total(embed) > EMBED_TOTAL_MAX and embed.description:
+    if len(embed) > EMBED_TOTAL_MAX and embed.description:
         embed.description = clip(embed.description, 1000)
     return embed
 
 
 def _title(report: Report) -> str:
-    name = safe(report.name, 100)
-    sym = f" ({safe(report.symbol, 20)})" if report.symbol and report.symbol != report.name else ""
+    """"Name (SYM) — level" (:attr:`Report.title`, escaped)."""
     level = report.verdict.level if report.verdict else "no verdict"
-    return clip(f"{name}{sym} — {level}", TITLE_MAX)
+    return clip(f"{safe(report.title, 124)} — {level}", TITLE_MAX)
 
 
 def _view_value(report: Report, view: str) -> str:
@@ -109,7 +100,7 @@ def _view_value(report: Report, view: str) -> str:
         gini = f"Gini {s.gini:.2f} (listed holders)"
     lines = [
         f"Nakamoto **{nakamoto_text(s)}** · top 10 **{pct(s.top10_share, 0)}** · "
-        f"top 1 {pct(s.top1_share)}",
+        f"top 1 {pct(s.top1_share, 1)}",
         f"HHI {s.hhi:.3f} (≈{s.effective_holders:,.0f} equal owners) · {gini}",
     ]
     if view != "raw":
@@ -128,7 +119,8 @@ def _fees_value(report: Report) -> str:
         f"holders {usd(f.holders_revenue)} ({pct(shares['holders'], 0)})",
     ]
     if report.fees.category_share is not None:
-        lines.append(f"{pct(report.fees.category_share)} of {safe(report.fees.category, 40)} "
+        lines.append(f"{pct(report.fees.category_share, 1)} of "
+                     f"{safe(report.fees.category, 40)} "
                      f"fees (category HHI {report.fees.category_hhi or 0:.2f})")
     if report.fees.profit_flow_top10_usd is not None:
         lines.append(f"top-10 owners would get {usd(report.fees.profit_flow_top10_usd)} "
@@ -219,12 +211,10 @@ def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.E
         embed.description = "Holder data is missing: " + safe("; ".join(report.missing), 900)
         return fit(embed)
     v = report.views.get(view)
-    from core.categories import VIEW_EXCLUSIONS
-
-    kept = [h for h in report.holders if h.category not in VIEW_EXCLUSIONS[view]][:top]
+    kept = [h for h in report.holders if in_view(h.category, view)][:top]
     lines = []
     for i, h in enumerate(kept, 1):
-        share = pct(h.balance / v.denominator) if v.denominator else "n/a"
+        share = pct(h.balance / v.denominator, 1) if v.denominator else "n/a"
         label = safe(h.label, 40) if h.label else h.category.value.replace("_", " ")
         lines.append(f"`{i:>2}.` `{short_address(h.address)}` **{share}** — {label} "
                      f"*({h.category.value.replace('_', ' ')})*")
@@ -276,9 +266,8 @@ def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
                          f"Gini {s.gini:.2f}")
         if r.fees is not None:
             lines.append(f"holders' share of fees: {pct(r.fees.split_30d.holders_share, 0)}")
-        embed.add_field(name=clip(f"{safe(r.name, 80)} ({safe(r.symbol, 20)})",
-                                  FIELD_NAME_MAX), value=clip("\n".join(lines),
-                                                              FIELD_VALUE_MAX), inline=True)
+        embed.add_field(name=clip(safe(r.title, 100), FIELD_NAME_MAX),
+                        value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=True)
     if filename:
         embed.set_image(url=f"attachment://{filename}")
     embed.set_footer(text="Sources: Blockscout/Ethplorer holders, DefiLlama fees.")

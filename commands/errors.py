@@ -1,5 +1,9 @@
 """One error handler: our errors become one short sentence; anything else gets an error id.
 
+The sentences are made here (:func:`describe`) and sent for every command by the
+:class:`~commands.error_handler.ErrorHandler` cog; the mention listener (a mention is not a
+command) sends them itself.
+
 Mapping (the reply is ephemeral where Discord allows it):
 
 * :class:`ProtocolNotFound` → "I don't know …. Did you mean …?"
@@ -22,19 +26,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from commands.embeds import CONTENT_MAX, clip, safe
-from core.errors import InputError, LorenzError, ProtocolNotFound, SourceError
+from core.errors import CooldownActive, InputError, LorenzError, ProtocolNotFound, SourceError
 
 log = logging.getLogger(__name__)
-
-
-class CooldownActive(LorenzError):
-    """The user or the guild asked too often; ``retry_after`` seconds to wait."""
-
-    def __init__(self, retry_after: float, scope: str) -> None:
-        self.retry_after = retry_after
-        self.scope = scope
-        super().__init__(f"Slow down — {'this server has' if scope == 'guild' else 'you have'} "
-                         f"asked a lot. Try again in {max(1, round(retry_after))} s.")
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -95,32 +89,10 @@ def _discord_refusal(error: discord.HTTPException) -> str:
     return "Discord had trouble taking my answer just now. Try again in a moment."
 
 
-async def reply_error(ctx: commands.Context, error: BaseException) -> None:
+async def reply_error(ctx: commands.Context[commands.Bot], error: BaseException) -> None:
     """Send the short error reply for ``ctx`` (ephemeral for slash commands)."""
     message, _expected = describe(error)
     try:
         await ctx.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:  # Discord refused (missing permission, 429…)
-        log.warning("could not send the error reply: %s %s", exc.status, exc.code)
-
-
-async def on_command_error(ctx: commands.Context, error: commands.CommandError) -> None:
-    """Bot-wide handler for prefix and hybrid commands."""
-    if isinstance(unwrap(error), commands.CommandNotFound):
-        return
-    await reply_error(ctx, error)
-
-
-async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError
-                        ) -> None:
-    """Handler for pure application commands (hybrid ones go through on_command_error)."""
-    message, _ = describe(error)
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True,
-                                            allowed_mentions=discord.AllowedMentions.none())
-        else:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-    except discord.HTTPException as exc:
         log.warning("could not send the error reply: %s %s", exc.status, exc.code)

@@ -8,11 +8,8 @@ files — never from the size of a balance. An address nobody labelled stays ``U
 
 from __future__ import annotations
 
-import logging
 import re
 from enum import StrEnum
-
-log = logging.getLogger(__name__)
 
 
 class Category(StrEnum):
@@ -52,6 +49,15 @@ VIEW_EXCLUSIONS: dict[str, frozenset[Category]] = {
 }
 
 VIEWS: tuple[str, ...] = ("raw", "circulating", "owners")
+
+
+def in_view(category: Category, view: str) -> bool:
+    """Whether ``view`` keeps holders of ``category`` (the one place that decides it).
+
+    Raises:
+        KeyError: for an unknown view (not one of :data:`VIEWS`).
+    """
+    return category not in VIEW_EXCLUSIONS[view]
 
 _SYNONYMS: dict[str, Category] = {
     "burn": Category.BURN,

@@ -1,11 +1,17 @@
-"""Lorenz's own error family. Sources raise only these; commands turn them into one sentence.
+"""Lorenz's own error family: every error raised on purpose, in one tree.
+
+Sources, the pipeline and the CLI raise only these; the Discord error-handler cog and the
+CLI turn each into one short sentence (no traceback, no host name or URL shown to users).
 
 ::
 
     LorenzError                      base; ``str(err)`` is a sentence fit for a user
     ├── InputError                   bad user input (file, format, values, options)
+    ├── ConfigError                  the configuration file or an option in it is unusable
     ├── ProtocolNotFound             a name we could not resolve; ``.suggestions``
-    └── SourceError                  an upstream API failed; ``.host``
+    ├── CooldownActive               asked too often; ``.retry_after`` s, ``.scope``
+    │                                (raised by the Discord cooldowns in ``commands/``)
+    └── SourceError                  an upstream API failed; ``.host`` (for logs only)
         ├── SourceUnavailable        unreachable, timed out, or 5xx after retries
         ├── RateLimited              429 after retries; ``.retry_after`` seconds or None
         ├── BadResponse              malformed or surprising body (never becomes a number)
@@ -24,6 +30,23 @@ class LorenzError(Exception):
 
 class InputError(LorenzError):
     """The user's input cannot be used (missing file, unknown format, bad numbers…)."""
+
+
+class ConfigError(LorenzError):
+    """The configuration file or an option in it is not usable."""
+
+
+class CooldownActive(LorenzError):
+    """The user or the guild asked too often; ``retry_after`` seconds to wait.
+
+    ``scope`` is ``"user"`` or ``"guild"``.
+    """
+
+    def __init__(self, retry_after: float, scope: str) -> None:
+        self.retry_after = retry_after
+        self.scope = scope
+        super().__init__(f"Slow down — {'this server has' if scope == 'guild' else 'you have'} "
+                         f"asked a lot. Try again in {max(1, round(retry_after))} s.")
 
 
 class ProtocolNotFound(LorenzError):

@@ -15,6 +15,16 @@ from core.views import Holder, ViewSet
 from core.votes import VoteReport
 
 
+def token_title(name: str, symbol: str) -> str:
+    """``"Uniswap (UNI)"``; just the name when the symbol is empty or the same; the symbol
+    when there is no name; ``"unknown token"`` when there is neither."""
+    if not name:
+        return symbol or "unknown token"
+    if not symbol or symbol == name:
+        return name
+    return f"{name} ({symbol})"
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     """One data source behind a report: what it gave, who gave it, and when (ISO 8601 UTC).
@@ -56,7 +66,5 @@ class Report:
 
     @property
     def title(self) -> str:
-        """"Name (SYM)", or just the name when the symbol is empty or the same."""
-        if not self.symbol or self.symbol == self.name:
-            return self.name
-        return f"{self.name} ({self.symbol})"
+        """"Name (SYM)" by :func:`token_title`."""
+        return token_title(self.name, self.symbol)

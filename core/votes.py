@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from core.scores import Scores
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +19,6 @@ class ProposalPower:
     end: int  # unix seconds
     votes: int
     scores: Scores | None
-
 
 @dataclass(frozen=True, slots=True)
 class VoteReport:

@@ -1,42 +1,43 @@
-"""The live pipeline: protocol name → holders + supply + labels → views → fees → votes → report.
+"""The live pipeline: protocol record → fetch → label → score → assemble → report.
 
 Used by ``lorenz analyze PROTOCOL`` and by every bot command, so the bot's answers can be
-reproduced in a terminal. Fetching is concurrent; scoring runs in a worker thread so the
-event loop stays free. A source that fails leaves its part of the report empty and says
-so in ``Report.missing``; only when *nothing* could be fetched does the pipeline raise.
+reproduced in a terminal. The stages:
+
+1. **fetch** (:func:`fetch`, here) — holders, fees and votes at once, into one
+   :class:`Fetched`; a source that fails leaves its part empty and says so in ``missing``;
+2. **label** (:func:`pipeline.labels.label_snapshot`);
+3. **score** (:func:`pipeline.assemble.score_snapshot`);
+4. **assemble** (:func:`pipeline.assemble.build_report`, which runs 2–3 too).
+
+:func:`analyze_protocol` runs them, stages 2–4 in a worker thread so the event loop stays
+free. Only when *nothing* could be fetched does it raise.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from core.categories import VIEW_EXCLUSIONS
 from core.errors import SourceError, SourceUnavailable
 from core.fees import FeeReport
 from core.labels import Label
 from core.protocol import ProtocolRecord
 from core.report import Report, SourceRef
-from core.views import Holder
 from core.votes import VoteReport
-from pipeline.assemble import analyze_holders
-from pipeline.labels import LabelBook, label_holders
-from scoring.formatting import pct, usd
+from pipeline.assemble import build_report
+from pipeline.fees import fetch_fees
+from pipeline.votes import fetch_votes
 from sources.config import SourcesConfig
 from sources.directory import Directory
-from sources.fees import fetch_fees, with_profit_flow
 from sources.holders import HolderSnapshot, fetch_holders
 from sources.http import HttpClient
-from sources.snapshot import fetch_votes
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,89 +50,136 @@ class Services:
     user_labels: tuple[tuple[str, Label], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What the fetch stage brought back.
+
+    Attributes:
+        holders, fees, votes: each part, or ``None`` when it is unknown, failed or was not
+            asked for.
+        missing: one line per part that is absent and why ("fee data: …"), holders first.
+        sources: where each fetched part came from, and when.
+        failures: the errors of the parts that failed (not of those that are unknown).
+    """
+
+    holders: HolderSnapshot | None = None
+    fees: FeeReport | None = None
+    votes: VoteReport | None = None
+    missing: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    failures: tuple[SourceError, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        """No part at all was fetched."""
+        return self.holders is None and self.fees is None and self.votes is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Part(Generic[T]):
+    """One part of :class:`Fetched`: its value, or why it is missing (and the error)."""
+
+    value: T | None = None
+    missing: str = ""
+    source: SourceRef | None = None
+    failure: SourceError | None = None
+
+
 def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _fee_reason(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
-    """The fee clause of the verdict sentence (nothing when fees are unknown)."""
-    if fees is None:
-        return ()
-    split = fees.split_30d
-    sym = symbol or "token"
-    holders = split.holders_revenue
-    if holders is None and "holders_revenue" in fees.unavailable:
-        return (f"holders revenue for {sym} could not be fetched",)
-    if holders is None:
-        return (f"holders revenue is not reported for {sym}",)
-    if holders <= 0:
-        return (f"no fees reach {sym} holders",)
-    if not split.fees:  # fees not reported (or zero) but holders revenue is
-        return (f"{sym} holders received {usd(holders)} in 30 days (fees not reported)",)
-    share = holders / split.fees
-    if share > 1:
-        return (f"{sym} holders received {usd(holders)} in 30 days, more than the "
-                f"{usd(split.fees)} of fees reported",)
-    return (f"{pct(share)} of fees reach {sym} holders",)
+def _quiet(_message: str) -> None:
+    """The default progress callback: say nothing."""
 
 
-def build_report(
+async def _fetch_holders(services: Services, record: ProtocolRecord, limit: int | None,
+                         say: Progress) -> _Part[HolderSnapshot]:
+    if not record.token_address:
+        return _Part(missing=f"holder data: no governance token known for {record.name}")
+    chain = record.chain or "ethereum"
+    say(f"fetching top holders of {record.symbol or record.token_address} on {chain}…")
+    try:
+        snap = await fetch_holders(services.http, services.cfg, chain, record.token_address,
+                                   limit)
+    except SourceError as exc:
+        return _Part(missing=f"holder data: {exc}", failure=exc)
+    return _Part(snap, source=SourceRef("holders, supply, labels", snap.source,
+                                        snap.fetched_at))
+
+
+async def _fetch_fees(services: Services, record: ProtocolRecord,
+                      say: Progress) -> _Part[FeeReport]:
+    if not record.slug:
+        return _Part(missing=f"fee data: DefiLlama does not list fees for {record.name}")
+    say(f"fetching fees of {record.slug} from DefiLlama…")
+    try:
+        fees = await fetch_fees(services.http, services.cfg, record.slug,
+                                record.category or None)
+    except SourceError as exc:
+        return _Part(missing=f"fee data: {exc}", failure=exc)
+    return _Part(fees, source=SourceRef("fees, revenue, holders revenue", "DefiLlama",
+                                        _now_iso()))
+
+
+async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,
+                       say: Progress) -> _Part[VoteReport]:
+    if not wanted:
+        return _Part()
+    if not record.snapshot_spaces:
+        governs = (f" (governs on-chain: {record.onchain_governance})"
+                   if record.onchain_governance else "")
+        return _Part(missing=f"votes: no Snapshot space known for {record.name}{governs}")
+    say(f"fetching Snapshot votes of {', '.join(record.snapshot_spaces)}…")
+    try:
+        report = await fetch_votes(services.http, services.cfg, record.snapshot_spaces,
+                                   onchain_governance=record.onchain_governance,
+                                   name=record.name)
+    except SourceError as exc:
+        return _Part(missing=f"votes: {exc}", failure=exc)
+    return _Part(report, source=SourceRef("voting power", f"Snapshot {report.space}",
+                                          _now_iso()))
+
+
+async def fetch(
+    services: Services,
     record: ProtocolRecord,
-    snapshot: HolderSnapshot | None,
-    fees: FeeReport | None,
-    votes: VoteReport | None,
-    missing: list[str],
-    sources: list[SourceRef],
-    user_labels: tuple[tuple[str, Label], ...] = (),
-) -> Report:
-    """Assemble the report from fetched parts (pure CPU work: run it off the event loop)."""
-    symbol = record.symbol or ""
-    if snapshot is None:
-        return Report(
-            name=record.name, symbol=symbol, holders=None, views=None, verdict=None,
-            provenance=None, protocol=record, fees=fees, votes=votes,
-            sources=tuple(sources), missing=tuple(missing),
-        )
-    book = LabelBook(chain=record.chain or "ethereum", labels=user_labels)
-    holders = label_holders(snapshot.addresses, snapshot.balances, book, snapshot.live_labels)
-    notes = []
-    if snapshot.truncated:
-        notes.append(f"top {len(snapshot.addresses)} holders listed"
-                     + (f" of {snapshot.token.holder_count:,}" if snapshot.token.holder_count
-                        else ""))
-    if snapshot.token.total_supply is None:
-        notes.append("total supply unknown: shares are of the listed holders")
-    supply = snapshot.token.total_supply
-    listed = sum(snapshot.balances)
-    warnings = list(snapshot.warnings)
-    if supply is not None and supply < listed * (1 - 1e-9):
-        warnings.append(f"the reported supply ({supply:,.0f}) is below the listed holders' "
-                        f"sum ({listed:,.0f}); using the listed sum")
-        supply = None
-    source_names = tuple(dict.fromkeys(s.source for s in sources))
-    report = analyze_holders(
-        holders, name=record.name, symbol=symbol, supply=supply,
-        holder_count=snapshot.token.holder_count, sources=source_names,
-        as_of=snapshot.fetched_at, extra_reasons=_fee_reason(fees, symbol),
-        notes=tuple(notes), warnings=tuple(warnings),
+    *,
+    holders_limit: int | None = None,
+    votes: bool = True,
+    say: Progress = _quiet,
+) -> Fetched:
+    """The fetch stage: holders, fees and (when ``votes``) Snapshot votes, all at once.
+
+    A part the record gives no way to fetch (no token, no DefiLlama slug, no Snapshot
+    space) or whose source fails is ``None`` with a line in ``missing``; a failure is kept
+    in ``failures`` too. Never raises a :class:`SourceError`.
+    """
+    holders, fees, vote_part = await asyncio.gather(
+        _fetch_holders(services, record, holders_limit, say),
+        _fetch_fees(services, record, say),
+        _fetch_votes(services, record, votes, say),
     )
-    if fees is not None and report.views is not None:
-        circ = report.views.circulating
-        owners = [h.balance for h in holders if _is_owner(h)][:10]
-        if circ.denominator > 0:
-            # Rounding can put a sum of all the owners a hair above the denominator.
-            share = min(1.0, math.fsum(owners) / circ.denominator)
-            fees = with_profit_flow(fees, share)
-    return Report(
-        name=report.name, symbol=symbol, holders=report.holders, views=report.views,
-        verdict=report.verdict, provenance=report.provenance, protocol=record, fees=fees,
-        votes=votes, sources=tuple(sources), missing=tuple(missing),
-        warnings=report.warnings,
+    return Fetched(
+        holders=holders.value, fees=fees.value, votes=vote_part.value,
+        missing=tuple(m for m in (holders.missing, fees.missing, vote_part.missing) if m),
+        sources=tuple(s for s in (holders.source, fees.source, vote_part.source) if s),
+        failures=tuple(f for f in (holders.failure, fees.failure, vote_part.failure) if f),
     )
 
 
-def _is_owner(holder: Holder) -> bool:
-    return holder.category not in VIEW_EXCLUSIONS["owners"]
+def raise_if_nothing(fetched: Fetched) -> None:
+    """Raise when no part was fetched because sources failed (not merely because none is
+    known): :class:`SourceUnavailable` naming the hosts when all were unreachable, else the
+    first failure."""
+    if not fetched.nothing or not fetched.failures:
+        return
+    failures = fetched.failures
+    hosts = ", ".join(dict.fromkeys(f.host for f in failures if f.host))
+    if all(isinstance(f, SourceUnavailable) for f in failures):
+        raise SourceUnavailable(f"Could not reach {hosts or 'the data APIs'} — no data fetched.",
+                                failures[0].host)
+    raise failures[0]
 
 
 async def analyze_protocol(
@@ -143,85 +191,25 @@ async def analyze_protocol(
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
 ) -> Report:
-    """Run the whole pipeline for ``record``.
+    """Run the whole pipeline for ``record``: fetch, then label → score → assemble.
 
-    ``timings``, when given, receives the seconds spent per stage (``fetch``, ``score``).
+    ``timings``, when given, receives the seconds spent per stage (``fetch``, ``score``;
+    the latter covers labelling and assembling too).
 
     Raises:
         SourceUnavailable: when no part at all could be fetched (naming the hosts).
+        SourceError: the first failure, when nothing was fetched for other reasons.
     """
-    say = progress or (lambda _m: None)
-    cfg = services.cfg
-    http = services.http
-    missing: list[str] = []
-    sources: list[SourceRef] = []
-    failures: list[SourceError] = []
-
-    async def holders_part() -> HolderSnapshot | None:
-        if not record.token_address:
-            missing.append(f"holder data: no governance token known for {record.name}")
-            return None
-        chain = record.chain or "ethereum"
-        say(f"fetching top holders of {record.symbol or record.token_address} on {chain}…")
-        try:
-            snap = await fetch_holders(http, cfg, chain, record.token_address, holders_limit)
-        except SourceError as exc:
-            failures.append(exc)
-            missing.append(f"holder data: {exc}")
-            return None
-        sources.append(SourceRef("holders, supply, labels", snap.source, snap.fetched_at))
-        return snap
-
-    async def fees_part() -> FeeReport | None:
-        if not record.slug:
-            missing.append(f"fee data: DefiLlama does not list fees for {record.name}")
-            return None
-        say(f"fetching fees of {record.slug} from DefiLlama…")
-        try:
-            fees = await fetch_fees(http, cfg, record.slug, record.category or None)
-        except SourceError as exc:
-            failures.append(exc)
-            missing.append(f"fee data: {exc}")
-            return None
-        sources.append(SourceRef("fees, revenue, holders revenue", "DefiLlama", _now_iso()))
-        return fees
-
-    async def votes_part() -> VoteReport | None:
-        if not votes:
-            return None
-        if not record.snapshot_spaces:
-            missing.append(f"votes: no Snapshot space known for {record.name}"
-                           + (f" (governs on-chain: {record.onchain_governance})"
-                              if record.onchain_governance else ""))
-            return None
-        say(f"fetching Snapshot votes of {', '.join(record.snapshot_spaces)}…")
-        try:
-            report = await fetch_votes(http, cfg, record.snapshot_spaces,
-                                       onchain_governance=record.onchain_governance,
-                                       name=record.name)
-        except SourceError as exc:
-            failures.append(exc)
-            missing.append(f"votes: {exc}")
-            return None
-        sources.append(SourceRef("voting power", f"Snapshot {report.space}", _now_iso()))
-        return report
-
-    started = time.perf_counter()
-    snapshot, fees, vote_report = await asyncio.gather(holders_part(), fees_part(),
-                                                       votes_part())
+    say = progress or _quiet
     stage_times = timings if timings is not None else {}
+    started = time.perf_counter()
+    fetched = await fetch(services, record, holders_limit=holders_limit, votes=votes, say=say)
     stage_times["fetch"] = time.perf_counter() - started
-    if snapshot is None and fees is None and vote_report is None and failures:
-        hosts = ", ".join(dict.fromkeys(f.host for f in failures if f.host))
-        if all(isinstance(f, SourceUnavailable) for f in failures):
-            raise SourceUnavailable(
-                f"Could not reach {hosts or 'the data APIs'} — no data fetched.",
-                failures[0].host,
-            )
-        raise failures[0]
+    raise_if_nothing(fetched)
     say("scoring…")
     started = time.perf_counter()
-    report = await asyncio.to_thread(build_report, record, snapshot, fees, vote_report,
-                                     missing, sources, services.user_labels)
+    report = await asyncio.to_thread(build_report, record, fetched.holders, fetched.fees,
+                                     fetched.votes, fetched.missing, fetched.sources,
+                                     services.user_labels)
     stage_times["score"] = time.perf_counter() - started
     return report

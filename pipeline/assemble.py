@@ -1,22 +1,30 @@
-"""The pipeline from a holder list to a :class:`core.report.Report` (no discord here).
+"""The score and assemble stages: labelled holders → a :class:`core.report.Report`.
 
-``analyze_holder_list`` is the offline path (``lorenz analyze --holders-file``); the live
-path (``lorenz analyze uniswap`` and the bot) fetches the same inputs from ``sources`` and
-ends in the same function, so both give the same numbers for the same data.
+:func:`analyze_holders` scores a labelled holder list into views, a verdict and a
+provenance. The offline path (``lorenz analyze --holders-file``, in :mod:`bot.cli`) calls it
+directly; the live path (``lorenz analyze uniswap`` and the bot) ends in
+:func:`build_report`, which labels the fetched holders (:func:`pipeline.labels.label_snapshot`),
+scores them (:func:`score_snapshot`) and adds the fee and vote parts — so both paths give the
+same numbers for the same data. Pure CPU work, no I/O: run it off the event loop.
 """
 
 from __future__ import annotations
 
-import logging
+import math
+from collections.abc import Sequence
 
-from core.report import Report
+from core.categories import in_view
+from core.fees import FeeReport
+from core.labels import Label
+from core.protocol import ProtocolRecord
+from core.report import Report, SourceRef
 from core.views import Holder
-from scoring.verdict import make_provenance, make_verdict
+from core.votes import VoteReport
+from pipeline.fees import with_profit_flow
+from pipeline.labels import label_snapshot
+from scoring.verdict import fee_clause, make_provenance, make_verdict
 from scoring.views import score_views
-
-log = logging.getLogger(__name__)
-
-
+from sources.holders import HolderSnapshot
 
 
 def analyze_holders(
@@ -43,4 +51,98 @@ def analyze_holders(
     return Report(
         name=name, symbol=symbol, holders=holders, views=views, verdict=verdict,
         provenance=provenance, warnings=warnings,
+    )
+
+
+def _supply_and_notes(
+    snapshot: HolderSnapshot,
+) -> tuple[float | None, tuple[str, ...], tuple[str, ...]]:
+    """The total supply to score against (token units), the provenance notes and warnings.
+
+    Notes: a truncated list ("top 1,000 holders listed of 384,512") and an unknown supply.
+    A reported supply below the listed holders' sum is not used (``None``: shares are then
+    of the listed sum) and a warning says so, after the snapshot's own warnings.
+    """
+    notes: list[str] = []
+    if snapshot.truncated:
+        count = snapshot.token.holder_count
+        notes.append(f"top {len(snapshot.addresses)} holders listed"
+                     + (f" of {count:,}" if count else ""))
+    supply = snapshot.token.total_supply
+    if supply is None:
+        notes.append("total supply unknown: shares are of the listed holders")
+    warnings = list(snapshot.warnings)
+    listed = sum(snapshot.balances)
+    if supply is not None and supply < listed * (1 - 1e-9):
+        warnings.append(f"the reported supply ({supply:,.0f}) is below the listed holders' "
+                        f"sum ({listed:,.0f}); using the listed sum")
+        supply = None
+    return supply, tuple(notes), tuple(warnings)
+
+
+def score_snapshot(
+    record: ProtocolRecord,
+    snapshot: HolderSnapshot,
+    holders: tuple[Holder, ...],
+    fees: FeeReport | None,
+    sources: Sequence[SourceRef],
+) -> Report:
+    """The score stage: :func:`analyze_holders` on the labelled holders of ``snapshot``.
+
+    The provenance names the sources and carries the notes of :func:`_supply_and_notes`;
+    the verdict's sentence ends with the fee clause (:func:`scoring.verdict.fee_clause`).
+    """
+    supply, notes, warnings = _supply_and_notes(snapshot)
+    symbol = record.symbol or ""
+    return analyze_holders(
+        holders, name=record.name, symbol=symbol, supply=supply,
+        holder_count=snapshot.token.holder_count,
+        sources=tuple(dict.fromkeys(s.source for s in sources)),
+        as_of=snapshot.fetched_at, extra_reasons=fee_clause(fees, symbol),
+        notes=notes, warnings=warnings,
+    )
+
+
+def top10_owner_share(holders: Sequence[Holder], denominator: float) -> float | None:
+    """The 10 largest holders the owners view keeps, as a share of ``denominator`` (0–1).
+
+    ``holders`` are sorted largest first; ``None`` when the denominator is not positive.
+    Rounding can put a sum of all the owners a hair above the denominator: capped at 1.
+    """
+    if denominator <= 0:
+        return None
+    owners = [h.balance for h in holders if in_view(h.category, "owners")][:10]
+    return min(1.0, math.fsum(owners) / denominator)
+
+
+def build_report(
+    record: ProtocolRecord,
+    snapshot: HolderSnapshot | None,
+    fees: FeeReport | None,
+    votes: VoteReport | None,
+    missing: Sequence[str],
+    sources: Sequence[SourceRef],
+    user_labels: tuple[tuple[str, Label], ...] = (),
+) -> Report:
+    """The assemble stage: label → score → the report with its fee and vote parts.
+
+    Without holders the report has no views and no verdict, only what was fetched. With
+    them, the fees get the profit flow of the top-10 owners over the circulating supply
+    (:func:`top10_owner_share`, :func:`pipeline.fees.with_profit_flow`).
+    """
+    symbol = record.symbol or ""
+    if snapshot is None:
+        return Report(name=record.name, symbol=symbol, holders=None, views=None,
+                      verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
+                      sources=tuple(sources), missing=tuple(missing))
+    holders = label_snapshot(snapshot, record.chain or "ethereum", user_labels)
+    scored = score_snapshot(record, snapshot, holders, fees, sources)
+    if fees is not None and scored.views is not None:
+        share = top10_owner_share(holders, scored.views.circulating.denominator)
+        if share is not None:
+            fees = with_profit_flow(fees, share)
+    return Report(
+        name=scored.name, symbol=symbol, holders=scored.holders, views=scored.views,
+        verdict=scored.verdict, provenance=scored.provenance, protocol=record, fees=fees,
+        votes=votes, sources=tuple(sources), missing=tuple(missing), warnings=scored.warnings,
     )

@@ -14,16 +14,13 @@ nobody named is ``UNLABELED_CONTRACT``; one the API says is not a contract is ``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from core.categories import Category, category_from_label
 from core.labels import Label, LiveLabel
 from core.views import Holder
 from pipeline.known_addresses import known_address
-
-log = logging.getLogger(__name__)
-
+from sources.holders import HolderSnapshot
 
 #: User-label categories that say "labelled, kind not known": they never hide a built-in fact.
 _NAMES_NO_KIND = frozenset({Category.OTHER, Category.UNLABELED})
@@ -89,6 +86,7 @@ def classify_live(live: LiveLabel) -> Label:
         return Label(name, Category.WALLET, source)
     return Label(name, Category.UNLABELED, source if name else "")
 
+
 def label_holders(
     addresses: Iterable[str],
     balances: Iterable[float],
@@ -104,3 +102,18 @@ def label_holders(
         holders.append(Holder(key, float(balance), label.name, label.category, label.source))
     holders.sort(key=lambda h: h.balance, reverse=True)
     return tuple(holders)
+
+
+def label_snapshot(
+    snapshot: HolderSnapshot,
+    chain: str,
+    user_labels: Iterable[tuple[str, Label]] = (),
+) -> tuple[Holder, ...]:
+    """The label stage of the live pipeline: a fetched holder list, labelled.
+
+    Every holder of ``snapshot`` (balances in token units) gets a label and category by the
+    precedence above — ``user_labels`` (first one per address wins), the built-in facts of
+    ``chain``, then the holder API's live labels. Sorted by balance, largest first.
+    """
+    book = LabelBook(chain=chain, labels=user_labels)
+    return label_holders(snapshot.addresses, snapshot.balances, book, snapshot.live_labels)

@@ -1,4 +1,5 @@
-"""Pure maths on holder balances: metrics, views, labels, verdict. No I/O, no network."""
+"""Pure maths on holder balances: metrics, views, fees, the verdict, and the one formatting
+module for numbers and names. Imports only :mod:`core`; no I/O, no network."""
 
 from core.categories import Category
 from core.scores import GiniBounds, Scores

@@ -13,14 +13,10 @@ the parts that depend on it are ``None`` too.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from core.fees import FeeSplit
-
-log = logging.getLogger(__name__)
 
 
 def split_fees(

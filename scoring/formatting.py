@@ -1,14 +1,11 @@
-"""Short text for numbers: percentages, USD, addresses, Nakamoto — shared by the terminal
-report, the Discord embeds and the charts (pure functions, no I/O)."""
+"""Short text for numbers and names: percentages, USD, addresses, Nakamoto, "Name (SYM)",
+level colours — the one copy of each, shared by the verdict, the terminal report, the
+Discord embeds and the charts (pure functions, no I/O)."""
 
 from __future__ import annotations
 
-import logging
-
 from core.scores import Scores
 from core.verdict import Level
-
-log = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 
@@ -32,8 +29,9 @@ def level_colour(level: Level | None) -> str:
 def pct(x: float | None, digits: int | None = None) -> str:
     """A share in [0, 1] as a percentage: ``0.4812`` → ``"48%"``, ``0.0123`` → ``"1.2%"``.
 
-    ``digits`` forces the number of decimals; by default shares of 10 % or more get none
-    and smaller ones one (two below 0.1 %). ``None`` → ``"n/a"``.
+    ``digits`` forces the number of decimals (the terminal table uses 1 so its columns
+    align); by default shares of 10 % or more get none and smaller ones one (two below
+    0.1 %), so a small share never reads "0%". ``None`` → ``"n/a"``.
     """
     if x is None:
         return "n/a"

@@ -7,15 +7,15 @@ down; ``lorenz methodology`` and ``/methodology`` print them from here.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.categories import VIEW_EXCLUSIONS, VIEWS
+from core.categories import VIEW_EXCLUSIONS, VIEWS, Category
+from core.fees import FeeReport
 from core.scores import NAKAMOTO_THRESHOLD, Scores
 from core.verdict import Level, Provenance, Verdict
 from core.views import ViewSet
-
-log = logging.getLogger(__name__)
+from scoring.formatting import pct, usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +29,8 @@ class LevelRule:
 
     def matches(self, s: Scores) -> bool:
         """Whether the scores reach this level."""
-        nakamoto = s.nakamoto if s.nakamoto is not None else None
-        if self.max_nakamoto is not None and nakamoto is not None and nakamoto <= self.max_nakamoto:
+        if (self.max_nakamoto is not None and s.nakamoto is not None
+                and s.nakamoto <= self.max_nakamoto):
             return True
         if self.min_top10_share is not None and s.top10_share >= self.min_top10_share:
             return True
@@ -49,15 +49,12 @@ LEVELS: tuple[LevelRule, ...] = (
 
 
 def level_for(scores: Scores) -> Level:
-    """The first level in :data:`LEVELS` that ``scores`` reach."""
+    """The first level in :data:`LEVELS` that ``scores`` reach; the last level (which has no
+    limits) when none does."""
     for rule in LEVELS:
         if rule.matches(scores):
             return rule.level
     return LEVELS[-1].level
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f}%" if x >= 0.01 else f"{x * 100:.1f}%"
 
 
 _VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-held"}
@@ -79,7 +76,7 @@ def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = (
     else:
         first = (f"even the {s.holders} largest listed wallets hold less than half of "
                  f"{what} (Nakamoto ≥ {s.nakamoto_lower_bound})")
-    reasons = [first, f"the top 10 hold {_pct(s.top10_share)}"]
+    reasons = [first, f"the top 10 hold {pct(s.top10_share)}"]
     if not views.supply_known:
         reasons.append("shares are of the listed holders only (supply unknown)")
     reasons.extend(extra_reasons)
@@ -89,13 +86,15 @@ def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = (
                    reasons=tuple(reasons))
 
 
+def _category_words(categories: Iterable[Category]) -> str:
+    """``"burn, treasury, …"``: category names in words, sorted; "nothing" when empty."""
+    words = sorted(c.value.replace("_", " ") for c in categories)
+    return ", ".join(words) if words else "nothing"
+
+
 def describe_exclusions() -> dict[str, str]:
     """What each view leaves out, in words."""
-    out = {}
-    for view in VIEWS:
-        cats = sorted(c.value.replace("_", " ") for c in VIEW_EXCLUSIONS[view])
-        out[view] = ", ".join(cats) if cats else "nothing"
-    return out
+    return {view: _category_words(VIEW_EXCLUSIONS[view]) for view in VIEWS}
 
 
 def make_provenance(
@@ -112,7 +111,7 @@ def make_provenance(
         denominator = f"total supply {raw.denominator:,.0f} {symbol}".strip()
     else:
         denominator = f"sum of the {raw.holders} listed holders (supply unknown)"
-    coverage = f"listed holders cover {_pct(raw.coverage)} of the denominator"
+    coverage = f"listed holders cover {pct(raw.coverage)} of the denominator"
     return Provenance(
         sources=sources,
         as_of=as_of,
@@ -130,8 +129,7 @@ def methodology_text() -> str:
         "  raw          — every listed holder; shares of the total supply (or listed sum).",
         "  circulating  — leaves out " + describe_exclusions()["circulating"] + ".",
         "  owners       — also leaves out custodians that hold for many: "
-        + ", ".join(sorted(c.value.replace("_", " ") for c in
-                           VIEW_EXCLUSIONS["owners"] - VIEW_EXCLUSIONS["circulating"])) + ".",
+        + _category_words(VIEW_EXCLUSIONS["owners"] - VIEW_EXCLUSIONS["circulating"]) + ".",
         "Each view's denominator is the supply minus what it left out.",
         "",
         "Metrics: top-1/10/100 shares; Nakamoto coefficient (smallest number of wallets",
@@ -157,3 +155,34 @@ def methodology_text() -> str:
         "No verdict is given from missing data.",
     ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the fee clause
+
+
+def fee_clause(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
+    """The fee clause of the verdict sentence, as ``extra_reasons`` for :func:`make_verdict`.
+
+    Reads the 30-day split (USD): ``()`` when fees are unknown (``fees is None``); else one
+    clause saying whether holders revenue could not be fetched, is not reported, is 0 (or
+    negative), comes without reported fees, exceeds the fees, or which share of the fees it
+    is (``"20% of fees reach UNI holders"``). ``symbol`` "" reads "token".
+    """
+    if fees is None:
+        return ()
+    split = fees.split_30d
+    sym = symbol or "token"
+    holders = split.holders_revenue
+    if holders is None and "holders_revenue" in fees.unavailable:
+        return (f"holders revenue for {sym} could not be fetched",)
+    if holders is None:
+        return (f"holders revenue is not reported for {sym}",)
+    if holders <= 0:
+        return (f"no fees reach {sym} holders",)
+    if not split.fees:  # fees not reported (or zero) but holders revenue is
+        return (f"{sym} holders received {usd(holders)} in 30 days (fees not reported)",)
+    share = holders / split.fees
+    if share > 1:
+        return (f"{sym} holders received {usd(holders)} in 30 days, more than the "
+                f"{usd(split.fees)} of fees reported",)
+    return (f"{pct(share)} of fees reach {sym} holders",)

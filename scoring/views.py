@@ -18,17 +18,15 @@ Balances are in token units throughout.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
-from core.categories import VIEW_EXCLUSIONS, VIEWS, Category
-from core.scores import Scores
+from core.categories import VIEWS, Category, in_view
+from core.scores import GiniBounds, Scores
 from core.views import Exclusion, Holder, ViewResult, ViewSet
 from scoring.metrics import gini_bounds, score_balances
-
-log = logging.getLogger(__name__)
 
 
 def score_views(
@@ -53,49 +51,69 @@ def score_views(
     categories = [h.category for h in holders]
     raw_scores = score_balances(balances, supply)
     raw_denominator = raw_scores.denominator
-    # Supply held by nobody listed. A view's denominator is this plus what the view kept —
-    # the same as "supply minus what was left out", but without the cancellation that made
-    # a view keeping a sliver of the supply come out below its own listed sum.
-    unlisted = max(raw_denominator - float(balances.sum()), 0.0)
+    # Supply held by nobody listed (none counted when the supply is unknown). A view's
+    # denominator is this plus what the view kept — the same as "supply minus what was left
+    # out", but without the cancellation that made a view keeping a sliver of the supply
+    # come out below its own listed sum.
+    unlisted = (max(raw_denominator - float(balances.sum()), 0.0) if supply is not None
+                else 0.0)
 
     results: dict[str, ViewResult] = {}
     for view in VIEWS:
-        left_out = VIEW_EXCLUSIONS[view]
-        mask = np.fromiter((c not in left_out for c in categories), dtype=bool,
-                           count=len(categories))
-        kept = balances[mask]
-        dropped = balances[~mask]
-        by_category: dict[str, float] = {}
-        for c, b, keep in zip(categories, balances, mask, strict=True):
-            if not keep:
-                by_category[c.value] = by_category.get(c.value, 0.0) + float(b) / raw_denominator
-        excluded = Exclusion(
-            count=int((~mask & (balances > 0)).sum()),
-            share=float(dropped.sum()) / raw_denominator,
-            by_category=by_category,
-        )
+        keep = _kept_mask(categories, view)
+        kept = balances[keep]
+        excluded = _exclusion(balances, categories, keep, raw_denominator)
+        scores: Scores | None
         if view == "raw":
-            denominator = raw_denominator
+            denominator, scores = raw_denominator, raw_scores
         else:
-            denominator = float(kept.sum()) + (unlisted if supply is not None else 0.0)
-        if view == "raw":
-            scores: Scores | None = raw_scores
-        elif kept.size and kept.max() > 0 and denominator > 0:
-            scores = score_balances(kept, denominator)
-        else:
-            scores = None
+            denominator = float(kept.sum()) + unlisted
+            scores = _score_kept(kept, denominator)
         bounds = None
-        if (
-            scores is not None
-            and supply is not None
-            and holder_count is not None
-            and holder_count - excluded.count > scores.holders
-        ):
-            bounds = gini_bounds(kept, holder_count - excluded.count, denominator)
+        if supply is not None and holder_count is not None:
+            bounds = _gini_all(kept, scores, holder_count - excluded.count, denominator)
         results[view] = ViewResult(view, scores, excluded, denominator, bounds)
     return ViewSet(**results, supply_known=supply is not None)
 
 
+def _kept_mask(categories: Sequence[Category], view: str) -> NDArray[np.bool_]:
+    """Which listed holders ``view`` keeps, as a boolean mask (:func:`in_view` decides,
+    asked once per distinct category)."""
+    keeps = {c: in_view(c, view) for c in set(categories)}
+    return np.fromiter((keeps[c] for c in categories), dtype=bool, count=len(categories))
+
+
+def _exclusion(balances: NDArray[np.float64], categories: Sequence[Category],
+               keep: NDArray[np.bool_], raw_denominator: float) -> Exclusion:
+    """What a view left out: how many listed holders with a positive balance, and their share
+    of the raw denominator, in all and by category."""
+    by_category: dict[str, float] = {}
+    for c, b, kept in zip(categories, balances, keep, strict=True):
+        if not kept:
+            by_category[c.value] = by_category.get(c.value, 0.0) + float(b) / raw_denominator
+    return Exclusion(
+        count=int((~keep & (balances > 0)).sum()),
+        share=float(balances[~keep].sum()) / raw_denominator,
+        by_category=by_category,
+    )
+
+
+def _score_kept(kept: NDArray[np.float64], denominator: float) -> Scores | None:
+    """The scores of what a view kept, or ``None`` when nothing positive is left."""
+    if kept.size and kept.max() > 0 and denominator > 0:
+        return score_balances(kept, denominator)
+    return None
+
+
+def _gini_all(kept: NDArray[np.float64], scores: Scores | None, holders_in_view: int,
+              denominator: float) -> GiniBounds | None:
+    """Gini bounds for all ``holders_in_view`` holders of a view, when its list is truncated
+    (more holders in the view than listed ones); ``None`` otherwise."""
+    if scores is None or holders_in_view <= scores.holders:
+        return None
+    return gini_bounds(kept, holders_in_view, denominator)
+
+
 def excluded_categories(view: str) -> tuple[Category, ...]:
     """The categories a view leaves out, in a stable order (for provenance lines)."""
-    return tuple(c for c in Category if c in VIEW_EXCLUSIONS[view])
+    return tuple(c for c in Category if not in_view(c, view))

@@ -6,14 +6,10 @@ Every base URL can point at a mirror or a self-hosted instance (e.g. your own Bl
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.secret import Secret
-
-log = logging.getLogger(__name__)
-
 
 DEFAULT_BLOCKSCOUT: dict[str, str] = {
     "ethereum": "https://eth.blockscout.com",

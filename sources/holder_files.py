@@ -8,7 +8,11 @@ Formats (detected from the content, not the file name):
   "share"}]}``; ``balance`` is the raw amount as a float (× 10^decimals) and ``share`` a
   percent, so the total supply is recovered as ``balance / share × 100``.
 * **Blockscout** ``/api/v2/tokens/{addr}/holders`` JSON page — ``{"items": [{"value",
-  "address"|"address_hash": {"hash", …}, "token": {"decimals", …}}]}``.
+  "address"|"address_hash": {"hash", …}, "token": {"decimals", …}}]}``, items read by the
+  live parser (:func:`sources.holders.parse_holder_item`). ``value`` is a raw integer; the
+  decimals come from the items' ``token`` objects or, when they have none (current
+  Blockscout pages carry no ``token``), from a top-level ``"token": {"decimals", …}``
+  saved with the page. A page that gives no decimals is refused, never read as tokens.
 * **Etherscan holder CSV export** — ``"HolderAddress","Balance","PendingBalanceUpdate"``.
 * **Any CSV** with an address column (``address``, ``holder``, ``holder_address``,
   ``wallet``, ``owner``) and a balance column (``balance``, ``balance_tokens``, ``amount``,
@@ -23,14 +27,16 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from core.errors import InputError
+from core.errors import BadResponse, InputError
 from core.labels import LiveLabel
+from sources.holders import HolderRow, parse_decimals, parse_holder_item
+from sources.parsing import finite_float, is_numeral, stripped
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,6 @@ _ADDRESS_COLUMNS = ("address", "holder_address", "holderaddress", "holder", "wal
                     "owner_address", "account")
 _BALANCE_COLUMNS = ("balance", "balance_tokens", "amount", "quantity", "value", "tokens",
                     "balance_formatted")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,28 +73,29 @@ class HolderList:
 
 
 def _to_float(value: object, where: str) -> float:
-    """Parse a balance (number or numeric string, thousands commas allowed)."""
-    if isinstance(value, bool):
-        raise InputError(f"{where}: balance {value!r} is not a number")
-    if isinstance(value, int | float):
-        x = float(value)
-    elif isinstance(value, str) and _NUMBER.match(value.strip().replace(",", "")):
-        text = value.strip().replace(",", "")
-        x = int(text) if text.lstrip("+-").isdigit() else float(text)
-        x = float(x)
-    else:
+    """A balance in token units (or raw units, for Ethplorer files), ≥ 0 and finite.
+
+    Read with :func:`sources.parsing.finite_float` (JSON numbers and decimal strings,
+    thousands commas allowed); anything else is an :class:`InputError` naming ``where``.
+    """
+    x = finite_float(value, thousands=True)
+    if x is None:
+        if is_numeral(value, thousands=True):
+            raise InputError(f"{where}: balance {str(value)[:40]!r} is not a finite number")
         raise InputError(f"{where}: balance {str(value)[:40]!r} is not a number")
-    if not math.isfinite(x):
-        raise InputError(f"{where}: balance {value!r} is not a finite number")
     if x < 0:
         raise InputError(f"{where}: balance {value!r} is negative")
     return x
 
 
 def _merge(
-    pairs: list[tuple[str, float]], fmt: str, **extra: object
+    pairs: list[tuple[str, float]], fmt: str, **extra: Any
 ) -> HolderList:
-    """Merge duplicate addresses, drop zero balances, check something is left."""
+    """Merge duplicate addresses, drop zero balances, check something is left.
+
+    ``extra`` are further :class:`HolderList` fields (``symbol``, ``as_of``, …); its
+    ``warnings`` come first in the result's.
+    """
     if not pairs:
         raise InputError("the holder list is empty")
     merged: dict[str, float] = {}
@@ -103,7 +109,7 @@ def _merge(
             merged[key] += balance
         else:
             merged[key] = balance
-    warnings = list(extra.pop("warnings", ()))  # type: ignore[arg-type]
+    warnings: list[str] = list(extra.pop("warnings", ()))
     if duplicates:
         warnings.append(f"merged {duplicates} duplicate address row(s) by adding their balances")
     zero = [a for a, b in merged.items() if b == 0]
@@ -117,7 +123,7 @@ def _merge(
         log.warning("%s", w)
     return HolderList(
         addresses=list(merged), balances=list(merged.values()), format=fmt,
-        warnings=tuple(warnings), **extra,  # type: ignore[arg-type]
+        warnings=tuple(warnings), **extra,
     )
 
 
@@ -155,34 +161,67 @@ def parse_ethplorer(doc: dict) -> HolderList:
     return _merge(pairs, "ethplorer", supply_hint=supply)
 
 
+#: Stands for the "host" in the live parsers' messages ("the file sent a negative …").
+_FILE = "the file"
+
+
+def _blockscout_item(item: object, i: int) -> HolderRow:
+    """One holders item, read by the live parser (:func:`sources.holders.parse_holder_item`)."""
+    try:
+        return parse_holder_item(item, _FILE)
+    except BadResponse as exc:
+        raise InputError(f"item {i}: {exc}") from None
+
+
+def _blockscout_decimals(doc: dict, rows: list[HolderRow]) -> int:
+    """The token's decimals: from the items' ``token`` objects (as the live parser reads
+    them), else from a top-level ``token`` object (a ``/api/v2/tokens/{addr}`` reply saved
+    with the page). Never guessed: without them the raw amounts cannot become tokens."""
+    given = sorted({decimals for *_, decimals in rows if decimals is not None})
+    if len(given) > 1:
+        raise InputError(f"the Blockscout items disagree on the token's decimals "
+                         f"({', '.join(map(str, given))})")
+    if given:
+        return given[0]
+    token = doc.get("token")
+    if isinstance(token, dict):
+        try:
+            decimals = parse_decimals(token.get("decimals"), _FILE)
+        except BadResponse as exc:
+            raise InputError(f"token: {exc}") from None
+        if decimals is not None:
+            return decimals
+    raise InputError("the Blockscout holders page does not say the token's decimals (no "
+                     "token.decimals in its items or a top-level token object), so its raw "
+                     "amounts cannot be read as tokens")
+
+
+def _blockscout_symbol(doc: dict) -> str:
+    """The token symbol from the first item's ``token`` object, else a top-level ``token``."""
+    tokens = [item.get("token") for item in doc["items"] if isinstance(item, dict)]
+    for token in (*tokens, doc.get("token")):
+        if isinstance(token, dict) and stripped(token.get("symbol")):
+            return stripped(token.get("symbol"))
+    return ""
+
+
 def parse_blockscout(doc: dict) -> HolderList:
-    """One Blockscout v2 holders page (``address`` or ``address_hash`` items)."""
+    """One Blockscout v2 holders page (``address`` or ``address_hash`` items).
+
+    Items are read by the live parser, so a file and a live fetch agree on addresses, raw
+    amounts and labels; amounts are converted exactly (``raw / 10**decimals``) with the
+    decimals of :func:`_blockscout_decimals`; a page without them is an :class:`InputError`.
+    """
     items = doc["items"]
     if not isinstance(items, list):
         raise InputError("Blockscout 'items' is not a list")
-    pairs = []
-    labels: dict[str, LiveLabel] = {}
-    symbol = ""
-    for i, item in enumerate(items, 1):
-        addr = item.get("address") or item.get("address_hash") if isinstance(item, dict) else None
-        if not isinstance(addr, dict) or not isinstance(addr.get("hash"), str):
-            raise InputError(f"item {i}: no address hash")
-        token = item.get("token") if isinstance(item.get("token"), dict) else {}
-        try:
-            decimals = int(token.get("decimals") or 0)
-            raw = int(str(item["value"]))
-        except (KeyError, ValueError, TypeError):
-            raise InputError(f"item {i}: value is not an integer string") from None
-        if raw < 0:
-            raise InputError(f"item {i}: balance is negative")
-        symbol = symbol or str(token.get("symbol") or "")
-        pairs.append((addr["hash"], raw / 10**decimals))
-        tags = tuple(str(t.get("label") or t.get("display_name") or "")
-                     for t in addr.get("public_tags") or [] if isinstance(t, dict))
-        name = addr.get("name") if isinstance(addr.get("name"), str) else None
-        is_contract = addr.get("is_contract") if isinstance(addr.get("is_contract"), bool) else None
-        labels[addr["hash"].lower()] = LiveLabel(name, is_contract, tuple(t for t in tags if t))
-    return _merge(pairs, "blockscout", symbol=symbol, live_labels=labels)
+    rows = [_blockscout_item(item, i) for i, item in enumerate(items, 1)]
+    if not rows:
+        raise InputError("the holder list is empty")
+    decimals = _blockscout_decimals(doc, rows)
+    pairs = [(address, raw / 10**decimals) for address, raw, _, _ in rows]
+    labels = {address: label for address, _, label, _ in rows}
+    return _merge(pairs, "blockscout", symbol=_blockscout_symbol(doc), live_labels=labels)
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:

@@ -19,12 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-import httpx
 
 from core.errors import (
     BadResponse,
@@ -37,6 +34,7 @@ from core.errors import (
 from core.labels import LiveLabel
 from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
+from sources.parsing import check_address, evm_address, host_of, stripped, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +54,6 @@ _CHAIN_ALIASES = {"eth": "ethereum", "mainnet": "ethereum", "ethereum mainnet": 
                   "op": "optimism", "op mainnet": "optimism", "arb": "arbitrum",
                   "arbitrum one": "arbitrum", "xdai": "gnosis", "matic": "polygon",
                   "polygon pos": "polygon"}
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_UINT = re.compile(r"^[0-9]{1,90}$")
 _MAX_DECIMALS = 255  # ERC-20 decimals is a uint8
 
 
@@ -130,29 +126,23 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _check_address(address: str) -> str:
-    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
-        raise InputError(f"{str(address)[:60]!r} is not a token contract address (0x + 40 hex).")
-    return address.strip().lower()
-
-
 def _uint(value: object, what: str, host: str, *, optional: bool = False) -> int | None:
-    """A raw amount: a non-negative int or a string of digits, exactly. ``optional``: None/""
-    give None. Anything else raises BadResponse."""
+    """A raw amount (:func:`sources.parsing.whole_number`: an int ≥ 0 or a digit string,
+    exactly). ``optional``: None/"" give None. Anything else raises BadResponse."""
     if optional and (value is None or value == ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and _UINT.match(value.strip()):
-        return int(value.strip())
+    number = whole_number(value)
+    if number is not None:
+        return number
     shown = str(value)[:40]
     if isinstance(value, int | str) and shown.strip().startswith("-"):
         raise BadResponse(f"{host} sent a negative {what} ({shown}).", host)
     raise BadResponse(f"{host} sent {what} {shown!r}, not a whole number.", host)
 
 
-def _decimals(value: object, host: str) -> int | None:
-    """Token decimals from an int or a digit string; None when absent; else BadResponse."""
+def parse_decimals(value: object, host: str) -> int | None:
+    """ERC-20 decimals (0–255) from an int or a digit string; ``None`` when absent
+    (``None`` or ""); anything else (``"x"``, ``-1``, ``256``) raises BadResponse."""
     if value is None or value == "":
         return None
     d = _uint(value, "decimals", host)
@@ -161,28 +151,11 @@ def _decimals(value: object, host: str) -> int | None:
     return d
 
 
-def _count(value: object) -> int | None:
-    """A holder count from an int or a digit string; anything else → None (not critical)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and _UINT.match(value.strip()):
-        return int(value.strip())
-    return None
-
-
 def _units(raw: int | None, decimals: int | None) -> float | None:
     """Raw integer → token units, exactly rounded; 0 and unknowns → None."""
     if not raw or decimals is None:
         return None
     return raw / 10**decimals
-
-
-def _str(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _host(url: str) -> str:
-    return httpx.URL(url).host
 
 
 # --------------------------------------------------------------------------- Blockscout
@@ -205,7 +178,7 @@ def blockscout_base(cfg: SourcesConfig, chain: str) -> tuple[str, dict[str, str]
         known = ", ".join(sorted(cfg.blockscout)) or "none"
         raise NotFound(f"I have no holder source for the {chain!r} chain (supported: {known}).")
     base = base.rstrip("/")
-    return base, {}, f"Blockscout {_host(base)}"
+    return base, {}, f"Blockscout {host_of(base)}"
 
 
 def parse_blockscout_token(body: object, chain: str, address: str, source: str,
@@ -217,14 +190,14 @@ def parse_blockscout_token(body: object, chain: str, address: str, source: str,
     """
     if not isinstance(body, dict):
         raise BadResponse(f"{host} sent token info that is not an object.", host)
-    decimals = _decimals(body.get("decimals"), host)
+    decimals = parse_decimals(body.get("decimals"), host)
     raw_supply = _uint(body.get("total_supply"), "total_supply", host, optional=True)
     count = body.get("holders_count")
     return TokenInfo(
-        chain=chain, address=address, symbol=_str(body.get("symbol")),
-        name=_str(body.get("name")), decimals=decimals,
+        chain=chain, address=address, symbol=stripped(body.get("symbol")),
+        name=stripped(body.get("name")), decimals=decimals,
         total_supply=_units(raw_supply, decimals),
-        holder_count=_count(count if count is not None else body.get("holders")),
+        holder_count=whole_number(count if count is not None else body.get("holders")),
         source=source,
     )
 
@@ -238,9 +211,9 @@ async def fetch_token_info(http: HttpClient, cfg: SourcesConfig, chain: str,
         NotFound: unknown chain, or Blockscout does not know the token (404).
         BadResponse: garbage decimals or supply; SourceUnavailable / RateLimited as usual.
     """
-    chain, address = normalize_chain(chain), _check_address(address)
+    chain, address = normalize_chain(chain), check_address(address)
     base, headers, source = blockscout_base(cfg, chain)
-    host = _host(base)
+    host = host_of(base)
     return await http.get_json(
         f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
         parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
@@ -251,12 +224,12 @@ def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
     tags: list[str] = []
     for tag in meta.get("public_tags") or ():
         if isinstance(tag, dict):
-            tags.append(_str(tag.get("label")) or _str(tag.get("display_name")))
+            tags.append(stripped(tag.get("label")) or stripped(tag.get("display_name")))
         elif isinstance(tag, str):
             tags.append(tag.strip())
     metadata = meta.get("metadata")
     if isinstance(metadata, dict):
-        tags.extend(_str(t.get("name")) for t in metadata.get("tags") or ()
+        tags.extend(stripped(t.get("name")) for t in metadata.get("tags") or ()
                     if isinstance(t, dict))
     return tuple(dict.fromkeys(t for t in tags if t))
 
@@ -273,18 +246,18 @@ def parse_holder_item(item: object, host: str) -> tuple[str, int, LiveLabel, int
     if holder is None:
         holder = item.get("address_hash")
     meta: dict[str, Any] = holder if isinstance(holder, dict) else {}
-    hash_ = meta.get("hash") if meta else holder
-    if not isinstance(hash_, str) or not _ADDRESS.match(hash_):
+    address = evm_address(meta.get("hash") if meta else holder)
+    if address is None:
         raise BadResponse(f"{host} sent a holder without a valid address.", host)
     raw = _uint(item.get("value"), "holder balance", host)
     assert raw is not None
     token = item.get("token")
-    decimals = _decimals(token.get("decimals"), host) if isinstance(token, dict) else None
+    decimals = parse_decimals(token.get("decimals"), host) if isinstance(token, dict) else None
     name = meta.get("name")
     is_contract = meta.get("is_contract")
     label = LiveLabel(name.strip() if isinstance(name, str) and name.strip() else None,
                       is_contract if isinstance(is_contract, bool) else None, _tags(meta))
-    return hash_.lower(), raw, label, decimals
+    return address, raw, label, decimals
 
 
 #: One parsed holders item: (address, raw balance, live label, item decimals).
@@ -335,7 +308,7 @@ class _Collected:
 async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, address: str,
                               limit: int) -> HolderSnapshot:
     base, headers, source = blockscout_base(cfg, chain)
-    host = _host(base)
+    host = host_of(base)
     info = await http.get_json(
         f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
         parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
@@ -396,15 +369,15 @@ def parse_ethplorer_token(body: object, address: str, host: str) -> TokenInfo:
         message = error.get("message") if isinstance(error, dict) else None
         raise BadResponse(f"{host} refused token info ({str(message or 'bad body')[:80]}).",
                           host)
-    decimals = _decimals(body.get("decimals"), host)
+    decimals = parse_decimals(body.get("decimals"), host)
     if decimals is None:
         raise BadResponse(f"{host} did not say how many decimals the token has.", host)
     raw_supply = _uint(body.get("totalSupply"), "totalSupply", host, optional=True)
     return TokenInfo(
-        chain="ethereum", address=address, symbol=_str(body.get("symbol")),
-        name=_str(body.get("name")), decimals=decimals,
+        chain="ethereum", address=address, symbol=stripped(body.get("symbol")),
+        name=stripped(body.get("name")), decimals=decimals,
         total_supply=_units(raw_supply, decimals),
-        holder_count=_count(body.get("holdersCount")), source=f"Ethplorer {host}",
+        holder_count=whole_number(body.get("holdersCount")), source=f"Ethplorer {host}",
     )
 
 
@@ -420,12 +393,14 @@ def parse_ethplorer_holders(body: object, decimals: int, host: str) -> list[tupl
     for row in body["holders"]:
         if not isinstance(row, dict):
             raise BadResponse(f"{host} sent a holder entry that is not an object.", host)
-        address = row.get("address")
-        if not isinstance(address, str) or not _ADDRESS.match(address):
+        address = evm_address(row.get("address"))
+        if address is None:
             raise BadResponse(f"{host} sent a holder without a valid address.", host)
         raw = row.get("rawBalance")
         if raw is not None:
-            balance = _uint(raw, "rawBalance", host) / 10**decimals  # type: ignore[operator]
+            raw_balance = _uint(raw, "rawBalance", host)
+            assert raw_balance is not None  # not optional: _uint raised instead
+            balance = raw_balance / 10**decimals
         else:
             value = row.get("balance")
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -435,14 +410,14 @@ def parse_ethplorer_holders(body: object, decimals: int, host: str) -> list[tupl
                 raise BadResponse(f"{host} sent an impossible balance ({value}).", host)
             balance = value / 10**decimals
         if balance > 0:
-            out.setdefault(address.lower(), balance)
+            out.setdefault(address, balance)
     return sorted(out.items(), key=lambda kv: kv[1], reverse=True)
 
 
 async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
                              limit: int) -> HolderSnapshot:
     base = cfg.ethplorer_url.rstrip("/")
-    host = _host(base)
+    host = host_of(base)
     personal = cfg.ethplorer_api_key.get()
     key = personal or "freekey"
     n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
@@ -486,7 +461,7 @@ async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, addres
         NotFound: unknown chain, unknown token (404), or no holders at all.
         BadResponse, SourceUnavailable, RateLimited: see :mod:`core.errors`.
     """
-    chain, address = normalize_chain(chain), _check_address(address)
+    chain, address = normalize_chain(chain), check_address(address)
     limit = cfg.holders_limit if limit is None else limit
     if limit < 1:
         raise InputError("The number of holders to fetch must be at least 1.")

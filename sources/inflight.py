@@ -9,11 +9,8 @@ task ends, whatever its outcome, so a failure is never served to later callers.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

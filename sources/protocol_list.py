@@ -9,8 +9,6 @@ parent records DefiLlama does not list are synthesised from the children's
 from __future__ import annotations
 
 import logging
-import math
-import re
 from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, NamedTuple
@@ -18,12 +16,10 @@ from typing import Any, NamedTuple
 from core.errors import BadResponse
 from core.protocol import ProtocolRecord
 from sources.holders import normalize_chain
+from sources.parsing import evm_address, finite_float, stripped
 from sources.protocols import BUILTIN, Builtin, norm
 
 log = logging.getLogger(__name__)
-
-_EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-
 
 def parse_token_address(value: object) -> tuple[str, str | None]:
     """DefiLlama ``address`` → (chain, lower-case address or None).
@@ -36,8 +32,7 @@ def parse_token_address(value: object) -> tuple[str, str | None]:
     chain, sep, address = value.strip().partition(":")
     if not sep:
         chain, address = "ethereum", chain
-    chain = normalize_chain(chain)
-    return (chain, address.lower()) if _EVM_ADDRESS.match(address) else (chain, None)
+    return normalize_chain(chain), evm_address(address)
 
 
 def parse_governance(value: object) -> tuple[tuple[str, ...], str]:
@@ -55,20 +50,17 @@ def parse_governance(value: object) -> tuple[tuple[str, ...], str]:
         if kind.lower() == "snapshot" and rest and rest not in spaces:
             spaces.append(rest)
         elif kind.lower() == "eip155" and not onchain:
-            chain_id, _, address = rest.partition(":")
-            if chain_id.isdigit() and _EVM_ADDRESS.match(address):
-                onchain = f"eip155:{chain_id}:{address.lower()}"
+            chain_id, _, text = rest.partition(":")
+            address = evm_address(text)
+            if chain_id.isdigit() and address is not None:
+                onchain = f"eip155:{chain_id}:{address}"
     return tuple(spaces), onchain
 
 
 def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) and value.strip() != "-" else ""
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    return float(value) if math.isfinite(value) else 0.0
+    """A text field; DefiLlama's placeholder ``"-"`` counts as empty."""
+    text = stripped(value)
+    return "" if text == "-" else text
 
 
 class Entry(NamedTuple):
@@ -98,7 +90,9 @@ def parse_protocol(raw: object) -> Entry | None:
         snapshot_spaces=spaces, onchain_governance=onchain, defillama_id=str(ident).strip(),
         source="defillama",
     )
-    return Entry(record, _number(raw.get("tvl")))
+    tvl = finite_float(raw.get("tvl"))
+    # Ranking only: a TVL DefiLlama does not report (null, junk, NaN) ranks as 0.
+    return Entry(record, tvl if tvl is not None else 0.0)
 
 
 def _consistent(values: Iterable[Any]) -> Any:
@@ -227,12 +221,12 @@ def merge_entries(entries: list[Entry]) -> tuple[list[Entry], dict[int, list[str
     merged: list[Entry] = []
     extra: dict[int, list[str]] = {}
     for b in BUILTIN:
-        i = _match_builtin(b, entries, index, taken)
-        if i is None:
+        match = _match_builtin(b, entries, index, taken)
+        if match is None:
             merged.append(Entry(b.record, 0.0))
             continue
-        taken.add(i)
-        live = entries[i]
+        taken.add(match)
+        live = entries[match]
         extra[len(merged)] = [live.record.name, live.record.slug]
         merged.append(Entry(merge_builtin(b, live.record), live.tvl))
     return merged + [e for i, e in enumerate(entries) if i not in taken], extra

@@ -9,14 +9,11 @@ Arbitrum). Fields marked *soft* are the registry's "ASSUMED" facts: a live value
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from core.protocol import ProtocolRecord
-
-log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -1,4 +1,4 @@
-"""Voting power on recent closed Snapshot proposals (DESIGN.md §2, API_NOTES.md §1.3).
+"""Votes on recent closed Snapshot proposals, fetched and parsed (API_NOTES.md §1.3).
 
 ``POST {snapshot_url}`` (``https://hub.snapshot.org/graphql``) with ``{query, variables}``;
 the optional key goes in the ``x-api-key`` header. Without a key the hub allows 100
@@ -6,13 +6,12 @@ requests/min; :data:`VOTE_CONCURRENCY` proposals are read at a time, each page a
 
 For each of the ``K`` most recent closed proposals of the first space (in the order given)
 that has any, the votes are read by voting power, largest first, 1,000 per page. The hub
-refuses ``skip`` above 5,000, so at most 6,000 votes per proposal are read: when that cap is
-hit the report's note says so, and shares are taken of the proposal's ``scores_total``.
+refuses ``skip`` above 5,000, so at most 6,000 votes per proposal are read; a proposal cut
+there says so (:attr:`ProposalVotes.capped`).
 
-The scored balances are the votes' ``vp`` (voting power in the space's strategy units, e.g.
-delegated tokens) and the denominator is the sum of vp cast on that proposal — the listed sum
-(``denominator=None``) when every vote was read. So ``top10_share`` is "the 10 largest voters'
-share of the power that voted", not of the token supply.
+This module only fetches and parses: :func:`fetch_space_votes` returns a
+:class:`SpaceVotes` of raw :class:`ProposalVotes` records (``vp`` values in the space's
+strategy units, e.g. delegated tokens). Scoring them is :mod:`pipeline.votes`.
 
 User text (space ids, proposal ids) only ever travels in GraphQL ``variables``.
 """
@@ -21,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import BadResponse
-from core.votes import ProposalPower, VoteReport
-from scoring.metrics import score_balances
 from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
+from sources.parsing import finite_float, host_of, stripped
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +59,51 @@ VOTE_CONCURRENCY = 2
 MAX_ERROR_CHARS = 200
 
 
-def _number(value: Any) -> float | None:
-    """A finite float from a JSON number or numeric string, else ``None``."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        result = float(value) if isinstance(value, int | float | str) else math.nan
-    except ValueError:
-        return None
-    return result if math.isfinite(result) else None
+@dataclass(frozen=True, slots=True)
+class ProposalVotes:
+    """One closed proposal and the voting power cast on it, as the hub reports it.
+
+    Attributes:
+        id: the proposal id.
+        title: its title, stripped ("" when missing).
+        end: when voting closed, unix seconds (0 when not reported).
+        votes: the hub's vote count, or the number of votes read when it gives none.
+        powers: the positive ``vp`` of the votes read, largest first (votes whose ``vp`` is
+            missing, not a number, zero or negative are left out).
+        scores_total: the proposal's total voting power (``scores_total``), ``None`` when
+            not reported.
+        capped: the hub's ``skip`` cap stopped the reading with full pages still coming.
+    """
+
+    id: str
+    title: str
+    end: int
+    votes: int
+    powers: tuple[float, ...]
+    scores_total: float | None
+    capped: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        """More votes were cast than were read (the cap cut real votes)."""
+        return self.capped and self.votes > len(self.powers)
 
 
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
+@dataclass(frozen=True, slots=True)
+class SpaceVotes:
+    """The proposals of the first Snapshot space (of those tried) that has closed ones.
+
+    Attributes:
+        tried: the space ids asked, in order, blanks and repeats dropped.
+        space: the space the proposals come from ("" when none had any).
+        space_name: its display name on Snapshot ("" when not given).
+        proposals: most recent first, as the hub ordered them.
+    """
+
+    tried: tuple[str, ...]
+    space: str
+    space_name: str
+    proposals: tuple[ProposalVotes, ...]
 
 
 async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
@@ -82,7 +112,7 @@ async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
 
     Identical queries are answered from the client's POST memo for :data:`TTL_DATA` seconds.
     """
-    host = _host(cfg.snapshot_url)
+    host = host_of(cfg.snapshot_url)
     key = cfg.snapshot_api_key.get()
     headers = {"x-api-key": key} if key else None
     return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
@@ -118,7 +148,7 @@ async def _closed_proposals(http: HttpClient, cfg: SourcesConfig, space: str,
     if items is None:
         return []
     if not isinstance(items, list):
-        host = _host(cfg.snapshot_url)
+        host = host_of(cfg.snapshot_url)
         raise BadResponse(f"{host} sent proposals that are not a list.", host)
     good = [p for p in items if isinstance(p, dict) and isinstance(p.get("id"), str) and p["id"]]
     if len(good) < len(items):
@@ -134,7 +164,7 @@ async def _vote_powers(http: HttpClient, cfg: SourcesConfig,
     Pages of :data:`PAGE_SIZE` are read while they come back full, up to ``skip`` =
     :data:`MAX_SKIP`. Votes whose vp is missing, not a number or not positive are skipped.
     """
-    host = _host(cfg.snapshot_url)
+    host = host_of(cfg.snapshot_url)
     powers: list[float] = []
     skip = 0
     while True:
@@ -146,7 +176,7 @@ async def _vote_powers(http: HttpClient, cfg: SourcesConfig,
         if not isinstance(page, list):
             raise BadResponse(f"{host} sent votes that are not a list.", host)
         for vote in page:
-            vp = _number(vote.get("vp")) if isinstance(vote, dict) else None
+            vp = finite_float(vote.get("vp")) if isinstance(vote, dict) else None
             if vp is not None and vp > 0:
                 powers.append(vp)
         if len(page) < PAGE_SIZE:
@@ -156,57 +186,63 @@ async def _vote_powers(http: HttpClient, cfg: SourcesConfig,
         skip += PAGE_SIZE
 
 
-async def _proposal_power(http: HttpClient, cfg: SourcesConfig, proposal: dict[str, Any],
-                          gate: asyncio.Semaphore) -> tuple[ProposalPower, bool]:
-    """Score one proposal; the flag is True when its votes were cut at the hub's skip cap."""
+def parse_proposal(proposal: dict[str, Any], powers: list[float],
+                   capped: bool) -> ProposalVotes:
+    """A ``proposals`` item (``id title end votes scores_total``) and its votes' powers.
+
+    ``votes`` that is not an int (or a bool) falls back to the number of powers read.
+    """
+    count = proposal.get("votes")
+    end = finite_float(proposal.get("end"))
+    return ProposalVotes(
+        id=proposal["id"],
+        title=stripped(proposal.get("title")),
+        end=int(end) if end is not None else 0,
+        votes=count if isinstance(count, int) and not isinstance(count, bool) else len(powers),
+        powers=tuple(sorted(powers, reverse=True)),
+        scores_total=finite_float(proposal.get("scores_total")),
+        capped=capped,
+    )
+
+
+async def _proposal_votes(http: HttpClient, cfg: SourcesConfig, proposal: dict[str, Any],
+                          gate: asyncio.Semaphore) -> ProposalVotes:
+    """Read one proposal's votes (at most :data:`VOTE_CONCURRENCY` proposals at a time)."""
     async with gate:
         powers, capped = await _vote_powers(http, cfg, proposal["id"])
-    count = proposal.get("votes")
-    vote_count = count if isinstance(count, int) and not isinstance(count, bool) else len(powers)
-    truncated = capped and vote_count > len(powers)
-    denominator = None
-    if truncated:
-        total = _number(proposal.get("scores_total"))
-        if total is not None and total >= math.fsum(powers):
-            denominator = total
-    scores = score_balances(powers, denominator) if powers else None
-    end = _number(proposal.get("end"))
-    title = proposal.get("title")
-    return ProposalPower(
-        id=proposal["id"],
-        title=title.strip() if isinstance(title, str) else "",
-        end=int(end) if end is not None else 0,
-        votes=vote_count,
-        scores=scores,
-    ), truncated
+    return parse_proposal(proposal, powers, capped)
 
 
-async def fetch_votes(
+async def _first_space_with_proposals(
+    http: HttpClient, cfg: SourcesConfig, tried: list[str], first: int,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The first space of ``tried`` with closed proposals and those proposals ("", [])."""
+    for space in tried:
+        items = await _closed_proposals(http, cfg, space, first)
+        if items:
+            return space, items
+        log.info("Snapshot space %r has no closed proposals", space)
+    return "", []
+
+
+async def fetch_space_votes(
     http: HttpClient,
     cfg: SourcesConfig,
     spaces: tuple[str, ...],
     proposals: int | None = None,
-    onchain_governance: str = "",
-    *,
-    name: str | None = None,
-) -> VoteReport:
-    """Voting power of the most recent closed proposals of the first space that has any.
+) -> SpaceVotes:
+    """The votes of the most recent closed proposals of the first space that has any.
 
     Args:
         http: the shared client (retries, limits, POST memo, coalescing).
         cfg: ``snapshot_url``, optional ``snapshot_api_key`` and the default ``proposals``.
-        spaces: Snapshot space ids to try in order, e.g. ``("aave.eth", "aavedao.eth")``.
-        proposals: how many recent closed proposals to score (default ``cfg.proposals``,
+        spaces: Snapshot space ids to try in order, e.g. ``("aave.eth", "aavedao.eth")``;
+            blank ones are not queried.
+        proposals: how many recent closed proposals to read (default ``cfg.proposals``,
             at most 1,000).
-        onchain_governance: how the DAO votes on-chain ("GovernorBravo (Tally)"); when set,
-            the note says that Snapshot understates power.
-        name: the DAO's name for the note; default the space's name on Snapshot.
 
     Returns:
-        A :class:`VoteReport`: ``space`` is the space used (the first one given when none had
-        proposals); each :class:`ProposalPower` has ``end`` in unix seconds and ``scores``
-        ``None`` when nobody voted with positive power. ``note`` explains empty results,
-        truncation at the hub's cap and on-chain governance.
+        A :class:`SpaceVotes`; its ``proposals`` are empty when no space had any.
 
     Raises:
         ValueError: ``proposals`` < 1 (a programming error).
@@ -218,42 +254,17 @@ async def fetch_votes(
         raise ValueError(f"proposals must be at least 1, not {first}")
     first = min(first, PAGE_SIZE)
     tried = list(dict.fromkeys(s.strip() for s in spaces if s and s.strip()))
-
-    space_used, items = "", []
-    for space in tried:
-        items = await _closed_proposals(http, cfg, space, first)
-        if items:
-            space_used = space
-            break
-        log.info("Snapshot space %r has no closed proposals", space)
-
-    notes: list[str] = []
-    powers: tuple[ProposalPower, ...] = ()
-    if not items:
-        notes.append(f"no closed Snapshot proposals found in {', '.join(tried) or '(no space)'}.")
-    else:
-        gate = asyncio.Semaphore(VOTE_CONCURRENCY)
-        results = await asyncio.gather(
-            *(_proposal_power(http, cfg, p, gate) for p in items), return_exceptions=True)
-        done: list[tuple[ProposalPower, bool]] = []
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
-            done.append(r)
-        powers = tuple(p for p, _ in done)
-        cut = [p.id for p, truncated in done if truncated]
-        if cut:
-            notes.append(
-                f"{len(cut)} of {len(powers)} proposals had more than "
-                f"{MAX_SKIP + PAGE_SIZE:,} votes; only the largest {MAX_SKIP + PAGE_SIZE:,} "
-                "were read (Snapshot hub limit); their shares are of the proposal's total power "
-                "(scores_total) when the hub reports it.")
-    if onchain_governance.strip():
-        who = name or _space_name(items) or space_used or (tried[0] if tried else "This DAO")
-        notes.append(f"{who} votes mainly on-chain ({onchain_governance.strip()}); Snapshot "
-                     "voting power understates or misses it.")
-    return VoteReport(space=space_used or (tried[0] if tried else ""), proposals=powers,
-                      note=" ".join(notes))
+    space, items = await _first_space_with_proposals(http, cfg, tried, first)
+    gate = asyncio.Semaphore(VOTE_CONCURRENCY)
+    results = await asyncio.gather(
+        *(_proposal_votes(http, cfg, p, gate) for p in items), return_exceptions=True)
+    read: list[ProposalVotes] = []
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        read.append(result)
+    return SpaceVotes(tried=tuple(tried), space=space, space_name=_space_name(items),
+                      proposals=tuple(read))
 
 
 def _space_name(items: list[dict[str, Any]]) -> str:
@@ -265,4 +276,5 @@ def _space_name(items: list[dict[str, Any]]) -> str:
     return ""
 
 
-__all__ = ["MAX_SKIP", "PAGE_SIZE", "PROPOSALS_QUERY", "VOTES_QUERY", "fetch_votes"]
+__all__ = ["MAX_SKIP", "PAGE_SIZE", "PROPOSALS_QUERY", "VOTES_QUERY", "ProposalVotes",
+           "SpaceVotes", "fetch_space_votes", "parse_proposal"]

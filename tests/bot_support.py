@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from bot.app import LorenzBot, make_bot
-from bot.config import Config, DiscordConfig
+from bot import wiring
+from bot.app import LorenzBot
+from bot.config import Config
+from commands.config import DiscordConfig
 from core.secret import Secret
 from sources.config import SourcesConfig
 from tests.fake_upstream import FakeUpstream
@@ -26,9 +30,19 @@ def config_for_tests(tmp_path: Path, **discord_overrides) -> Config:
     return Config(discord=discord_cfg, sources=sources)
 
 
+#: HttpClient options for tests: no per-host rate limits.
+FAST_HTTP = {"rate_limits": {}, "default_rate": (10_000, 1)}
+
+
+def bot_behind(config: Config, handler: Callable[[httpx.Request], Any], tmp_path: Path,
+               **http_options: Any) -> LorenzBot:
+    """The real bot for ``config``; its HTTP boundary is ``handler`` (an httpx
+    ``MockTransport`` handler), its HTTP cache a fresh file under ``tmp_path``."""
+    return LorenzBot(config, wiring.build(
+        config, transport=httpx.MockTransport(handler),
+        cache_path=tmp_path / "http-cache.sqlite", http_options={**FAST_HTTP, **http_options}))
+
+
 def bot_for(fake: FakeUpstream, tmp_path: Path, **discord_overrides) -> LorenzBot:
     """The real bot with only the HTTP boundary replaced by ``fake``."""
-    return make_bot(config_for_tests(tmp_path, **discord_overrides),
-                    transport=httpx.MockTransport(fake.handler),
-                    cache_path=tmp_path / "http-cache.sqlite",
-                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})
+    return bot_behind(config_for_tests(tmp_path, **discord_overrides), fake.handler, tmp_path)

@@ -8,7 +8,6 @@ made up and only ever used in tests.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,8 +22,6 @@ from pipeline.assemble import analyze_holders
 from pipeline.labels import LabelBook, label_holders
 from scoring.fees import split_fees
 from scoring.metrics import score_balances
-
-log = logging.getLogger(__name__)
 
 #: ../shared beside the repository (real holder lists); may be absent.
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import LorenzBot, make_bot
+from bot.app import LorenzBot
 from tests import bot_support
 from tests.fake_upstream import FakeUpstream
 from tests.reply_checks import message_payload, visible_texts
@@ -109,9 +109,7 @@ def rules_bot(rules: Rules, tmp_path: Path, *, holders_limit: int = 100,
     config = bot_support.config_for_tests(tmp_path, **overrides)
     config = dataclasses.replace(config, sources=dataclasses.replace(
         config.sources, holders_limit=holders_limit))
-    return make_bot(config, transport=httpx.MockTransport(rules.handler),
-                    cache_path=tmp_path / "http-cache.sqlite",
-                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})
+    return bot_support.bot_behind(config, rules.handler, tmp_path)
 
 
 # --------------------------------------------------------------------------- charts

@@ -404,11 +404,10 @@ def install_process_pool(bot: Any, processes: int) -> Any:
         if len(pool._processes) >= processes:
             break
         cf.wait([pool.submit(time.sleep, 0.2) for _ in range(processes)])
-    old = bot.renderer
-    bot.renderer = renderer
+    old = bot.collaborators.renderer
+    bot.collaborators.renderer = renderer  # closed with the bot
     bot.analyses.renderer = renderer
-    if old is not None:
-        old.shutdown()
+    old.shutdown()
     return renderer
 
 
@@ -522,7 +521,8 @@ async def run_load(env: Any, fake: LoadUpstream, *, users: int, guilds: int, com
         wall=wall, upstream=upstream, analyses_runs=bot.analyses.runs,
         analyses_coalesced=bot.analyses.coalesced, analyses_cache_hits=bot.analyses.cache_hits,
         chart_hits=getattr(bot.analyses, "chart_hits", 0),
-        http_sent=bot.data_http.requests_sent, http_coalesced=bot.data_http.coalesced,
+        http_sent=bot.collaborators.http.requests_sent,
+        http_coalesced=bot.collaborators.http.coalesced,
         errors=list(env.errors), kinds=kinds,
     )
 
@@ -570,10 +570,8 @@ def load_config(tmp_path: Path, *, render_processes: int, holders_limit: int = 1
 def make_load_bot(fake: LoadUpstream, tmp_path: Path, *, render_processes: int,
                   holders_limit: int = 1000, max_concurrent: int = 4) -> Any:
     """The real bot wired to ``fake`` (rate limits lifted as in the other bot tests)."""
-    from bot.app import make_bot
+    from tests.bot_support import bot_behind
 
-    return make_bot(load_config(tmp_path, render_processes=render_processes,
-                                holders_limit=holders_limit, max_concurrent=max_concurrent),
-                    transport=httpx.MockTransport(fake.handler),
-                    cache_path=tmp_path / "http-cache.sqlite",
-                    http_options={"rate_limits": {}, "default_rate": (10_000, 1)})
+    return bot_behind(load_config(tmp_path, render_processes=render_processes,
+                                  holders_limit=holders_limit, max_concurrent=max_concurrent),
+                      fake.handler, tmp_path)

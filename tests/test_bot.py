@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.errors import CooldownActive
-from core.errors import ProtocolNotFound, SourceUnavailable
+from core.errors import CooldownActive, ProtocolNotFound, SourceUnavailable
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -264,7 +263,8 @@ async def test_name_that_needs_the_directory_defers_before_loading_it(world, fak
 
     env, _guild, channel, alice = world
     # As right after start-up: only the built-in table is in memory, the list not yet.
-    env.bot.directory = Directory(env.bot.data_http, env.bot.config.sources)
+    env.bot.collaborators.directory = Directory(env.bot.collaborators.http,
+                                                env.bot.config.sources)
     seen = len(_callbacks(env))
     assert not env.bot.directory.loaded
     result = await alice.slash(channel, "concentration", protocol="Pendle")
@@ -307,24 +307,56 @@ async def test_reply_that_only_pings_the_bot_is_not_a_question(world):
     assert channel.last_message.author.id == alice.id  # no "couldn't find a protocol" reply
 
 
-async def test_partial_outage_shows_the_last_full_answer_with_its_age(world, fake):
+async def test_partial_outage_shows_the_last_full_answer_with_its_age(world, fake, tmp_path):
     env, _guild, channel, alice = world
     first = await alice.slash(channel, "concentration", protocol="aave")
     assert "Missing" not in [f.name for f in first.response.embeds[0].fields]
     env.bot.analyses._fresh.clear()
     fake.faults["blockscout.com"] = 503  # holders down, fees and votes still fine …
     fake.faults["api.ethplorer.io"] = 503
-    await env.bot.data_http.aclose()  # … and nothing left in the HTTP cache
+    await env.bot.collaborators.http.aclose()  # … and nothing left in the HTTP cache
     import httpx
 
     from sources.http import HttpClient, make_http_client
     http = HttpClient(make_http_client(env.bot.config.sources,
                                        transport=httpx.MockTransport(fake.handler),
-                                       cache_path=env.bot._cache_path.with_name("b.sqlite")),
+                                       cache_path=tmp_path / "b.sqlite"),
                       rate_limits={}, default_rate=(10_000, 1))
-    env.bot.data_http = env.bot.analyses.services.http = http
+    env.bot.collaborators.http = env.bot.analyses.services.http = http
     again = await alice.slash(channel, "concentration", protocol="aave")
     embed = again.response.embeds[0]
     assert "Live data unavailable" in embed.description and "min ago" in embed.description
     assert embed.title.endswith(first.response.embeds[0].title.split(" — ")[-1])
     _all_errors(env)
+
+
+def _bot_messages(env, channel):
+    return [m for m in channel.history() if m.author.id == env.bot.user.id]
+
+
+async def test_mention_form_command_runs_once(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> holders aave")
+    replies = _bot_messages(env, channel)
+    assert len(replies) == 1  # the command ran; the mention listener left it alone
+    assert "top 15 holders" in replies[0].embeds[0].title
+
+
+async def test_everyone_with_a_mention_is_not_a_question(world):
+    import discord
+
+    env, guild, channel, _alice = world
+    # Discord marks a message as pinging everyone only when its author may do that.
+    mods = guild.create_role("mods", permissions=discord.Permissions(mention_everyone=True))
+    mod = guild.add_member(env.create_user("mod"), roles=[mods])
+    await mod.send(channel, f"@everyone <@{env.bot.user.id}> uniswap")
+    assert channel.last_message.mention_everyone
+    assert not _bot_messages(env, channel)
+
+
+@pytest.mark.parametrize("bot_options", [{"prefix_enabled": True}])
+async def test_mention_question_with_prefix_enabled_is_answered_once(world):
+    env, _guild, channel, alice = world
+    await alice.send(channel, f"<@{env.bot.user.id}> how centralized is aave?")
+    replies = _bot_messages(env, channel)
+    assert len(replies) == 1 and "Aave" in replies[0].embeds[0].title

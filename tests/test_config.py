@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.cli import INVITE_PERMISSIONS, invite_url, main
-from bot.config import ConfigError, load_config
+from bot.config import load_config
+from core.errors import ConfigError
 from core.secret import Secret
 from sources.config import DEFAULT_BLOCKSCOUT
 
@@ -29,7 +30,7 @@ def test_example_file_documents_every_key_and_loads():
     text = EXAMPLE.read_text()
     from dataclasses import fields
 
-    from bot.config import DiscordConfig
+    from commands.config import DiscordConfig
     from sources.config import SourcesConfig
 
     for f in fields(DiscordConfig) + fields(SourcesConfig):

@@ -1,4 +1,5 @@
-"""sources.fees against DefiLlama bodies served through httpx.MockTransport.
+"""sources.fees (fetch + parse) and pipeline.fees (the report) against DefiLlama bodies
+served through httpx.MockTransport.
 
 Only the network boundary is replaced: the real HttpClient (coalescing, limits, stamina
 retries), the real hishel cache and the size-limit transport run underneath.
@@ -19,18 +20,15 @@ import pytest
 
 from core.errors import BadResponse, NotFound, RateLimited, SourceUnavailable
 from core.fees import FeeReport, FeeSplit
-from sources.config import SourcesConfig
-from sources.fees import (
+from pipeline.fees import (
     PROFIT_FLOW_ASSUMPTION,
-    FeeSummary,
     aligned_total30d,
     category_position,
-    fetch_fee_summary,
     fetch_fees,
-    parse_fee_overview,
-    parse_fee_summary,
     with_profit_flow,
 )
+from sources.config import SourcesConfig
+from sources.fees import FeeSummary, fetch_fee_summary, parse_fee_overview, parse_fee_summary
 from sources.http import HttpClient, make_http_client
 
 FIXTURES = Path(__file__).parent / "fixtures"

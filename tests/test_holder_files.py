@@ -154,15 +154,20 @@ def test_blockscout_page(tmp_path, shape):
     ("item", "message"),
     [
         ({"address": {"hash": A1}, "value": "-5", "token": {"decimals": "18"}}, "negative"),
+        # the live parser's words: a raw amount is "not a whole number"
         ({"address": {"hash": A1}, "value": "1.5e18", "token": {"decimals": "18"}},
-         "not an integer"),
-        ({"address": {"hash": A1}, "token": {"decimals": "18"}}, "not an integer"),
+         "item 1: .*not a whole number"),
+        ({"address": {"hash": A1}, "token": {"decimals": "18"}}, "not a whole number"),
         ({"address": {"hash": A1}, "value": "12", "token": {"decimals": "x"}},
-         "not an integer"),
-        ({"address": {"hash": A1}, "value": "12", "token": "UNI"}, None),  # token ignored
-        ({"address": {"name": "no hash"}, "value": "1"}, "no address hash"),
-        ({"value": "1"}, "no address hash"),
-        ("not an item", "no address hash"),
+         "decimals 'x', not a whole number"),
+        ({"address": {"hash": A1}, "value": "12", "token": {"decimals": "0"}}, None),
+        # no decimals: raw amounts are never read as tokens (they used to be, with 0)
+        ({"address": {"hash": A1}, "value": "12", "token": "UNI"}, "does not say the token's"
+                                                                   " decimals"),
+        ({"address": {"name": "no hash"}, "value": "1"}, "without a valid address"),
+        ({"value": "1"}, "without a valid address"),
+        ({"address": {"hash": "0x1234"}, "value": "1"}, "without a valid address"),
+        ("not an item", "item 1: .*not an object"),
     ],
 )
 def test_blockscout_bad_items(tmp_path, item, message):
@@ -170,8 +175,47 @@ def test_blockscout_bad_items(tmp_path, item, message):
     if message is None:
         assert read_holder_file(path).balances == [12.0]
         return
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as info:
         read_holder_file(path)
+    assert "\n" not in str(info.value)
+
+
+def test_blockscout_page_without_decimals_is_refused_not_read_as_raw_amounts(tmp_path):
+    """Current Blockscout holders pages carry no token object (API_NOTES §0): the amounts
+    are raw integers, so without decimals there is no number to give."""
+    page = blockscout_page("address")
+    for item in page["items"]:
+        del item["token"]
+    path = write(tmp_path, "page.json", page)
+    with pytest.raises(InputError, match="does not say the token's decimals") as info:
+        read_holder_file(path)
+    assert "\n" not in str(info.value)
+
+    # the token reply saved next to the items gives them, as the token endpoint does live
+    page["token"] = {"decimals": "18", "symbol": "UNI", "holders_count": "384512"}
+    h = read_holder_file(write(tmp_path, "page.json", page))
+    assert h.symbol == "UNI"
+    assert h.balances[0] == 264634857.29010007
+    for balance, raw in zip(h.balances, RAW, strict=True):
+        assert balance == float(Fraction(int(raw), 10**18))
+
+
+def test_blockscout_items_that_disagree_on_decimals_are_refused(tmp_path):
+    page = blockscout_page("address")
+    page["items"][1]["token"] = {**page["items"][1]["token"], "decimals": "6"}
+    with pytest.raises(InputError, match=r"disagree on the token's decimals \(6, 18\)"):
+        read_holder_file(write(tmp_path, "page.json", page))
+
+
+def test_blockscout_file_and_live_parser_read_items_alike(tmp_path):
+    from sources.holders import parse_holder_item
+
+    page = blockscout_page("address_hash")
+    h = read_holder_file(write(tmp_path, "page.json", page))
+    for item in page["items"]:
+        address, raw, label, decimals = parse_holder_item(item, "eth.blockscout.com")
+        assert h.live_labels[address] == label
+        assert as_dict(h)[address] == raw / 10**decimals
 
 
 # ------------------------------------------------------------------------------------ CSV

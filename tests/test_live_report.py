@@ -6,9 +6,10 @@ import pytest
 
 from core.fees import FeeReport
 from core.protocol import ProtocolRecord
-from pipeline.analyze import _fee_reason, build_report
+from pipeline.assemble import build_report
 from scoring.fees import split_fees
 from scoring.formatting import usd
+from scoring.verdict import fee_clause
 from sources.holders import HolderSnapshot, TokenInfo
 
 
@@ -27,8 +28,8 @@ def fee_report(fees, revenue, holders) -> FeeReport:
                       " reported"),
 ])
 def test_fee_clause_says_what_the_numbers_say(fees, revenue, holders, expected):
-    assert _fee_reason(fee_report(fees, revenue, holders), "UNI") == (expected,)
-    assert _fee_reason(None, "UNI") == ()
+    assert fee_clause(fee_report(fees, revenue, holders), "UNI") == (expected,)
+    assert fee_clause(None, "UNI") == ()
 
 
 @pytest.mark.parametrize(("x", "text"), [
@@ -57,4 +58,18 @@ def test_unavailable_holders_revenue_is_not_called_unreported():
     from dataclasses import replace
 
     report = replace(fee_report(1e8, 2e7, None), unavailable=("holders_revenue",))
-    assert _fee_reason(report, "UNI") == ("holders revenue for UNI could not be fetched",)
+    assert fee_clause(report, "UNI") == ("holders revenue for UNI could not be fetched",)
+
+
+def test_profit_flow_counts_only_the_holders_the_owners_view_keeps():
+    from core.categories import Category
+    from core.views import Holder
+    from pipeline.assemble import top10_owner_share
+
+    holders = [Holder(f"0x{i:040x}", b, "", c, "") for i, (b, c) in enumerate([
+        (50.0, Category.EXCHANGE), (30.0, Category.WALLET), (10.0, Category.TREASURY),
+        *[(1.0, Category.WALLET)] * 12])]
+    # the exchange (custodian) and the treasury (not circulating) are left out; 10 wallets
+    assert top10_owner_share(holders, 100.0) == pytest.approx((30.0 + 9 * 1.0) / 100.0)
+    assert top10_owner_share(holders, 0.0) is None
+    assert top10_owner_share(holders[:1], 10.0) == 0.0

@@ -173,7 +173,8 @@ def reprs_of(bot: Any, errors: list[BaseException]) -> str:
     """Reprs and messages of the bot's config, clients and every error (causes included)."""
     cfg = bot.config
     parts = [repr(cfg), str(cfg), repr(cfg.discord), repr(cfg.sources), repr(bot),
-             repr(bot.data_http), repr(bot.analyses), repr(cfg.discord.token),
+             repr(bot.collaborators), repr(bot.collaborators.http), repr(bot.analyses),
+             repr(cfg.discord.token),
              str(cfg.sources.ethplorer_api_key), f"{cfg.sources.snapshot_api_key}"]
     for error in errors:
         for e in chain(error):

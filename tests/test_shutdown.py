@@ -6,11 +6,11 @@ import asyncio
 import os
 import signal
 
-import httpx
 import pytest
 
 import bot.app as app
-from tests.bot_support import config_for_tests
+from bot.wiring import Collaborators
+from tests.bot_support import bot_behind, config_for_tests
 from tests.fake_upstream import FakeUpstream
 
 
@@ -19,11 +19,17 @@ async def test_signal_closes_http_client_and_pool(monkeypatch, tmp_path, sig):
     made: list[app.LorenzBot] = []
     fake = FakeUpstream.default()
 
-    def make(config, **_kw):
-        bot = app.LorenzBot(config, transport=httpx.MockTransport(fake.handler),
-                            cache_path=tmp_path / "cache.sqlite")
+    closed_after_gateway: list[bool] = []
+    aclose = Collaborators.aclose
+
+    def make(config):
+        bot = bot_behind(config, fake.handler, tmp_path)
         made.append(bot)
         return bot
+
+    async def spy_aclose(self: Collaborators) -> None:
+        closed_after_gateway.append(made[0].is_closed())
+        await aclose(self)
 
     async def start_without_discord(self, token: str) -> None:
         assert token == config_for_tests(tmp_path).discord.token.get()
@@ -34,7 +40,11 @@ async def test_signal_closes_http_client_and_pool(monkeypatch, tmp_path, sig):
 
     monkeypatch.setattr(app, "make_bot", make)
     monkeypatch.setattr(app.LorenzBot, "start", start_without_discord)
+    monkeypatch.setattr(Collaborators, "aclose", spy_aclose)
     await asyncio.wait_for(app.run_bot(config_for_tests(tmp_path)), timeout=10)
     bot = made[0]
     assert bot.is_closed()
-    assert bot.data_http is None and bot.renderer is None  # closed after super().close()
+    parts = bot.collaborators
+    assert parts.closed and parts.http.client.is_closed  # our HTTP client and the pool …
+    assert parts.renderer._pool is None
+    assert closed_after_gateway and closed_after_gateway[0]  # … closed after super().close()

@@ -1,4 +1,5 @@
-"""sources.snapshot against a fake Snapshot hub served through httpx.MockTransport."""
+"""sources.snapshot (fetch + parse) and pipeline.votes (scoring) against a fake Snapshot hub
+served through httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -13,10 +14,19 @@ import pytest
 
 from core.errors import BadResponse, SourceUnavailable
 from core.secret import Secret
+from pipeline.votes import fetch_votes, score_votes
 from scoring.metrics import score_balances
 from sources.config import SourcesConfig
 from sources.http import HttpClient, make_http_client
-from sources.snapshot import MAX_SKIP, PAGE_SIZE, PROPOSALS_QUERY, VOTES_QUERY, fetch_votes
+from sources.snapshot import (
+    MAX_SKIP,
+    PAGE_SIZE,
+    PROPOSALS_QUERY,
+    VOTES_QUERY,
+    ProposalVotes,
+    SpaceVotes,
+    fetch_space_votes,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HUB = "https://hub.snapshot.org/graphql"
@@ -151,6 +161,37 @@ async def test_paging_stops_at_the_hub_skip_cap(tmp_path, closing):
     # truncated: shares are of the proposal's total power, so coverage shows the cut
     assert p.scores.denominator == 10_000.0 and p.scores.coverage == pytest.approx(0.6)
     assert "only the largest 6,000 were read" in report.note
+
+
+async def test_the_source_returns_raw_votes_and_scores_nothing(tmp_path, closing):
+    hub = Hub(proposals={"big.eth": {"data": {"proposals": [proposal(P1, 9000, 10_000.0)]}}},
+              votes=lambda pid, skip: vote_page(1000, 1.0 if skip else 2.0))
+    http, cfg = await client_for(hub, tmp_path, closing)
+    read = await fetch_space_votes(http, cfg, ("empty.eth", "big.eth"))
+
+    assert (read.tried, read.space, read.space_name) == (("empty.eth", "big.eth"), "big.eth",
+                                                         "Aave")
+    (p,) = read.proposals
+    assert (p.id, p.votes, p.scores_total, p.end) == (P1, 9000, 10_000.0, 1767830400)
+    assert p.capped and p.truncated and len(p.powers) == 6000
+    assert p.powers[:1000] == (2.0,) * 1000 and p.powers[-1] == 1.0  # largest first
+    assert not hasattr(p, "scores")
+
+
+def test_votes_are_scored_from_the_raw_record_alone():
+    cut = ProposalVotes(id=P1, title="Big", end=1, votes=9000, powers=(3.0, 1.0),
+                        scores_total=8.0, capped=True)
+    whole = ProposalVotes(id=P2, title="Small", end=2, votes=2, powers=(3.0, 1.0),
+                          scores_total=8.0, capped=False)
+    report = score_votes(SpaceVotes(("s.eth",), "s.eth", "S", (cut, whole)))
+    first, second = report.proposals
+    assert first.scores.denominator == 8.0 and first.scores.coverage == pytest.approx(0.5)
+    assert second.scores == score_balances([3.0, 1.0])  # not cut: of the power cast
+    assert report.note.startswith("1 of 2 proposals had more than 6,000 votes")
+    empty = score_votes(SpaceVotes(("a.eth", "b.eth"), "", "", ()), "Governor", name="X")
+    assert empty.space == "a.eth" and empty.proposals == ()
+    assert empty.note == ("no closed Snapshot proposals found in a.eth, b.eth. X votes mainly "
+                          "on-chain (Governor); Snapshot voting power understates or misses it.")
 
 
 async def test_exactly_six_thousand_votes_is_not_marked_truncated(tmp_path, closing):

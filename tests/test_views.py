@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.categories import CUSTODIANS, NOT_CIRCULATING, VIEW_EXCLUSIONS, VIEWS, Category
+from core.categories import (
+    CUSTODIANS,
+    NOT_CIRCULATING,
+    VIEW_EXCLUSIONS,
+    VIEWS,
+    Category,
+    in_view,
+)
 from core.views import Holder
 from scoring.metrics import gini_bounds, score_balances
 from scoring.verdict import (
@@ -73,7 +80,9 @@ def test_each_category_is_left_out_of_the_right_views(category, in_circulating, 
     views = score_views(holders, supply=supply)
     assert views.raw.scores.holders == 2
     assert views.raw.excluded.count == 0
+    assert in_view(category, "raw")
     for view, kept in (("circulating", in_circulating), ("owners", in_owners)):
+        assert in_view(category, view) == kept
         v = views.get(view)
         assert v.scores.holders == (2 if kept else 1)
         assert v.excluded.count == (0 if kept else 1)
@@ -88,6 +97,11 @@ def test_excluded_categories_in_a_stable_order():
     assert excluded_categories("circulating") == (C.BURN, C.TREASURY, C.VESTING,
                                                   C.UNDISTRIBUTED)
     assert set(excluded_categories("owners")) == VIEW_EXCLUSIONS["owners"]
+
+
+def test_in_view_rejects_an_unknown_view():
+    with pytest.raises(KeyError):
+        in_view(C.WALLET, "beneficial")
 
 
 # ----------------------------------------------------------------- denominators and counts

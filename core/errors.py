@@ -11,10 +11,15 @@ CLI turn each into one short sentence (no traceback, no host name or URL shown t
     ├── ProtocolNotFound             a name we could not resolve; ``.suggestions``
     ├── CooldownActive               asked too often; ``.retry_after`` s, ``.scope``
     │                                (raised by the Discord cooldowns in ``commands/``)
-    └── SourceError                  an upstream API failed; ``.host`` (for logs only)
-        ├── SourceUnavailable        unreachable, timed out, or 5xx after retries
+    └── SourceError                  an upstream API failed; ``.host`` (for logs only),
+        │                            ``.sources``: the providers that failed ("DefiLlama")
+        ├── SourceUnavailable        unreachable, timed out, or 5xx after retries;
+        │                            ``.unreachable``: DNS failure or connection refused
         ├── RateLimited              429 after retries; ``.retry_after`` seconds or None
         ├── BadResponse              malformed or surprising body (never becomes a number)
+        │   └── Refused              a 4xx answer (not 404); ``.status``, ``.content_type``
+        │                            and ``.text`` (the body's start, for parsing — never shown)
+        ├── KeyRequired              the provider now wants a (free) key; says which variable
         └── NotFound                 the API does not know the token / slug / space
 
 Nothing here imports discord; the messages never contain secrets (URLs are shown without
@@ -60,27 +65,63 @@ class ProtocolNotFound(LorenzError):
 
 
 class SourceError(LorenzError):
-    """An upstream data source failed."""
+    """An upstream data source failed.
 
-    def __init__(self, message: str, host: str = ""):
+    ``host`` is for logs only (never shown); ``sources`` names the providers involved
+    ("DefiLlama", "Blockscout", "Ethplorer"…) for user-facing summaries.
+    """
+
+    def __init__(self, message: str, host: str = "", sources: tuple[str, ...] = ()):
         self.host = host
+        self.sources = tuple(sources)
         super().__init__(message)
 
 
 class SourceUnavailable(SourceError):
-    """The host could not be reached, timed out, or kept answering 5xx."""
+    """The host could not be reached, timed out, or kept answering 5xx.
+
+    ``unreachable`` is True when the name did not resolve or the connection was refused:
+    nothing is listening (or we are offline), so it was not retried.
+    """
+
+    def __init__(self, message: str, host: str = "", sources: tuple[str, ...] = (),
+                 *, unreachable: bool = False):
+        self.unreachable = unreachable
+        super().__init__(message, host, sources)
 
 
 class RateLimited(SourceError):
     """The host kept answering 429."""
 
-    def __init__(self, message: str, host: str = "", retry_after: float | None = None):
+    def __init__(self, message: str, host: str = "", retry_after: float | None = None,
+                 sources: tuple[str, ...] = ()):
         self.retry_after = retry_after
-        super().__init__(message, host)
+        super().__init__(message, host, sources)
 
 
 class BadResponse(SourceError):
     """The host answered, but not with what its documentation promises."""
+
+
+class Refused(BadResponse):
+    """The host answered a 4xx other than 404 (or a 429 page that is not an API answer).
+
+    ``status`` is the HTTP status, ``content_type`` the media type ("text/plain"), ``text``
+    the first characters of the body. ``text`` lets a source read what the refusal means
+    (DefiLlama's "… not found" 400, a captcha page); it is never put in a message.
+    """
+
+    def __init__(self, message: str, host: str = "", sources: tuple[str, ...] = (), *,
+                 status: int = 0, content_type: str = "", text: str = ""):
+        self.status = status
+        self.content_type = content_type
+        self.text = text
+        super().__init__(message, host, sources)
+
+
+class KeyRequired(SourceError):
+    """The provider refuses keyless requests now; the message says where to get a key and
+    which environment variable to set (one line)."""
 
 
 class NotFound(SourceError):

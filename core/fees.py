@@ -60,7 +60,11 @@ class FeeReport:
             (server error, rate limit, timeout, bad body): their figures are ``None`` because
             they could not be fetched, not because the source does not report them.
         warnings: notes on figures to read with care, e.g. a revenue series that ends before
-            the fee series, so its 30-day total covers only part of the window.
+            the fee series, so its 30-day total covers only part of the window, fee data
+            more than 2 days old, or negative values left out of the sums.
+        window_start, window_end: the UTC dates (ISO, ``"2025-10-22"``/``"2025-11-20"``) of
+            the 30-day window every 30-day figure covers — it ends on the fee series' last
+            day, which may be before today; ``""`` when the series has no points.
     """
 
     split_30d: FeeSplit
@@ -74,3 +78,10 @@ class FeeReport:
     chains: dict[str, float] = field(default_factory=dict)
     unavailable: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    window_start: str = ""
+    window_end: str = ""
+
+    @property
+    def window(self) -> str:
+        """``"2025-10-22 → 2025-11-20"``, or ``""`` when the window is unknown."""
+        return f"{self.window_start} → {self.window_end}" if self.window_end else ""

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from core.errors import SourceError, SourceUnavailable
+from core.errors import NotFound, SourceError, SourceUnavailable
 from core.fees import FeeReport
 from core.labels import Label
 from core.protocol import ProtocolRecord
@@ -116,6 +116,8 @@ async def _fetch_fees(services: Services, record: ProtocolRecord,
     try:
         fees = await fetch_fees(services.http, services.cfg, record.slug,
                                 record.category or None)
+    except NotFound as exc:  # "not tracked by DefiLlama": an answer, not a failure
+        return _Part(missing=f"fee data: {exc}")
     except SourceError as exc:
         return _Part(missing=f"fee data: {exc}", failure=exc)
     return _Part(fees, source=SourceRef("fees, revenue, holders revenue", "DefiLlama",
@@ -168,17 +170,26 @@ async def fetch(
     )
 
 
+def _names(items: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def raise_if_nothing(fetched: Fetched) -> None:
     """Raise when no part was fetched because sources failed (not merely because none is
-    known): :class:`SourceUnavailable` naming the hosts when all were unreachable, else the
-    first failure."""
+    known): :class:`SourceUnavailable` naming every provider that could not be reached
+    (Ethplorer included when the holder fallback was tried) when all were unreachable, else
+    the first failure."""
     if not fetched.nothing or not fetched.failures:
         return
     failures = fetched.failures
-    hosts = ", ".join(dict.fromkeys(f.host for f in failures if f.host))
+    names = list(dict.fromkeys(n for f in failures for n in f.sources))
     if all(isinstance(f, SourceUnavailable) for f in failures):
-        raise SourceUnavailable(f"Could not reach {hosts or 'the data APIs'} — no data fetched.",
-                                failures[0].host)
+        offline = all(getattr(f, "unreachable", False) for f in failures)
+        raise SourceUnavailable(
+            f"Could not reach {_names(names) if names else 'the data APIs'} — no data "
+            "fetched" + (" (no connection)." if offline else "."),
+            failures[0].host, tuple(names), unreachable=offline)
     raise failures[0]
 
 

@@ -5,6 +5,12 @@ Everything after the fetch lives here: the three 30-day totals aligned on one wi
 (:func:`scoring.fees.split_fees`), the protocol's position in its category
 (:func:`category_position`) and the top-10 owners' profit flow (:func:`with_profit_flow`).
 All amounts are USD; all times unix seconds.
+
+Every 30-day figure says its window (``FeeReport.window_start``/``window_end``), and the
+report warns when the fee series' last day is more than :data:`STALE_DAYS` days old — the
+"last 30 days" are then an older month. Negative values DefiLlama reports (days, totals,
+protocols of the category overview) are kept out of every sum and share and named in a
+warning.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +27,7 @@ from datetime import UTC, datetime
 from core.errors import NotFound, SourceError
 from core.fees import FeeReport
 from scoring.fees import category_share_and_hhi, profit_flow, split_fees
+from scoring.formatting import usd
 from sources.config import SourcesConfig
 from sources.fees import (
     DATA_LABELS,
@@ -28,6 +36,7 @@ from sources.fees import (
     WINDOW_DAYS,
     FeeSummary,
     OverviewEntry,
+    category_key,
     fetch_fee_overview,
     fetch_fee_summary,
 )
@@ -39,6 +48,8 @@ log = logging.getLogger(__name__)
 PROFIT_FLOW_ASSUMPTION = "if holders revenue were paid pro rata to token balances"
 #: The key the protocol's own entries are summed under in a category's fees.
 _SELF = "\0self"
+#: Fee data whose last day is more than this many days before the fetch gets a caveat.
+STALE_DAYS = 2
 
 
 # --------------------------------------------------------------------------- category
@@ -48,13 +59,15 @@ class CategoryPosition:
     """The protocol's share of its category's 30-day fees and the category's HHI (0–1).
 
     ``share`` is ``None`` when the protocol is not listed in the category; both are ``None``
-    when the category has no positive fees (or is unknown).
+    when the category has no positive fees (or is unknown). ``negative`` counts the
+    category's protocols whose 30-day fees DefiLlama reports below zero (left out).
     """
 
     category: str | None
     share: float | None
     hhi: float | None
     protocols: int = 0  # entities (parents with their children summed) in the category
+    negative: int = 0
 
 
 def _group_key(entry: OverviewEntry) -> str:
@@ -90,18 +103,21 @@ def _busiest_category(own: list[OverviewEntry]) -> str | None:
     """The category where the protocol's own entries have the most 30-day fees, if any."""
     by_cat: dict[str, float] = defaultdict(float)
     for e in own:
-        if e.category and e.total30d is not None:
+        if e.category and e.total30d is not None and e.total30d >= 0:
             by_cat[e.category] += e.total30d
     return max(by_cat, key=by_cat.__getitem__) if by_cat else None
 
 
 def _category_fees(listed: list[OverviewEntry], category: str,
                    own_keys: set[str]) -> dict[str, float]:
-    """30-day fees (USD) per entity of ``category``: children summed into their parent,
-    the protocol's own entries under :data:`_SELF`; unreported fees left out."""
+    """30-day fees (USD) per entity of ``category`` (compared by
+    :func:`sources.fees.category_key`: "Dexes" is "Dexs"): children summed into their parent,
+    the protocol's own entries under :data:`_SELF`; unreported and negative fees left out."""
     groups: dict[str, float] = defaultdict(float)
+    wanted = category_key(category)
     for e in listed:
-        if e.category.casefold() != category.casefold() or e.total30d is None:
+        if (category_key(e.category) != wanted or e.total30d is None
+                or e.total30d < 0):
             continue
         key = _SELF if _group_key(e) in own_keys else _group_key(e)
         groups[key] += e.total30d
@@ -135,15 +151,17 @@ def category_position(
         log.info("no fee category known for %r", asked_slug)
         return CategoryPosition(None, None, None)
     groups = _category_fees(listed, cat, own_keys)
+    negative = sum(1 for e in listed if category_key(e.category) == category_key(cat)
+                   and e.total30d is not None and e.total30d < 0)
     own_fees = groups.get(_SELF)
     share, hhi = category_share_and_hhi(own_fees or 0.0, list(groups.values()))
     positive = sum(1 for v in groups.values() if v > 0)
     if positive == 0:
-        return CategoryPosition(cat, None, None, 0)
+        return CategoryPosition(cat, None, None, 0, negative)
     if own_fees is None:
         log.warning("%r is not listed among %r protocols of the fees overview", asked_slug, cat)
-        return CategoryPosition(cat, None, hhi, positive)
-    return CategoryPosition(cat, share, hhi, positive)
+        return CategoryPosition(cat, None, hhi, positive, negative)
+    return CategoryPosition(cat, share, hhi, positive, negative)
 
 
 # --------------------------------------------------------------------------- report
@@ -222,6 +240,7 @@ async def fetch_fees(
     category: str | None = None,
     *,
     expected_id: str | None = None,
+    now: float | None = None,
 ) -> FeeReport:
     """Fees, revenue and holders revenue of ``slug``, split for 30 days, with its category.
 
@@ -247,9 +266,10 @@ async def fetch_fees(
         slug: DefiLlama slug (parent or child).
         category: the protocol's category when the caller knows it; default DefiLlama's.
         expected_id: the record id we expect; a mismatch is logged.
+        now: unix seconds the staleness caveat is measured against (default: the clock).
 
     Raises:
-        NotFound: no fee data for ``slug``.
+        NotFound: DefiLlama does not track fees for ``slug`` (its "not found" 400).
         BadResponse, SourceUnavailable, RateLimited: the ``dailyFees`` summary could not be
             fetched (there is nothing to report without it).
     """
@@ -264,7 +284,7 @@ async def fetch_fees(
     holders = _optional(holders_r, "holders_revenue", slug, unavailable)
     position = _position(overview_r, fees, slug, category)
     return fee_report(fees, revenue, holders, position, slug=slug,
-                      unavailable=tuple(unavailable))
+                      unavailable=tuple(unavailable), now=now)
 
 
 def _position(overview: tuple[OverviewEntry, ...] | SourceError, fees: FeeSummary, slug: str,
@@ -284,16 +304,23 @@ def fee_report(
     *,
     slug: str = "",
     unavailable: tuple[str, ...] = (),
+    now: float | None = None,
 ) -> FeeReport:
     """The :class:`FeeReport` of the summaries, all 30-day totals on the fee series' window.
 
     Revenue and holders revenue (``None`` = not reported or not fetched) are aligned by
-    :func:`aligned_total30d`; its notes become ``warnings``. ``slug`` is for the log.
+    :func:`aligned_total30d`; its notes become ``warnings``, followed by the staleness
+    caveat (:func:`staleness_note`, against ``now``, unix seconds, default the current
+    time) and the negative-value caveats (:func:`negative_notes`). ``slug`` is for the log.
     """
     reference_end = fees.daily[-1][0] if fees.daily else None
     warnings: list[str] = []
     revenue30 = _aligned(revenue, reference_end, slug, warnings)
     holders30 = _aligned(holders, reference_end, slug, warnings)
+    stale = staleness_note(reference_end, time.time() if now is None else now)
+    warnings.extend([stale] if stale else [])
+    warnings.extend(negative_notes((fees, revenue, holders), position.negative))
+    first_day = _day(reference_end) - (WINDOW_DAYS - 1) if reference_end is not None else None
     return FeeReport(
         split_30d=split_fees(fees.total30d, revenue30, holders30, WINDOW_DAYS),
         totals={"fees": fees.totals(),
@@ -306,7 +333,44 @@ def fee_report(
         chains=dict(fees.chains_30d),
         unavailable=unavailable,
         warnings=tuple(warnings),
+        window_start=_date(first_day * DAY) if first_day is not None else "",
+        window_end=_date(reference_end) if reference_end is not None else "",
     )
+
+
+def staleness_note(last_point: int | None, now: float) -> str | None:
+    """A caveat when the fee series' last day (unix seconds) is more than
+    :data:`STALE_DAYS` whole days before ``now``; ``None`` when fresh or unknown."""
+    if last_point is None:
+        return None
+    age = int((now - last_point) // DAY)
+    if age <= STALE_DAYS:
+        return None
+    return (f"DefiLlama's fee data ends on {_date(last_point)}, {age} days ago: the 30-day "
+            f"figures cover {_date((_day(last_point) - WINDOW_DAYS + 1) * DAY)} → "
+            f"{_date(last_point)}, not the last 30 days")
+
+
+def negative_notes(summaries: Iterable[FeeSummary | None], negative_protocols: int = 0,
+                   ) -> list[str]:
+    """Caveats for negative values DefiLlama reported and Lorenz left out of the sums: per
+    dimension, negative days and negative totals; and the category's protocols with negative
+    30-day fees (left out of the category share)."""
+    notes = []
+    for s in summaries:
+        if s is None:
+            continue
+        label = DATA_LABELS.get(s.data_type, s.data_type)
+        if s.negative_days:
+            notes.append(f"{label} data has {s.negative_days} negative day(s) (as DefiLlama "
+                         "reports them); left out of the sums")
+        for period, value in s.negatives:
+            notes.append(f"DefiLlama reports a negative {period} {label} total "
+                         f"(-{usd(-value)}); not counted")
+    if negative_protocols:
+        notes.append(f"{negative_protocols} protocol(s) of the category have negative 30-day "
+                     "fees on DefiLlama; left out of the category share")
+    return notes
 
 
 def _aligned(summary: FeeSummary | None, reference_end: int | None, slug: str,

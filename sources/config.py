@@ -26,7 +26,14 @@ class SourcesConfig:
     """Base URLs (no trailing slash), optional keys, and fetch limits.
 
     Attributes:
+        blockscout: per-chain URLs of the keyless per-instance Blockscout API (deprecated
+            by Blockscout; used only without ``blockscout_pro_api_key``).
+        blockscout_pro_url: the Blockscout PRO API (``{url}/{chain_id}/api/v2/…``), used for
+            every chain when ``blockscout_pro_api_key`` is set.
         holders_limit: how many top holders to fetch (Blockscout pages of 50; default 1000).
+        keyless_holders_limit: without a PRO key, at most this many are fetched unless a
+            caller asks for a number (10 keyless pages of 50: that API is slow, allows
+            about 3 requests/s and refuses often).
         proposals: how many recent closed Snapshot proposals to score.
         timeout_seconds: per-request timeout (connect is capped at 5 s).
         cache_dir: where the SQLite HTTP cache lives (``None``: the user cache directory).
@@ -37,10 +44,12 @@ class SourcesConfig:
     ethplorer_url: str = "https://api.ethplorer.io"
     snapshot_url: str = "https://hub.snapshot.org/graphql"
     blockscout: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BLOCKSCOUT))
+    blockscout_pro_url: str = "https://api.blockscout.com"
     ethplorer_api_key: Secret = field(default_factory=lambda: Secret(""))
     blockscout_pro_api_key: Secret = field(default_factory=lambda: Secret(""))
     snapshot_api_key: Secret = field(default_factory=lambda: Secret(""))
     holders_limit: int = 1000
+    keyless_holders_limit: int = 500
     proposals: int = 5
     timeout_seconds: float = 10.0
     cache_dir: Path | None = None

@@ -325,7 +325,7 @@ class Directory:
                 raise SourceUnavailable("The protocol directory is offline.", "api.llama.fi")
             entries = await self._http.get_json(url, ttl=TTL_DIRECTORY,
                                                 max_bytes=MAX_DIRECTORY_BYTES,
-                                                parse=parse_protocols)
+                                                source="DefiLlama", parse=parse_protocols)
             await asyncio.sleep(0)  # three steps of ~0.1 s each for the real list; let the
             merged = merge_entries(entries)  # event loop breathe between them (a worker
             await asyncio.sleep(0)  # thread gains little under the GIL)

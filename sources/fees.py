@@ -16,6 +16,19 @@ report (missing, ``null``, a non-numeric string, NaN) is ``None`` — "not repor
 never read as 0 (:func:`sources.parsing.finite_float`). Only :mod:`core.errors` escape from
 here.
 
+How DefiLlama really answers (API_NOTES.md §0), and what Lorenz makes of it:
+
+* "no data" is **HTTP 400 with a text/plain body** ``Fees for <slug> not found, please visit
+  /overview/fees …`` — for an unknown slug and for a known protocol without a series for one
+  ``dataType``. That is :class:`NotFound` ("not tracked" for fees, "not reported" for
+  revenue and holders revenue), kept like any answer by the client, never a failure;
+* **negative values** (a 30-day total of −290M, negative days) are kept out of totals and
+  sums: the day is dropped from ``daily`` and counted in ``negative_days``, a negative total
+  becomes ``None`` and is listed in ``negatives`` for the caveat;
+* ``[ts, null]`` points of ``totalDataChartBreakdown`` (a day without chain data) are skipped;
+* ids may be numbers (``185``); categories are spelled ``Dexes`` today and ``Dexs`` before —
+  compare them with :func:`category_key`.
+
 This module fetches and parses only (:class:`FeeSummary`, :class:`OverviewEntry`). The
 report — the 30-day split on one window, the category position, the profit flow — is
 assembled by :mod:`pipeline.fees`.
@@ -30,10 +43,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from core.errors import BadResponse, NotFound
+from core.errors import BadResponse, NotFound, Refused
 from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
-from sources.parsing import finite_float, host_of, stripped
+from sources.parsing import finite_float, stripped
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +55,11 @@ DATA_TYPES: tuple[str, ...] = ("dailyFees", "dailyRevenue", "dailyHoldersRevenue
 #: How each ``dataType`` is named in messages and notes.
 DATA_LABELS: dict[str, str] = {"dailyFees": "fee", "dailyRevenue": "revenue",
                                "dailyHoldersRevenue": "holders-revenue"}
+
+#: The provider's name in messages.
+PROVIDER = "DefiLlama"
+#: What DefiLlama's "no data" 400 says, lower case (``Fees for x not found, …``).
+NOT_FOUND_TEXT = "not found"
 
 DAY = 86_400
 #: Length of the window of ``total30d`` and ``chains_30d`` when they are computed (days).
@@ -69,9 +87,13 @@ class FeeSummary:
             left out (not zero-filled).
         chains_30d: USD per chain over the same window, summed over sub-protocols.
         parent_protocol: the parent record id of a child (``"parent#curve"``), else ``None``.
-        defillama_id: the ``defillamaId`` field ("" when absent).
+        defillama_id: the ``defillamaId`` field ("" when absent; a number becomes text).
         total30d_reported: ``True`` when ``total30d`` is DefiLlama's own figure, ``False``
             when it was computed from the chart (or is ``None``).
+        negative_days: days of ``totalDataChart`` with a negative value, left out of
+            ``daily`` and of every sum.
+        negatives: totals DefiLlama reported below zero, ``(("30d", -290130293.0), …)``;
+            each is ``None`` in this summary.
     """
 
     id: str
@@ -88,6 +110,8 @@ class FeeSummary:
     parent_protocol: str | None = None
     defillama_id: str = ""
     total30d_reported: bool = False
+    negative_days: int = 0
+    negatives: tuple[tuple[str, float], ...] = ()
 
     def totals(self) -> dict[str, float | None]:
         """``{"24h", "7d", "30d", "all_time"}`` in USD (``None`` = not reported)."""
@@ -142,9 +166,11 @@ def _chain_totals(raw: Any, host: str) -> dict[str, float]:
     """USD per chain over the last window of ``totalDataChartBreakdown``.
 
     Each point is ``[ts, {chain: {sub_protocol: usd}}]``; a chain mapped straight to a number
-    is accepted too. Values that are not reported are skipped.
+    is accepted too. ``[ts, null]`` (DefiLlama's day without chain data) is skipped; values
+    that are not reported or negative are skipped.
     """
-    points = _chart_points(raw, "a chain breakdown", host)
+    points = [(ts, v) for ts, v in _chart_points(raw, "a chain breakdown", host)
+              if v is not None]
     start = _window_start(points)
     totals: dict[str, float] = defaultdict(float)
     for ts, by_chain in points:
@@ -154,10 +180,37 @@ def _chain_totals(raw: Any, host: str) -> dict[str, float]:
             continue
         for chain, value in by_chain.items():
             parts = value.values() if isinstance(value, dict) else (value,)
-            usd = [v for v in map(finite_float, parts) if v is not None]
+            usd = [v for v in map(finite_float, parts) if v is not None and v >= 0]
             if usd:
                 totals[str(chain)] += math.fsum(usd)
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
+
+
+def id_text(value: Any) -> str:
+    """An id as text: a string stripped, a whole number written out (``185`` → ``"185"``);
+    ``""`` for anything else (``None``, ``True``, floats, objects)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return stripped(value)
+
+
+def category_key(name: str | None) -> str:
+    """A category name folded for comparison: case, spaces and punctuation dropped, then one
+    trailing "s" and one "e" — so ``"Dexes"``, ``"Dexs"``, ``"DEXs"`` and ``"dex"`` all give
+    ``"dex"``; ``""`` for ``None`` or an empty name."""
+    key = "".join(ch for ch in (name or "").casefold() if ch.isalnum())
+    key = key[:-1] if key.endswith("s") and len(key) > 3 else key
+    return key[:-1] if key.endswith("e") and len(key) > 3 else key
+
+
+def _non_negative(body: dict[str, Any], field_name: str, label: str,
+                  negatives: list[tuple[str, float]]) -> float | None:
+    """``body[field_name]`` as USD; a negative value is ``None`` and noted in ``negatives``."""
+    value = finite_float(body.get(field_name))
+    if value is not None and value < 0:
+        negatives.append((label, value))
+        return None
+    return value
 
 
 def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
@@ -178,18 +231,19 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
     if not isinstance(body, dict):
         raise BadResponse(f"{host} sent a fee summary that is not an object.", host)
     if "totalDataChart" not in body:
-        raise NotFound(f"DefiLlama has no {DATA_LABELS.get(data_type, data_type)} data for "
-                       f"{slug!r}.", host)
+        raise NotFound(not_found_message(slug, data_type), host, (PROVIDER,))
     points = _chart_points(body["totalDataChart"], "a fee chart", host)
-    daily = tuple((ts, usd) for ts, raw in points if (usd := finite_float(raw)) is not None)
-    total30d = finite_float(body.get("total30d"))
+    values = [(ts, usd) for ts, raw in points if (usd := finite_float(raw)) is not None]
+    daily = tuple((ts, usd) for ts, usd in values if usd >= 0)
+    negatives: list[tuple[str, float]] = []
+    total30d = _non_negative(body, "total30d", "30d", negatives)
     total30d_reported = total30d is not None
-    if total30d is None and daily:
+    if total30d is None and daily and not negatives:
         start = daily[-1][0] - (WINDOW_DAYS - 1) * DAY
         total30d = math.fsum(usd for ts, usd in daily if ts >= start)
 
-    record_id = stripped(body.get("id")) or stripped(body.get("defillamaId"))
-    defillama_id = stripped(body.get("defillamaId"))
+    record_id = id_text(body.get("id")) or id_text(body.get("defillamaId"))
+    defillama_id = id_text(body.get("defillamaId"))
     returned_slug = stripped(body.get("slug"))
     _check_identity(slug, returned_slug, {record_id, defillama_id} - {""}, expected_id)
     return FeeSummary(
@@ -198,16 +252,32 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
         slug=returned_slug or slug,
         category=stripped(body.get("category")) or None,
         data_type=data_type,
-        total24h=finite_float(body.get("total24h")),
-        total7d=finite_float(body.get("total7d")),
+        total24h=_non_negative(body, "total24h", "24h", negatives),
+        total7d=_non_negative(body, "total7d", "7d", negatives),
         total30d=total30d,
-        total_all_time=finite_float(body.get("totalAllTime")),
+        total_all_time=_non_negative(body, "totalAllTime", "all time", negatives),
         daily=daily,
         chains_30d=_chain_totals(body.get("totalDataChartBreakdown"), host),
-        parent_protocol=stripped(body.get("parentProtocol")) or None,
+        parent_protocol=id_text(body.get("parentProtocol")) or None,
         defillama_id=defillama_id,
         total30d_reported=total30d_reported,
+        negative_days=len(values) - len(daily),
+        negatives=tuple(negatives),
     )
+
+
+def not_found_message(slug: str, data_type: str) -> str:
+    """"Not tracked by DefiLlama" for fees (the slug is unknown), "not reported by
+    DefiLlama" for one revenue dimension."""
+    if data_type == "dailyFees":
+        return f"{slug!r} is not tracked by DefiLlama's fees."
+    return f"{DATA_LABELS.get(data_type, data_type)} not reported by DefiLlama for {slug!r}."
+
+
+def is_not_found(error: Refused) -> bool:
+    """Whether a refusal is DefiLlama's "no data" answer: HTTP 400 whose body says the
+    fees were not found (``text/plain`` today; any media type is accepted)."""
+    return error.status == 400 and NOT_FOUND_TEXT in error.text.lower()
 
 
 def _check_identity(slug: str, returned_slug: str, ids: set[str],
@@ -246,23 +316,31 @@ async def fetch_fee_summary(
 
     Raises:
         ValueError: ``data_type`` is not one of :data:`DATA_TYPES` (a programming error).
-        NotFound: HTTP 404, an empty slug, or a body without ``totalDataChart``.
+        NotFound: DefiLlama's "not found" 400 (the usual answer), HTTP 404, an empty slug,
+            or a body without ``totalDataChart`` — "not tracked" / "not reported", cached
+            by the client like any answer.
         BadResponse, SourceUnavailable, RateLimited: see :mod:`core.errors`.
     """
     if data_type not in DATA_TYPES:
         raise ValueError(f"data_type must be one of {DATA_TYPES}, not {data_type!r}")
-    host = host_of(cfg.defillama_url)
+    host = PROVIDER  # named in messages
     slug = slug.strip()
     label = DATA_LABELS[data_type]
     if not slug:
-        raise NotFound(f"DefiLlama has no {label} data for an empty protocol name.", host)
+        raise NotFound(f"DefiLlama has no {label} data for an empty protocol name.", host,
+                       (PROVIDER,))
     url = f"{cfg.defillama_url}/summary/fees/{quote(slug, safe='')}"
     try:
         return await http.get_json(
-            url, params={"dataType": data_type}, ttl=TTL_DATA,
+            url, params={"dataType": data_type}, ttl=TTL_DATA, source=PROVIDER,
             parse=lambda body: parse_fee_summary(body, slug, data_type, host, expected_id))
     except NotFound:
-        raise NotFound(f"DefiLlama has no {label} data for {slug!r}.", host) from None
+        raise NotFound(not_found_message(slug, data_type), host, (PROVIDER,)) from None
+    except Refused as exc:
+        if not is_not_found(exc):
+            raise
+        log.debug("DefiLlama: no %s series for %r (HTTP 400)", label, slug)
+        raise NotFound(not_found_message(slug, data_type), host, (PROVIDER,)) from None
 
 
 def parse_fee_overview(body: Any, host: str = "") -> tuple[OverviewEntry, ...]:
@@ -279,9 +357,9 @@ def parse_fee_overview(body: Any, host: str = "") -> tuple[OverviewEntry, ...]:
             continue
         entries.append(OverviewEntry(
             name=stripped(item.get("name")),
-            defillama_id=stripped(item.get("defillamaId")) or stripped(item.get("id")),
+            defillama_id=id_text(item.get("defillamaId")) or id_text(item.get("id")),
             slug=stripped(item.get("slug")),
-            parent_protocol=stripped(item.get("parentProtocol")),
+            parent_protocol=id_text(item.get("parentProtocol")),
             category=stripped(item.get("category")),
             total30d=finite_float(item.get("total30d")),
         ))
@@ -290,17 +368,18 @@ def parse_fee_overview(body: Any, host: str = "") -> tuple[OverviewEntry, ...]:
 
 async def fetch_fee_overview(http: HttpClient, cfg: SourcesConfig) -> tuple[OverviewEntry, ...]:
     """Every protocol's 30-day fees from one ``/overview/fees`` call (charts excluded)."""
-    host = host_of(cfg.defillama_url)
+    host = PROVIDER  # named in messages
     return await http.get_json(
         f"{cfg.defillama_url}/overview/fees",
         params={"excludeTotalDataChart": "true", "excludeTotalDataChartBreakdown": "true",
                 "dataType": "dailyFees"},
-        ttl=TTL_DATA,
+        ttl=TTL_DATA, source=PROVIDER,
         parse=lambda body: parse_fee_overview(body, host),
     )
 
 
 __all__ = [
-    "DATA_LABELS", "DATA_TYPES", "DAY", "WINDOW_DAYS", "FeeSummary", "OverviewEntry",
-    "fetch_fee_overview", "fetch_fee_summary", "parse_fee_overview", "parse_fee_summary",
+    "DATA_LABELS", "DATA_TYPES", "DAY", "PROVIDER", "WINDOW_DAYS", "FeeSummary",
+    "OverviewEntry", "category_key", "fetch_fee_overview", "fetch_fee_summary", "id_text",
+    "is_not_found", "not_found_message", "parse_fee_overview", "parse_fee_summary",
 ]

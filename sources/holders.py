@@ -7,11 +7,22 @@
   when Blockscout is down, rate-limiting or talking nonsense, the top 100 (1,000 with a
   personal key) come from Ethplorer ``getTopTokenHolders`` instead, with a warning.
 
-``base`` is the per-instance URL from ``SourcesConfig.blockscout`` (``https://eth.blockscout.com``)
-or, when ``blockscout_pro_api_key`` is set, ``https://api.blockscout.com/{chain_id}`` with the
-key in the ``Authorization`` header. Amounts are converted exactly: ``int(raw) / 10**decimals``
-(Python rounds that division correctly). Nothing malformed becomes a number: wrong types,
-negative amounts and unparsable decimals raise :class:`~core.errors.BadResponse`.
+**Blockscout PRO is the recommended path.** With ``blockscout_pro_api_key`` every chain goes
+through ``{blockscout_pro_url}/{chain_id}`` (``https://api.blockscout.com/1``); the key is added
+as ``Authorization: Bearer`` below the HTTP cache (:class:`sources.http.BearerTransport`), so
+it never appears in a URL, a cache entry, a log line or an error, and the client's limiter
+follows the plan's rate-limit headers. Without a key the per-instance API
+(``SourcesConfig.blockscout``, ``https://eth.blockscout.com``; deprecated by Blockscout) is
+tried politely — at most 3 requests/s per instance and ``keyless_holders_limit`` holders
+unless more are asked for. When it refuses (401/403/410, or 429 with an HTML/captcha page or a
+deprecation notice) the answer is :class:`~core.errors.KeyRequired`, whose one line
+(:data:`KEY_NEEDED`) says that Blockscout now needs a free key, where to get it and which
+variable to set; on Ethereum the holders then come from Ethplorer, with that line as a warning.
+
+Amounts are converted exactly: ``int(raw) / 10**decimals`` (Python rounds that division
+correctly). Nothing malformed becomes a number: wrong types, negative amounts and unparsable
+decimals raise :class:`~core.errors.BadResponse`. Messages name providers ("Blockscout",
+"Ethplorer"), never hosts.
 """
 
 from __future__ import annotations
@@ -26,29 +37,38 @@ from typing import Any
 from core.errors import (
     BadResponse,
     InputError,
+    KeyRequired,
     NotFound,
     RateLimited,
+    Refused,
     SourceError,
     SourceUnavailable,
 )
 from core.labels import LiveLabel
 from sources.config import SourcesConfig
-from sources.http import TTL_DATA, HttpClient
-from sources.parsing import check_address, evm_address, host_of, stripped, whole_number
+from sources.http import TTL_DATA, HttpClient, is_challenge_page
+from sources.parsing import check_address, evm_address, stripped, whole_number
 
 log = logging.getLogger(__name__)
 
 #: EVM chain ids of the chains Blockscout PRO serves for us.
 CHAIN_IDS: dict[str, int] = {"ethereum": 1, "optimism": 10, "arbitrum": 42161, "base": 8453,
                              "polygon": 137, "gnosis": 100}
-BLOCKSCOUT_PRO_URL = "https://api.blockscout.com"
+#: The one line shown when the keyless Blockscout API refuses us.
+KEY_NEEDED = ("Blockscout now needs a free key: get one from the Blockscout developer portal "
+              "and set BLOCKSCOUT_PRO_API_KEY")
+#: The one line shown when Blockscout PRO refuses the key that was set.
+KEY_REFUSED = ("Blockscout PRO refused the key (HTTP {status}): check "
+               "BLOCKSCOUT_PRO_API_KEY")
+#: Statuses with which a keyless Blockscout instance says "not without a key".
+KEYLESS_REFUSALS = (401, 403, 410)
 #: Blockscout's page size (items per holders page) before v12's ``items_count``.
 PAGE_SIZE = 50
 #: Ethplorer returns at most this many holders with ``freekey`` / with a personal key.
 ETHPLORER_FREE_LIMIT = 100
 ETHPLORER_KEY_LIMIT = 1000
 #: Errors after which Ethereum holders come from Ethplorer (not NotFound: the token is unknown).
-FALLBACK_ON = (SourceUnavailable, RateLimited, BadResponse)
+FALLBACK_ON = (SourceUnavailable, RateLimited, BadResponse, KeyRequired)
 
 _CHAIN_ALIASES = {"eth": "ethereum", "mainnet": "ethereum", "ethereum mainnet": "ethereum",
                   "op": "optimism", "op mainnet": "optimism", "arb": "arbitrum",
@@ -162,23 +182,57 @@ def _units(raw: int | None, decimals: int | None) -> float | None:
 
 
 def blockscout_base(cfg: SourcesConfig, chain: str) -> tuple[str, dict[str, str], str]:
-    """(base URL, headers, source label) of the Blockscout API for ``chain``.
+    """(base URL, extra headers, source label) of the Blockscout API for ``chain``.
+
+    With a PRO key and a chain PRO serves: ``{blockscout_pro_url}/{chain_id}``, labelled
+    "Blockscout PRO (chain 1)" (the key itself is added by the transport, never here).
+    Otherwise the per-instance URL, labelled "Blockscout (ethereum)". The headers are
+    always empty (kept for callers that unpack three values).
 
     Raises:
         NotFound: no Blockscout instance is configured for the chain.
     """
     chain = normalize_chain(chain)
-    key = cfg.blockscout_pro_api_key.get()
-    if key and chain in CHAIN_IDS:
+    if cfg.blockscout_pro_api_key and chain in CHAIN_IDS:
         chain_id = CHAIN_IDS[chain]
-        return (f"{BLOCKSCOUT_PRO_URL}/{chain_id}", {"Authorization": f"Bearer {key}"},
+        return (f"{cfg.blockscout_pro_url.rstrip('/')}/{chain_id}", {},
                 f"Blockscout PRO (chain {chain_id})")
     base = cfg.blockscout.get(chain)
     if not base:
         known = ", ".join(sorted(cfg.blockscout)) or "none"
         raise NotFound(f"I have no holder source for the {chain!r} chain (supported: {known}).")
-    base = base.rstrip("/")
-    return base, {}, f"Blockscout {host_of(base)}"
+    return base.rstrip("/"), {}, f"Blockscout ({chain})"
+
+
+def provider(label: str) -> str:
+    """"Blockscout PRO" or "Blockscout" — the provider part of a source label."""
+    return label.split(" (", 1)[0]
+
+
+def key_refusal(error: SourceError, pro: bool) -> SourceError:
+    """``error`` read as Blockscout's answer about keys, or ``error`` itself.
+
+    * keyless, 401/403/410 — or 429 with an HTML/captcha page or a deprecation notice:
+      :class:`KeyRequired` with :data:`KEY_NEEDED`;
+    * PRO, 401/403: :class:`KeyRequired` with :data:`KEY_REFUSED` (the key is wrong or
+      out of credits);
+    * anything else is returned unchanged.
+    """
+    if not isinstance(error, Refused):
+        return error
+    text = error.text.lower()
+    deprecated = "deprecat" in text or "api key" in text or "apikey" in text
+    if pro:
+        if error.status in (401, 403):
+            return KeyRequired(KEY_REFUSED.format(status=error.status) + ".", error.host,
+                               error.sources)
+        return error
+    if error.status in KEYLESS_REFUSALS or (error.status == 429 and (
+            deprecated or is_challenge_page(error.content_type, error.text))):
+        log.debug("keyless Blockscout refused (HTTP %d, %s)", error.status,
+                  error.content_type or "no content type")
+        return KeyRequired(KEY_NEEDED + ".", error.host, error.sources)
+    return error
 
 
 def parse_blockscout_token(body: object, chain: str, address: str, source: str,
@@ -212,11 +266,14 @@ async def fetch_token_info(http: HttpClient, cfg: SourcesConfig, chain: str,
         BadResponse: garbage decimals or supply; SourceUnavailable / RateLimited as usual.
     """
     chain, address = normalize_chain(chain), check_address(address)
-    base, headers, source = blockscout_base(cfg, chain)
-    host = host_of(base)
-    return await http.get_json(
-        f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
-        parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
+    base, _headers, source = blockscout_base(cfg, chain)
+    name = provider(source)
+    try:
+        return await http.get_json(
+            f"{base}/api/v2/tokens/{address}", ttl=TTL_DATA, source=name,
+            parse=lambda body: parse_blockscout_token(body, chain, address, source, name))
+    except Refused as exc:
+        raise key_refusal(exc, name.endswith("PRO")) from None
 
 
 def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -307,10 +364,20 @@ class _Collected:
 
 async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, address: str,
                               limit: int) -> HolderSnapshot:
-    base, headers, source = blockscout_base(cfg, chain)
-    host = host_of(base)
+    base, _headers, source = blockscout_base(cfg, chain)
+    host = provider(source)  # named in messages
+    try:
+        return await _blockscout_pages(http, base, source, chain, address, limit)
+    except Refused as exc:
+        raise key_refusal(exc, host.endswith("PRO")) from None
+
+
+async def _blockscout_pages(http: HttpClient, base: str, source: str, chain: str,
+                            address: str, limit: int) -> HolderSnapshot:
+    """Token info, then holders pages until ``limit`` (see :func:`fetch_holders`)."""
+    host = provider(source)  # named in messages
     info = await http.get_json(
-        f"{base}/api/v2/tokens/{address}", headers=headers or None, ttl=TTL_DATA,
+        f"{base}/api/v2/tokens/{address}", ttl=TTL_DATA, source=host,
         parse=lambda body: parse_blockscout_token(body, chain, address, source, host))
     url = f"{base}/api/v2/tokens/{address}/holders"
     max_pages = math.ceil(limit / PAGE_SIZE) + 2
@@ -320,8 +387,8 @@ async def _blockscout_holders(http: HttpClient, cfg: SourcesConfig, chain: str, 
     seen: set[tuple[tuple[str, str], ...]] = set()
     pages = 0
     while True:
-        rows, nxt = await http.get_json(url, params=params, headers=headers or None,
-                                        ttl=TTL_DATA, parse=lambda body: _page(body, host))
+        rows, nxt = await http.get_json(url, params=params, ttl=TTL_DATA, source=host,
+                                        parse=lambda body: _page(body, host))
         pages += 1
         new = got.add_page(rows)
         more = nxt is not None
@@ -377,7 +444,7 @@ def parse_ethplorer_token(body: object, address: str, host: str) -> TokenInfo:
         chain="ethereum", address=address, symbol=stripped(body.get("symbol")),
         name=stripped(body.get("name")), decimals=decimals,
         total_supply=_units(raw_supply, decimals),
-        holder_count=whole_number(body.get("holdersCount")), source=f"Ethplorer {host}",
+        holder_count=whole_number(body.get("holdersCount")), source="Ethplorer",
     )
 
 
@@ -415,14 +482,15 @@ def parse_ethplorer_holders(body: object, decimals: int, host: str) -> list[tupl
 
 
 async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
-                             limit: int) -> HolderSnapshot:
+                             limit: int, why: str = "Blockscout unavailable") -> HolderSnapshot:
     base = cfg.ethplorer_url.rstrip("/")
-    host = host_of(base)
+    host = "Ethplorer"  # named in messages
     personal = cfg.ethplorer_api_key.get()
     key = personal or "freekey"
     n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
     try:
         info = await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key},
+                                   source=host,
                                    parse=lambda body: parse_ethplorer_token(body, address, host))
     except BadResponse as exc:  # it quotes Ethplorer's error, which may echo our request
         if personal and personal in str(exc):
@@ -432,7 +500,7 @@ async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
     assert decimals is not None
     rows = (await http.get_json(
         f"{base}/getTopTokenHolders/{address}", params={"apiKey": key, "limit": n},
-        parse=lambda body: parse_ethplorer_holders(body, decimals, host)))[:n]
+        source=host, parse=lambda body: parse_ethplorer_holders(body, decimals, host)))[:n]
     if not rows:
         raise NotFound(f"{host} lists no holders for {info.symbol or address}.", host)
     truncated = (info.holder_count > len(rows) if info.holder_count is not None
@@ -440,7 +508,7 @@ async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
     return HolderSnapshot(
         token=info, addresses=tuple(a for a, _ in rows), balances=tuple(b for _, b in rows),
         live_labels={}, source=info.source, fetched_at=_now(), truncated=truncated,
-        warnings=(f"Blockscout unavailable; top {len(rows)} from Ethplorer",),
+        warnings=(f"{why}; top {len(rows)} from Ethplorer",),
     )
 
 
@@ -452,17 +520,23 @@ async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, addres
     """The top ``limit`` holders of a token (default ``cfg.holders_limit``), largest first.
 
     Blockscout first (pages of 50; at most ``ceil(limit/50) + 2`` pages; stops on a repeated
-    cursor or a page with nothing new, with a warning). On Ethereum, if Blockscout fails with
-    SourceUnavailable, RateLimited or BadResponse, Ethplorer gives the top 100 (1,000 with
-    ``cfg.ethplorer_api_key``); if that fails too, the Blockscout error is raised.
+    cursor or a page with nothing new, with a warning). Without a PRO key and without an
+    explicit ``limit``, at most ``cfg.keyless_holders_limit`` holders are
+    fetched. On Ethereum, if Blockscout fails with SourceUnavailable, RateLimited,
+    BadResponse or KeyRequired, Ethplorer gives the top 100 (1,000 with
+    ``cfg.ethplorer_api_key``), with Blockscout's reason as a warning; if that fails too,
+    an error of Blockscout's kind is raised whose message and ``sources`` name both.
 
     Raises:
         InputError: ``address`` is not an EVM address, or ``limit`` < 1.
         NotFound: unknown chain, unknown token (404), or no holders at all.
+        KeyRequired: the keyless API refused (and Ethplorer could not stand in).
         BadResponse, SourceUnavailable, RateLimited: see :mod:`core.errors`.
     """
     chain, address = normalize_chain(chain), check_address(address)
-    limit = cfg.holders_limit if limit is None else limit
+    if limit is None:
+        limit = (cfg.holders_limit if cfg.blockscout_pro_api_key
+                 else min(cfg.holders_limit, cfg.keyless_holders_limit))
     if limit < 1:
         raise InputError("The number of holders to fetch must be at least 1.")
     try:
@@ -471,8 +545,27 @@ async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, addres
         if chain != "ethereum":
             raise
         log.warning("Blockscout failed for %s (%s); trying Ethplorer", address, first)
+        why = str(first).rstrip(".") if isinstance(first, KeyRequired) else (
+            "Blockscout unavailable")
         try:
-            return await _ethplorer_holders(http, cfg, address, limit)
+            return await _ethplorer_holders(http, cfg, address, limit, why)
         except SourceError as second:
             log.warning("Ethplorer failed too for %s (%s)", address, second)
-            raise first from second
+            raise _both_failed(first, second) from second
+
+
+def _both_failed(first: SourceError, second: SourceError) -> SourceError:
+    """One error for Blockscout and its Ethplorer fallback both failing: Blockscout's kind
+    and host, a message naming both, ``sources`` listing both; ``unreachable`` only when
+    neither could be reached."""
+    message = f"{first} The fallback failed too: {second}"
+    sources = tuple(dict.fromkeys((*first.sources, *second.sources, "Ethplorer")))
+    if isinstance(first, SourceUnavailable):
+        both = first.unreachable and getattr(second, "unreachable", False)
+        return SourceUnavailable(message, first.host, sources, unreachable=both)
+    if isinstance(first, RateLimited):
+        return RateLimited(message, first.host, first.retry_after, sources)
+    if isinstance(first, Refused):
+        return Refused(message, first.host, sources, status=first.status,
+                       content_type=first.content_type, text=first.text)
+    return type(first)(message, first.host, sources)

@@ -13,8 +13,29 @@ Layers, outermost first::
                      └─ AsyncHTTPTransport (or a MockTransport in tests)
 
 Sources call :meth:`HttpClient.get_json` / :meth:`HttpClient.post_json` and get parsed JSON
-or one of :mod:`core.errors`; nothing else escapes. URLs in messages and logs are shown
-without their query string, so API keys passed as parameters never leak.
+or one of :mod:`core.errors`; nothing else escapes. Messages name the *provider*
+("DefiLlama", "Blockscout") and never a host or URL; hosts and URLs (without their query
+string, so keys passed as parameters never leak) go to the DEBUG log only.
+
+Rules that keep a dead network and a refusing provider cheap:
+
+* a DNS failure or a refused connection is not retried (nothing is listening, or we are
+  offline): :class:`SourceUnavailable` with ``unreachable=True`` at once;
+* a 429 whose body is an HTML or captcha page is not retried either (a challenge page does
+  not go away in seconds): it becomes :class:`Refused` with status 429;
+* a 4xx answer other than 404 becomes :class:`Refused` carrying its status, media type and
+  the start of its body (DefiLlama answers "no data" with a 400 ``text/plain`` body); such
+  definite answers are kept in memory for the request's TTL like any other answer, so the
+  same question is not asked again within the hour;
+* every response's rate-limit headers (``x-ratelimit-limit``/``-remaining``/``-reset`` in
+  milliseconds, ``x-credits-remaining``: Blockscout PRO) are read: the host's limiter never
+  runs above the reported limit, an exhausted window is waited out (up to
+  :data:`MAX_RETRY_AFTER`), and the last values are kept in :attr:`HttpClient.quotas`
+  (credits left are logged at DEBUG).
+
+A Blockscout PRO key never travels in a URL: :class:`BearerTransport` (below the cache)
+adds the ``Authorization`` header for the PRO host only, so the key is in no cache entry,
+no cache key, no log line and no error.
 
 A body that is not JSON, or that the caller's ``parse`` rejects with :class:`BadResponse`
 (wrong types, missing fields), is dropped from the HTTP cache and the POST memo at once:
@@ -29,7 +50,10 @@ import email.utils
 import hashlib
 import json
 import logging
+import socket
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +65,15 @@ import stamina
 from aiolimiter import AsyncLimiter
 from hishel.httpx import AsyncCacheTransport
 
-from core.errors import BadResponse, NotFound, RateLimited, SourceError, SourceUnavailable
+from core.errors import (
+    BadResponse,
+    NotFound,
+    RateLimited,
+    Refused,
+    SourceError,
+    SourceUnavailable,
+)
+from core.secret import Secret
 from core.version import __version__
 from sources.config import SourcesConfig
 from sources.inflight import InFlight
@@ -56,10 +88,26 @@ RATE_LIMITS: dict[str, tuple[float, float]] = {
     "api.llama.fi": (60, 60),
     "coins.llama.fi": (60, 60),
     "api.ethplorer.io": (1, 1),
-    "blockscout.com": (4, 1),  # every *.blockscout.com instance, each its own bucket
+    "api.blockscout.com": (5, 1),  # PRO free plan: 5 req/s (the headers may say less)
+    # Keyless per-instance API (deprecated; docs say "3" req/s): every *.blockscout.com
+    # instance is its own bucket.
+    "blockscout.com": (3, 1),
     "hub.snapshot.org": (90, 60),
 }
 DEFAULT_RATE: tuple[float, float] = (5, 1)
+
+#: Provider names for messages, by host suffix (most specific first). A source that talks
+#: to a mirror or a self-hosted instance passes its provider name itself.
+PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("api.blockscout.com", "Blockscout PRO"),
+    ("blockscout.com", "Blockscout"),
+    ("llama.fi", "DefiLlama"),
+    ("ethplorer.io", "Ethplorer"),
+    ("snapshot.org", "Snapshot"),
+)
+
+#: Characters of a refusal's body kept on :class:`Refused` (for the source to read).
+REFUSAL_TEXT_CHARS = 500
 
 #: A Retry-After longer than this is not waited for: we answer "rate limited" instead.
 MAX_RETRY_AFTER = 20.0
@@ -138,6 +186,46 @@ class BodyLimitTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class BearerTransport(httpx.AsyncBaseTransport):
+    """Adds ``Authorization: Bearer <key>`` to requests for one host, below the cache.
+
+    The key is added on the way out only, so it is in no cache entry or cache key, no URL,
+    no log line and no error message. ``repr`` never shows it.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, key: Secret) -> None:
+        self.inner = inner
+        self.host = host.lower()
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"<BearerTransport host={self.host!r} key={self._key!r}>"
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = self._key.get()
+        if key and request.url.host.lower() == self.host:
+            request.headers["Authorization"] = f"Bearer {key}"
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def base_transport(cfg: SourcesConfig,
+                   transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncBaseTransport:
+    """The transports under the cache: the PRO key (when set) and the body size limit.
+
+    Args:
+        cfg: source configuration (PRO URL and key, body limit).
+        transport: the innermost transport (a ``MockTransport`` in tests); default real HTTP.
+    """
+    inner: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(retries=0)
+    if cfg.blockscout_pro_api_key.get():
+        inner = BearerTransport(inner, httpx.URL(cfg.blockscout_pro_url).host,
+                                cfg.blockscout_pro_api_key)
+    return BodyLimitTransport(inner, cfg.max_body_bytes)
+
+
 def default_cache_path(cfg: SourcesConfig) -> Path:
     """The SQLite HTTP cache file (``cfg.cache_dir`` or the user cache directory)."""
     base = cfg.cache_dir or Path(platformdirs.user_cache_dir("lorenz", appauthor=False))
@@ -157,14 +245,12 @@ def make_http_client(
         transport: the innermost transport (a ``MockTransport`` in tests); default real HTTP.
         cache_path: SQLite file for the HTTP cache; default :func:`default_cache_path`.
     """
-    inner = transport or httpx.AsyncHTTPTransport(retries=0)
     storage = hishel.AsyncSqliteStorage(
         database_path=str(cache_path or default_cache_path(cfg)), default_ttl=TTL_DATA,
         max_size=HTTP_CACHE_MAX_BYTES,
     )
-    cached = AsyncCacheTransport(
-        next_transport=BodyLimitTransport(inner, cfg.max_body_bytes), storage=storage
-    )
+    cached = AsyncCacheTransport(next_transport=base_transport(cfg, transport),
+                                 storage=storage)
     return httpx.AsyncClient(
         transport=cached,
         timeout=httpx.Timeout(cfg.timeout_seconds, connect=min(5.0, cfg.timeout_seconds)),
@@ -189,23 +275,122 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
 
 
+def provider_of(host: str) -> str:
+    """The provider's name for messages ("DefiLlama"), from its host; "a data source" for a
+    host Lorenz does not know (a mirror: the source names itself then)."""
+    host = host.lower()
+    return next((name for suffix, name in PROVIDERS
+                 if host == suffix or host.endswith("." + suffix)), "a data source")
+
+
+#: Words in an OSError that say nobody is there: a failed DNS lookup or a refused connection.
+_UNREACHABLE_WORDS = ("name or service not known", "nodename nor servname",
+                      "temporary failure in name resolution", "no address associated",
+                      "getaddrinfo failed", "name resolution", "connection refused",
+                      "errno 111", "errno 61", "errno -2", "errno -3", "errno 11001")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (an httpx error and its causes) is a DNS failure or a refused
+    connection — not worth retrying, unlike a reset or a timeout."""
+    if not isinstance(exc, httpx.ConnectError):
+        return False
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError | socket.gaierror):
+            return True
+        if any(w in str(seen).lower() for w in _UNREACHABLE_WORDS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _backoff(exc: Exception) -> bool | float:
-    """stamina hook: retry transient failures; wait what Retry-After says when it says."""
+    """stamina hook: retry transient failures; wait what Retry-After says when it says.
+
+    Never retried: a DNS failure or a refused connection (:func:`is_unreachable`).
+    """
     if isinstance(exc, _Retryable):
         if exc.retry_after is None:
             return True
         return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else False
     if isinstance(exc, httpx.ConnectError):
-        # DNS failure / refused: retry quickly, so an offline run fails in about a second.
-        return CONNECT_RETRY_WAIT
+        # a reset during connect is worth a quick retry; nobody answering is not
+        return False if is_unreachable(exc) else CONNECT_RETRY_WAIT
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError
                       | httpx.RemoteProtocolError)
+
+
+def is_challenge_page(content_type: str, text: str) -> bool:
+    """Whether a body is an HTML page (a Cloudflare challenge, a captcha, a login wall)
+    rather than an API answer."""
+    head = text[:REFUSAL_TEXT_CHARS].lower()
+    return ("html" in content_type.lower() or head.lstrip().startswith("<")
+            or "captcha" in head or "cf-chl" in head)
 
 
 def _cache_storage(client: httpx.AsyncClient) -> Any:
     """The hishel storage behind ``client``'s transport, or None when it has no cache."""
     config = getattr(getattr(client, "_transport", None), "config", None)
     return config.get("storage") if isinstance(config, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A provider's rate-limit and credit headers, as last seen (Blockscout PRO sends them
+    on every reply). ``None`` = not sent, or sent as -1 (the provider's "unknown").
+
+    Attributes:
+        limit: ``x-ratelimit-limit`` — requests allowed per window (read as per second,
+            the unit of Blockscout's plans).
+        remaining: ``x-ratelimit-remaining`` — requests left in the current window.
+        reset_ms: ``x-ratelimit-reset`` — milliseconds until the window resets.
+        credits: ``x-credits-remaining`` — credits left today.
+    """
+
+    limit: int | None
+    remaining: int | None
+    reset_ms: int | None
+    credits: int | None
+
+    def to_dict(self) -> dict[str, int | None]:
+        """JSON-ready dict."""
+        return {"limit": self.limit, "remaining": self.remaining, "reset_ms": self.reset_ms,
+                "credits": self.credits}
+
+    def text(self) -> str:
+        """"limit 5/s, 4 left, credits 99,980" — only what was sent; "" when nothing."""
+        parts = []
+        if self.limit is not None:
+            parts.append(f"limit {self.limit}/s")
+        if self.remaining is not None:
+            parts.append(f"{self.remaining} left")
+        if self.credits is not None:
+            parts.append(f"credits {self.credits:,}")
+        return ", ".join(parts)
+
+
+_QUOTA_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset",
+                  "x-credits-remaining")
+
+
+def parse_quota(headers: httpx.Headers) -> Quota | None:
+    """The rate-limit/credit headers of a response, or None when it sends none of them.
+
+    Values that are not whole numbers, or are negative (-1 on a provider's internal
+    error), are ``None``.
+    """
+    if not any(h in headers for h in _QUOTA_HEADERS):
+        return None
+
+    def number(name: str) -> int | None:
+        text = headers.get(name, "").strip()
+        return int(text) if text.isdigit() else None
+
+    return Quota(number("x-ratelimit-limit"), number("x-ratelimit-remaining"),
+                 number("x-ratelimit-reset"), number("x-credits-remaining"))
 
 
 def safe_url(url: httpx.URL | str) -> str:
@@ -224,6 +409,7 @@ class HttpClient:
         requests_sent: requests that left this object (after coalescing and the
             POST memo; the HTTP cache below may still answer some) — for tests and logs.
         coalesced: requests answered by joining an identical one already in flight.
+        quotas: the last :class:`Quota` each host sent (hosts that send such headers).
     """
 
     def __init__(
@@ -248,6 +434,11 @@ class HttpClient:
         )
         self._storage = _cache_storage(client)
         self.requests_sent = 0
+        self.quotas: dict[str, Quota] = {}
+        self._paused_until: dict[str, float] = {}
+        # Definite refusals (404, 4xx): (deadline, error) by request key, kept like answers.
+        self._refusals: cachetools.LRUCache[str, tuple[float, SourceError]] = (
+            cachetools.LRUCache(maxsize=memo_size))
 
     def __repr__(self) -> str:
         return f"<HttpClient sent={self.requests_sent} coalesced={self.coalesced}>"
@@ -274,17 +465,20 @@ class HttpClient:
         ttl: float = TTL_DATA,
         max_bytes: int | None = None,
         parse: Callable[[Any], Any] | None = None,
+        source: str | None = None,
     ) -> Any:
         """GET ``url`` and return its JSON body, or ``parse(body)`` when ``parse`` is given.
 
         ``parse`` turns the body into the caller's result and raises :class:`BadResponse`
-        when the body has the wrong shape; the cached response is then dropped.
+        when the body has the wrong shape; the cached response is then dropped. ``source``
+        names the provider in messages (default: :func:`provider_of` the host).
 
         Raises:
-            SourceUnavailable, RateLimited, NotFound, BadResponse: see :mod:`core.errors`.
+            SourceUnavailable, RateLimited, NotFound, BadResponse (:class:`Refused` for a
+            4xx): see :mod:`core.errors`.
         """
         request = self.client.build_request("GET", url, params=params, headers=headers)
-        data = await self._coalesced(request, ttl, max_bytes)
+        data = await self._coalesced(request, ttl, max_bytes, source)
         return await self._parsed(request, data, parse)
 
     async def post_json(
@@ -296,6 +490,7 @@ class HttpClient:
         ttl: float = TTL_DATA,
         max_bytes: int | None = None,
         parse: Callable[[Any], Any] | None = None,
+        source: str | None = None,
     ) -> Any:
         """POST a JSON ``body`` (GraphQL) and return the JSON answer, or ``parse(answer)``.
 
@@ -305,7 +500,7 @@ class HttpClient:
         key = self._key(request)
         if key in self._post_memo:
             return await self._parsed(request, self._post_memo[key], parse)
-        data = await self._coalesced(request, ttl, max_bytes)
+        data = await self._coalesced(request, ttl, max_bytes, source)
         result = await self._parsed(request, data, parse)
         if ttl > 0:
             self._post_memo[key] = data
@@ -350,45 +545,65 @@ class HttpClient:
         """Requests answered by joining an identical one already in flight."""
         return self._inflight.joined
 
-    async def _coalesced(self, request: httpx.Request, ttl: float, max_bytes: int | None) -> Any:
+    async def _coalesced(self, request: httpx.Request, ttl: float, max_bytes: int | None,
+                         source: str | None = None) -> Any:
         return await self._inflight.run(self._key(request),
-                                        lambda: self._fetch(request, ttl, max_bytes))
+                                        lambda: self._fetch(request, ttl, max_bytes, source))
 
-    async def _fetch(self, request: httpx.Request, ttl: float, max_bytes: int | None) -> Any:
+    async def _fetch(self, request: httpx.Request, ttl: float, max_bytes: int | None,
+                     source: str | None = None) -> Any:
         host = request.url.host
-        where = safe_url(request.url)
+        name = source or provider_of(host)
+        key = self._key(request)
+        kept = self._refusals.get(key)
+        if kept is not None and kept[0] > time.monotonic():
+            log.debug("%s %s: answered from the refusal memo", request.method,
+                      safe_url(request.url))
+            raise _copy(kept[1])
         extensions: dict[str, Any] = {"caching": {"ttl": ttl}}
         if max_bytes is not None:
             extensions["max_bytes"] = max_bytes
         request.extensions.update(extensions)
-        try:
-            response = await self._send_with_retries(request, host)
-        except _Retryable as exc:
-            if exc.status == 429:
-                raise RateLimited(f"{host} is rate-limiting us; try again in a minute.",
-                                  host, exc.retry_after) from None
-            raise SourceUnavailable(f"{host} is having trouble (HTTP {exc.status}).",
-                                    host) from None
-        except BodyTooLarge as exc:
-            raise BadResponse(f"{host} sent a response larger than {exc.limit // 1024 // 1024}"
-                              " MB; refusing it.", host) from None
-        except httpx.TimeoutException:
-            raise SourceUnavailable(f"{host} did not answer in time.", host) from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError):
-            raise SourceUnavailable(f"Could not reach {host} (network error).", host) from None
-        except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"Could not reach {host} ({type(exc).__name__}).",
-                                    host) from None
+        response = await self._send(request, host, name)
         status = response.status_code
-        if status == 404:
-            raise NotFound(f"{host} has no such record ({where}).", host)
         if status >= 400:
-            raise BadResponse(f"{host} refused the request (HTTP {status}).", host)
+            error = _refusal(response, host, name)
+            log.debug("%s %s: HTTP %d", request.method, safe_url(request.url), status)
+            if not isinstance(error, Refused) or error.status != 429:
+                self._refusals[key] = (time.monotonic() + ttl, error)
+            raise _copy(error)
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
             await self.forget(request)  # truncated or an HTML error page: never serve it again
-            raise BadResponse(f"{host} sent a body that is not valid JSON.", host) from None
+            raise BadResponse(f"{name} sent a body that is not valid JSON.", host,
+                              (name,)) from None
+
+    async def _send(self, request: httpx.Request, host: str, name: str) -> httpx.Response:
+        """:meth:`_send_with_retries`, its failures turned into our errors (naming ``name``;
+        the host and URL go to the DEBUG log)."""
+        try:
+            return await self._send_with_retries(request, host)
+        except _Retryable as exc:
+            log.debug("%s: HTTP %d after retries", safe_url(request.url), exc.status)
+            if exc.status == 429:
+                raise RateLimited(f"{name} is rate-limiting us; try again in a minute.",
+                                  host, exc.retry_after, (name,)) from None
+            raise SourceUnavailable(f"{name} is having trouble (HTTP {exc.status}).",
+                                    host, (name,)) from None
+        except BodyTooLarge as exc:
+            raise BadResponse(f"{name} sent a response larger than {exc.limit // 1024 // 1024}"
+                              " MB; refusing it.", host, (name,)) from None
+        except httpx.TimeoutException:
+            log.debug("%s: timed out", safe_url(request.url))
+            raise SourceUnavailable(f"{name} did not answer in time.", host, (name,)) from None
+        except httpx.HTTPError as exc:
+            unreachable = is_unreachable(exc)
+            log.debug("%s: %s (%s)", safe_url(request.url), type(exc).__name__,
+                      "unreachable" if unreachable else "network error")
+            why = "no connection" if unreachable else "network error"
+            raise SourceUnavailable(f"Could not reach {name} ({why}).", host, (name,),
+                                    unreachable=unreachable) from None
 
     async def _send_with_retries(self, request: httpx.Request, host: str) -> httpx.Response:
         response: httpx.Response | None = None
@@ -397,15 +612,70 @@ class HttpClient:
             wait_initial=0.5, wait_max=8.0, wait_jitter=1.0,
         ):
             with attempt:
+                await self._wait_for_window(host)
                 async with self._limiter(host):
                     self.requests_sent += 1
                     log.debug("%s %s (attempt %d)", request.method, safe_url(request.url),
                               attempt.num)
                     response = await self.client.send(request)
+                self._note_quota(host, response)
+                if response.status_code == 429 and is_challenge_page(
+                        response.headers.get("content-type", ""), response.text[:2000]):
+                    return response  # a challenge page: retrying will not help
                 if response.status_code == 429 or response.status_code >= 500:
                     raise _Retryable(response.status_code, _retry_after(response))
         assert response is not None
         return response
+
+    async def _wait_for_window(self, host: str) -> None:
+        """Sleep until the host's exhausted rate-limit window resets (see :meth:`_note_quota`)."""
+        wait = self._paused_until.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            log.debug("%s: rate-limit window exhausted; waiting %.2f s", host, wait)
+            await asyncio.sleep(wait)
+
+    def _note_quota(self, host: str, response: httpx.Response) -> None:
+        """Read the rate-limit/credit headers of a fresh (not cached) response: keep them,
+        log the credits at DEBUG, keep the host's limiter at or below the reported limit,
+        and pause the host when the window is used up."""
+        caching = response.extensions.get("caching")
+        if getattr(caching, "from_cache", False):
+            return
+        quota = parse_quota(response.headers)
+        if quota is None:
+            return
+        self.quotas[host] = quota
+        log.debug("%s: rate limit %s, remaining %s, reset %s ms, credits left %s", host,
+                  quota.limit, quota.remaining, quota.reset_ms, quota.credits)
+        limiter = self._limiter(host)
+        if quota.limit and quota.limit < limiter.max_rate / limiter.time_period:
+            self._limiters[host] = AsyncLimiter(quota.limit, 1)
+        if quota.remaining == 0 and quota.reset_ms:
+            self._paused_until[host] = (time.monotonic()
+                                        + min(quota.reset_ms / 1000, MAX_RETRY_AFTER))
+
+
+def _refusal(response: httpx.Response, host: str, name: str) -> SourceError:
+    """The error for a 4xx answer: :class:`NotFound` for 404, else :class:`Refused` with the
+    status, media type and the start of the body (for the source to read; never shown)."""
+    status = response.status_code
+    if status == 404:
+        return NotFound(f"{name} has no such record.", host, (name,))
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        text = response.content[:REFUSAL_TEXT_CHARS * 4].decode("utf-8", "replace")
+    except Exception:  # a body we cannot read says nothing more
+        text = ""
+    return Refused(f"{name} refused the request (HTTP {status}).", host, (name,),
+                   status=status, content_type=content_type, text=text[:REFUSAL_TEXT_CHARS])
+
+
+def _copy(error: SourceError) -> SourceError:
+    """A fresh instance of a kept error (raising one instance twice chains tracebacks)."""
+    if isinstance(error, Refused):
+        return Refused(str(error), error.host, error.sources, status=error.status,
+                       content_type=error.content_type, text=error.text)
+    return type(error)(str(error), error.host, error.sources)
 
 
 async def gather_sources(*calls: Awaitable[Any]) -> list[Any | SourceError]:

@@ -26,7 +26,7 @@ from typing import Any
 from core.errors import BadResponse
 from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
-from sources.parsing import finite_float, host_of, stripped
+from sources.parsing import finite_float, stripped
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,11 @@ async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
 
     Identical queries are answered from the client's POST memo for :data:`TTL_DATA` seconds.
     """
-    host = host_of(cfg.snapshot_url)
+    host = "Snapshot"  # named in messages
     key = cfg.snapshot_api_key.get()
     headers = {"x-api-key": key} if key else None
     return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
-                                headers=headers, ttl=TTL_DATA,
+                                headers=headers, ttl=TTL_DATA, source="Snapshot",
                                 parse=lambda body: _graphql_data(body, host, key))
 
 
@@ -148,7 +148,7 @@ async def _closed_proposals(http: HttpClient, cfg: SourcesConfig, space: str,
     if items is None:
         return []
     if not isinstance(items, list):
-        host = host_of(cfg.snapshot_url)
+        host = "Snapshot"  # named in messages
         raise BadResponse(f"{host} sent proposals that are not a list.", host)
     good = [p for p in items if isinstance(p, dict) and isinstance(p.get("id"), str) and p["id"]]
     if len(good) < len(items):
@@ -164,7 +164,7 @@ async def _vote_powers(http: HttpClient, cfg: SourcesConfig,
     Pages of :data:`PAGE_SIZE` are read while they come back full, up to ``skip`` =
     :data:`MAX_SKIP`. Votes whose vp is missing, not a number or not positive are skipped.
     """
-    host = host_of(cfg.snapshot_url)
+    host = "Snapshot"  # named in messages
     powers: list[float] = []
     skip = 0
     while True:

@@ -127,7 +127,7 @@ class FakeUpstream:
             slug = path.rsplit("/", 1)[-1]
             data_type = request.url.params.get("dataType", "dailyFees")
             body = fee_summary(slug, data_type)
-            return httpx.Response(200, json=body) if body else httpx.Response(404)
+            return httpx.Response(200, json=body) if body else llama_not_found(slug)
         if path.startswith("/overview/fees"):
             return httpx.Response(200, json=OVERVIEW)
         return httpx.Response(404)
@@ -184,6 +184,14 @@ class FakeUpstream:
             votes = [{"voter": f"0x{i:040x}", "vp": 1e5 / (i + 1)} for i in range(40)]
             return httpx.Response(200, json={"data": {"votes": votes}})
         return httpx.Response(200, json={"errors": [{"message": "unknown query"}]})
+
+
+def llama_not_found(slug: str) -> httpx.Response:
+    """DefiLlama's real "no data" reply (API_NOTES.md §0): HTTP 400, text/plain — for an
+    unknown slug and for a protocol without a series for the asked dataType."""
+    return httpx.Response(
+        400, text=f"Fees for {slug} not found, please visit /overview/fees to see available "
+                  "protocols", headers={"content-type": "text/plain; charset=utf-8"})
 
 
 def _graphql_kind(request: httpx.Request) -> str:

@@ -180,7 +180,10 @@ async def test_upstream_down_says_so_clearly(world, fake):
                         "api.ethplorer.io": "reset"})
     result = await alice.slash(channel, "concentration", protocol="compound")
     text = result.response.content
-    assert "Could not reach" in text and "blockscout.com" in text
+    assert "Could not reach" in text
+    for name in ("Blockscout", "Ethplorer", "DefiLlama", "Snapshot"):  # every provider named
+        assert name in text
+    assert "blockscout.com" not in text and "llama.fi" not in text  # no host shown
     assert "Traceback" not in text
     _all_errors(env)
 

@@ -82,5 +82,19 @@ def test_offline_fails_fast_with_one_line(tmp_path):
     assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
-    assert "127.0.0.1" in lines[0] and "--holders-file" in lines[0]
+    # every provider is named (Ethplorer, the holder fallback, too); no host or URL is shown
+    for name in ("DefiLlama", "Blockscout", "Ethplorer", "Snapshot"):
+        assert name in lines[0], lines[0]
+    assert "no connection" in lines[0] and "--holders-file" in lines[0]
+    assert "127.0.0.1" not in out.stderr and "http" not in lines[0]
     assert "Traceback" not in out.stderr
+
+
+def test_offline_is_not_retried(tmp_path):
+    """Connection refused is not retried: each host is asked once (counted with -vv)."""
+    base = f"http://127.0.0.1:{_closed_port()}"
+    cfg = config_toml(tmp_path / "config.toml", base, tmp_path / "cache")
+    out = _run(["-vv", "analyze", "uniswap", "--config", str(cfg)], tmp_path, timeout=60)
+    assert out.returncode == 1
+    attempts = [ln for ln in out.stderr.splitlines() if "(attempt " in ln]
+    assert attempts and all(ln.endswith("(attempt 1)") for ln in attempts), attempts

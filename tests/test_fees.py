@@ -36,10 +36,21 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 DOC_EXAMPLE = (SHARED / "data" / "fixtures" / "defillama"
                / "summary_fees_hyperliquid_DOC_EXAMPLE.json")
 BASE = "https://api.llama.fi"
+#: 2026-01-03, a UTC day start: the last day of the fixture series and of series_body's
+#: charts; passed as ``now`` so that the staleness caveat (> 2 days) stays out of the way
+T = 1_767_398_400
 SUFFIX = {"dailyFees": "fees", "dailyRevenue": "revenue",
           "dailyHoldersRevenue": "holders_revenue"}
 
 Handler = Callable[[httpx.Request], Any]
+
+
+def not_found_400(slug: str) -> httpx.Response:
+    """DefiLlama's "no data" reply as it is today: HTTP 400 with a text/plain body, for an
+    unknown slug and for a protocol without a series for one dataType."""
+    return httpx.Response(
+        400, text=f"Fees for {slug} not found, please visit /overview/fees to see available "
+                  "protocols", headers={"content-type": "text/plain; charset=utf-8"})
 
 
 def load(name: str) -> Any:
@@ -76,8 +87,8 @@ class Llama:
             return httpx.Response(200, json=load("overview_fees_dexs.json"))
         _, slug, data_type = k.split("/")
         path = FIXTURES / f"defillama_summary_{slug}_{SUFFIX.get(data_type, '?')}.json"
-        if not path.exists():
-            return httpx.Response(404, json={"message": f"{slug} not found"})
+        if not path.exists():  # DefiLlama's real "no data" answer (API_NOTES.md §0)
+            return not_found_400(slug)
         return httpx.Response(200, content=path.read_bytes(),
                               headers={"content-type": "application/json"})
 
@@ -194,7 +205,7 @@ def test_wrong_shapes_are_bad_responses(body):
 
 
 def test_body_without_chart_is_not_found():
-    with pytest.raises(NotFound, match="no revenue data for 'nope'"):
+    with pytest.raises(NotFound, match="revenue not reported by DefiLlama for 'nope'"):
         parse_fee_summary({"message": "Protocol not found"}, "nope", "dailyRevenue")
 
 
@@ -240,7 +251,7 @@ async def test_uniswap_split_not_reported_is_none_not_zero(tmp_path, closing):
 
 async def test_protocol_with_holders_revenue(tmp_path, closing):
     http, cfg = await client_for(Llama(), tmp_path, closing)
-    r = await fetch_fees(http, cfg, "aave", expected_id="parent#aave")
+    r = await fetch_fees(http, cfg, "aave", expected_id="parent#aave", now=T)
     s = r.split_30d
     assert (s.fees, s.revenue, s.holders_revenue) == (120e6, 15e6, 3e6)  # total30d fields
     assert r.warnings == () and r.unavailable == ()
@@ -269,12 +280,12 @@ def test_profit_flow_rejects_bad_shares(share):
         with_profit_flow(report, share)
 
 
-async def test_revenue_404_is_not_reported(tmp_path, closing):
-    missing = httpx.Response(404, json={"message": "not found"})
+async def test_revenue_400_not_found_is_not_reported(tmp_path, closing):
+    missing = not_found_400("aave")
     llama = Llama({"summary/aave/dailyRevenue": missing,
                    "summary/aave/dailyHoldersRevenue": missing})
     http, cfg = await client_for(llama, tmp_path, closing)
-    r = await fetch_fees(http, cfg, "aave")
+    r = await fetch_fees(http, cfg, "aave", now=T)
     assert r.split_30d == FeeSplit(30, 120e6, None, None, None, None)
     assert r.totals["revenue"]["30d"] is None and r.totals["holders_revenue"]["24h"] is None
     assert r.category_share == pytest.approx(120 / 210)
@@ -292,7 +303,7 @@ async def test_revenue_body_without_chart_is_not_reported(tmp_path, closing):
 
 async def test_fees_404_is_not_found(tmp_path, closing):
     http, cfg = await client_for(Llama(), tmp_path, closing)
-    with pytest.raises(NotFound, match="no fee data for 'no-such-protocol'"):
+    with pytest.raises(NotFound, match="'no-such-protocol' is not tracked by DefiLlama"):
         await fetch_fees(http, cfg, "no-such-protocol")
 
 
@@ -361,7 +372,6 @@ async def test_fees_failure_still_raises(tmp_path, closing):
 
 # --------------------------------------------------------------------------- one 30-day window
 
-T = 1_767_398_400  # 2026-01-03, a UTC day start: the fee series' last day below
 D = 86_400
 
 
@@ -396,7 +406,7 @@ async def test_series_that_ended_before_the_window_is_not_reported(tmp_path, clo
                          holders=series_body(T - 90 * D, 30, 300.0))
     http, cfg = await client_for(llama, tmp_path, closing)
     with caplog.at_level(logging.WARNING, logger="sources.fees"):
-        r = await fetch_fees(http, cfg, "aave")
+        r = await fetch_fees(http, cfg, "aave", now=T)
     assert r.split_30d == FeeSplit(30, 30_000.0, 15_000.0, None, 15_000.0, None)
     assert r.totals["holders_revenue"]["30d"] is None
     assert r.unavailable == ()
@@ -425,7 +435,7 @@ async def test_lagging_series_is_summed_over_the_fee_window_and_flagged(tmp_path
                          holders=series_body(T - 5 * D, 60, 100.0, total30d=3000))
     http, cfg = await client_for(llama, tmp_path, closing)
     with caplog.at_level(logging.WARNING, logger="sources.fees"):
-        r = await fetch_fees(http, cfg, "aave")
+        r = await fetch_fees(http, cfg, "aave", now=T)
     s = r.split_30d
     assert (s.fees, s.revenue, s.holders_revenue) == (30_000.0, 15_000.0, 2_500.0)
     assert (s.supply_side, s.treasury) == (15_000.0, 12_500.0)
@@ -443,7 +453,7 @@ async def test_reported_total_kept_when_the_series_ends_on_the_reference_day(tmp
                          revenue=series_body(T, 40, 500.0, total30d=15_500),
                          holders=series_body(T, 40, 100.0))
     http, cfg = await client_for(llama, tmp_path, closing)
-    r = await fetch_fees(http, cfg, "aave")
+    r = await fetch_fees(http, cfg, "aave", now=T)
     s = r.split_30d
     assert (s.fees, s.revenue, s.holders_revenue) == (31_000.0, 15_500.0, 3_000.0)
     assert r.warnings == () and r.unavailable == ()
@@ -454,7 +464,7 @@ async def test_series_running_past_the_fees_is_cut_to_the_fee_window(tmp_path, c
     llama = window_llama(fees=series_body(T, 40, 1000.0),
                          revenue=series_body(T + 2 * D, 40, 500.0, total30d=99.0))
     http, cfg = await client_for(llama, tmp_path, closing)
-    r = await fetch_fees(http, cfg, "aave")
+    r = await fetch_fees(http, cfg, "aave", now=T)
     assert r.split_30d.revenue == 15_000.0
     assert r.warnings == ()
 

@@ -47,6 +47,9 @@ async def make(tmp_path: Path):
     opened: list[HttpClient] = []
 
     def factory(handler: Any, **cfg_fields: Any) -> tuple[HttpClient, SourcesConfig]:
+        # the paging tests read whole 1,000-holder lists; the keyless default (500) has
+        # its own test
+        cfg_fields.setdefault("keyless_holders_limit", 1000)
         cfg = SourcesConfig(cache_dir=tmp_path, **cfg_fields)
         http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(handler)),
                           rate_limits=FAST)
@@ -111,9 +114,9 @@ async def test_real_uni_list_paged_20_pages_to_1000_exactly(make):
     assert snap.balances[0] == pytest.approx(264_634_857.29010007, rel=1e-15)
     assert list(snap.balances) == sorted(snap.balances, reverse=True)
     assert snap.token == TokenInfo("ethereum", UNI, "UNI", "Uniswap", 18, 1e9, 386254,
-                                   "Blockscout eth.blockscout.com")
+                                   "Blockscout (ethereum)")
     assert snap.truncated  # 386,254 holders, 1,000 fetched
-    assert snap.source == "Blockscout eth.blockscout.com" and snap.warnings == ()
+    assert snap.source == "Blockscout (ethereum)" and snap.warnings == ()
     assert snap.fetched_at.endswith("Z")
     first = server.requests[1]
     assert first.url.path == f"/api/v2/tokens/{UNI}/holders" and not first.url.params
@@ -160,7 +163,7 @@ async def test_address_as_bare_string_and_older_token_fields(make):
     snap = await fetch_holders(http, cfg, "optimism", UNI)
     assert snap.addresses == (A1,) and snap.balances == (7.0,)
     assert snap.token.holder_count == 1 and snap.token.total_supply == 7.0
-    assert snap.source == "Blockscout optimism.blockscout.com"
+    assert snap.source == "Blockscout (optimism)"
 
 
 async def test_raw_strings_near_1e27_are_converted_exactly(make):
@@ -183,7 +186,7 @@ async def test_token_info(make):
     http, cfg = make(server)
     info = await fetch_token_info(http, cfg, "eth", UNI)
     assert info == TokenInfo("ethereum", UNI, "UNI", "Uniswap", 18, 1e9, 386254,
-                             "Blockscout eth.blockscout.com")
+                             "Blockscout (ethereum)")
 
 
 @pytest.mark.parametrize("supply", [None, "", "0", 0])
@@ -417,7 +420,7 @@ async def test_blockscout_down_falls_back_to_real_ethplorer_bodies(make):
 
     assert snap.token.total_supply == 1e9 and snap.token.holder_count == 300232
     assert snap.token.symbol == "UNI" and snap.token.decimals == 18
-    assert snap.source == "Ethplorer api.ethplorer.io"
+    assert snap.source == "Ethplorer"
     assert snap.warnings == ("Blockscout unavailable; top 100 from Ethplorer",)
     assert len(snap) == 100 and snap.truncated
     assert snap.addresses[0] == "0x1a9c8182c09f50c8318d769245bea52c32be35bc"

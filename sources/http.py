@@ -203,9 +203,14 @@ class BearerTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = self._key.get()
-        if key and request.url.host.lower() == self.host:
-            request.headers["Authorization"] = f"Bearer {key}"
-        return await self.inner.handle_async_request(request)
+        if not key or request.url.host.lower() != self.host:
+            return await self.inner.handle_async_request(request)
+        # A copy: the cache above stores the request it was given, which must stay keyless.
+        headers = httpx.Headers(request.headers)
+        headers["Authorization"] = f"Bearer {key}"
+        signed = httpx.Request(request.method, request.url, headers=headers,
+                               stream=request.stream, extensions=request.extensions)
+        return await self.inner.handle_async_request(signed)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

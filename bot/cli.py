@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("methodology", help="explain the views, metrics and verdict thresholds")
 
+    doc = sub.add_parser("doctor", help="probe each data source once and say what works")
+    doc.add_argument("--json", action="store_true", help="print the result as JSON")
+    doc.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
+
     run = sub.add_parser("run", help="start the Discord bot (token from DISCORD_TOKEN)")
     run.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
 
@@ -193,6 +197,12 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_UPSTREAM
     print(f"synced {n} commands " + (f"to guild {args.guild}" if args.guild else "globally"))
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import doctor_command  # the network stack loads only when asked
+
+    return doctor_command(_load_config(args.config).sources, args.json)
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:
@@ -340,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sync(args)
         if args.command == "invite":
             return _cmd_invite(args)
+        if args.command == "doctor":
+            return _cmd_doctor(args)
     except (InputError, ProtocolNotFound, ConfigError) as exc:
         print(f"lorenz: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

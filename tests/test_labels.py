@@ -23,6 +23,8 @@ UNI_TREASURY = "0x1a9c8182c09f50c8318d769245bea52c32be35bc"  # a built-in fact (
 STKAAVE = "0x4da27a545c0c5b758a6ba100e3a049001de870f5"  # a built-in fact (staking)
 DEAD = "0x000000000000000000000000000000000000dead"  # built-in on every chain (burn)
 NOBODY = "0x1111111111111111111111111111111111111111"  # in no built-in table
+UNI_WETH_POOL = "0x1d42064fc4beb5f8aaf85f4617ae8b3b5b8bd801"  # Uniswap V3 UNI/WETH 0.3% (amm_pool)
+UNI_MERKLE_DISTRIBUTOR = "0x090d4613473dee047c3f2706764f49e0821d256e"  # unclaimed airdrop
 
 
 # ----------------------------------------------------------------------- LabelBook
@@ -272,6 +274,12 @@ def test_every_fact_has_a_source_a_label_and_a_category():
 
 def test_known_address_lookup():
     assert known_address(UNI_TREASURY.upper().replace("0X", "0x")).category is C.TREASURY
+    assert known_address(UNI_WETH_POOL).category is C.AMM_POOL
+    assert known_address(UNI_MERKLE_DISTRIBUTOR).category is C.UNDISTRIBUTED
+    # chain-scoped: the Optimism Foundation's unallocated OP is a fact on Optimism only
+    op_treasury = "0x2a82ae142b2e62cb7d10b55e323acb1cab663a26"
+    assert known_address(op_treasury, "optimism").category is C.TREASURY
+    assert known_address(op_treasury, "ethereum") is None
     assert known_address(DEAD, "polygon").category is C.BURN
     assert known_address(NOBODY) is None
 
@@ -388,7 +396,8 @@ def test_real_curated_csv():
     labels = dict(load_labels(path))
     assert len(labels) == 19
     assert labels[UNI_TREASURY].category is C.TREASURY
-    assert labels["0x1d42064fc4beb5f8aaf85f4617ae8b3b5b8bd801"].category is C.UNDISTRIBUTED
+    # what the file says; the file is wrong there (a Uniswap V3 pool, see the test below)
+    assert labels[UNI_WETH_POOL].category is C.UNDISTRIBUTED
     assert labels[STKAAVE].category is C.STAKING
     assert labels["0x5f3b5dfeb7b28cdbd7faba78963ee202a494e2a2"].category is C.STAKING
     assert labels["0xd7a029db2585553978190db5e85ec724aa4df23f"].category is C.VESTING
@@ -400,9 +409,12 @@ def test_real_curated_csv():
 def test_curated_csv_agrees_with_the_built_in_facts():
     path = shared(LABELS / "curated" / "protocol_special_addresses.csv")
     circulating_out = {C.BURN, C.TREASURY, C.VESTING, C.UNDISTRIBUTED}
+    # the curated file calls the Uniswap V3 UNI/WETH 0.3% pool a "token distributor"; the
+    # built-in fact is the sourced truth (anticapture's DEX list, and the pool's CREATE2 address)
+    assert known_address(UNI_WETH_POOL).category is C.AMM_POOL
     for address, label in load_labels(path):
         fact = known_address(address)
-        if fact is None:
+        if fact is None or address == UNI_WETH_POOL:
             continue
         # same view either way (the file calls a rewards controller a treasury)
         assert (label.category in circulating_out) == (fact.category in circulating_out)

@@ -49,6 +49,7 @@ from scoring.formatting import (
     nakamoto_text,
     pct,
 )
+from scoring.windows import fee_window, vote_window
 
 __all__ = [
     "build_comparison_figure",
@@ -182,12 +183,21 @@ def _holders_note(views: ViewSet | None, holders: int) -> str:
 
 
 def _report_footer(report: Report) -> str:
+    """The window of every part first — the holders' as-of time, the fee window, the votes'
+    dates (:mod:`scoring.windows`) — then the sources, on one line (a long source list is
+    what gets cut, never a date)."""
     parts = []
+    if report.provenance is not None:
+        parts.append("Holders as of " + as_of_text(report.provenance.as_of))
+    fees = fee_window(report.fees)
+    if fees is not None:
+        parts.append(f"fees {fees['from']} → {fees['to']}")
+    votes = vote_window(report.votes)
+    if votes is not None:
+        parts.append(f"votes {votes['from']} → {votes['to']}")
     sources = _source_names(report)
     if sources:
         parts.append("Sources: " + ", ".join(sources))
-    if report.provenance is not None:
-        parts.append("as of " + as_of_text(report.provenance.as_of))
     return " · ".join(parts)
 
 
@@ -333,7 +343,9 @@ def _comparison_footer(reports: Sequence[Report]) -> str:
     for r in reports:
         sources = ", ".join(_source_names(r)) or "no sources"
         when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance and not same_day else ""
-        parts.append(f"{_short(r)}: {sources}{when}")
+        fees = fee_window(r.fees)
+        window = f", fees {fees['from']} → {fees['to']}" if fees is not None else ""
+        parts.append(f"{_short(r)}: {sources}{when}{window}")
     text = "Sources: " + "; ".join(parts)
     if same_day:
         text += f" · as of {dates.pop()}"

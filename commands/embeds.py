@@ -15,6 +15,7 @@ from core.report import Report
 from pipeline.service import Answer
 from scoring.formatting import level_colour, nakamoto_text, pct, short_address, usd
 from scoring.verdict import LEVELS, methodology_text
+from scoring.windows import fee_window, vote_window, window_lines
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -128,9 +129,22 @@ def _fees_value(report: Report) -> str:
     return clip("\n".join(lines), FIELD_VALUE_MAX)
 
 
+def _fees_title(report: Report) -> str:
+    """"Fees, 30 days 2025-10-22 → 2025-11-20" (the window's dates when known)."""
+    assert report.fees is not None
+    days = report.fees.split_30d.period_days
+    return (f"Fees, {days} days {report.fees.window}" if report.fees.window
+            else f"Fees, last {days} days")
+
+
 def _votes_value(report: Report, limit: int = 5) -> str:
     assert report.votes is not None
+    window = vote_window(report.votes)
     lines = []
+    if window is not None:
+        span = (window["from"] if window["from"] == window["to"]
+                else f"{window['from']} → {window['to']}")
+        lines.append(f"{window['proposals']} proposal(s) closed {span}")
     for p in report.votes.proposals[:limit]:
         title = safe(p.title, 60)
         if p.scores is None:
@@ -144,11 +158,13 @@ def _votes_value(report: Report, limit: int = 5) -> str:
 
 
 def footer_text(report: Report) -> str:
-    """Provenance for the footer (sources, as-of, denominator, threshold, exclusions)."""
+    """Provenance for the footer (sources, as-of, denominator, threshold, exclusions), then
+    the window of every part (holder fetch time and source, fee window, vote dates)."""
     if report.provenance is not None:
         text = report.provenance.line()
     else:
         text = "Sources: " + ", ".join(s.source for s in report.sources)
+    text = " · ".join([text, *window_lines(report)])
     return plain(text, FOOTER_MAX)  # holds upstream text: symbol, Snapshot space id
 
 
@@ -170,7 +186,7 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
         for view in ("owners", "circulating", "raw"):
             embed.add_field(name=f"{view} view", value=_view_value(report, view), inline=False)
     if report.fees is not None:
-        embed.add_field(name="Fees, last 30 days", value=_fees_value(report), inline=False)
+        embed.add_field(name=_fees_title(report), value=_fees_value(report), inline=False)
     if report.votes is not None and report.votes.proposals:
         embed.add_field(name=f"Snapshot votes ({safe(report.votes.space, 60)})",
                         value=_votes_value(report, 3), inline=False)
@@ -236,7 +252,9 @@ def fees_embed(report: Report) -> discord.Embed:
         if totals:
             embed.add_field(name="Fees paid", value=" · ".join(
                 f"{k}: {usd(v)}" for k, v in totals.items()), inline=False)
-    embed.set_footer(text="Source: DefiLlama (fees, revenue, holders revenue). "
+    window = fee_window(report.fees)
+    when = f", 30 days {window['from']} → {window['to']}" if window else ""
+    embed.set_footer(text=f"Source: DefiLlama (fees, revenue, holders revenue{when}). "
                           "Not reported ≠ zero.")
     return fit(embed)
 
@@ -250,7 +268,9 @@ def votes_embed(report: Report) -> discord.Embed:
             "; ".join(m for m in report.missing if m.startswith("votes")) or "no space", 900)
     else:
         embed.description = _votes_value(report, 10)
-    embed.set_footer(text="Source: Snapshot hub (votes ordered by voting power).")
+    window = vote_window(report.votes)
+    when = f"; proposals closed {window['from']} → {window['to']}" if window else ""
+    embed.set_footer(text=f"Source: Snapshot hub (votes ordered by voting power{when}).")
     return fit(embed)
 
 
@@ -266,6 +286,7 @@ def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
                          f"Gini {s.gini:.2f}")
         if r.fees is not None:
             lines.append(f"holders' share of fees: {pct(r.fees.split_30d.holders_share, 0)}")
+        lines.extend(safe(w, 120) for w in window_lines(r))
         embed.add_field(name=clip(safe(r.title, 100), FIELD_NAME_MAX),
                         value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=True)
     if filename:

@@ -120,8 +120,9 @@ async def _fetch_fees(services: Services, record: ProtocolRecord,
         return _Part(missing=f"fee data: {exc}")
     except SourceError as exc:
         return _Part(missing=f"fee data: {exc}", failure=exc)
+    # "as of" the day the fee series ends (the 30-day window's last day), not today
     return _Part(fees, source=SourceRef("fees, revenue, holders revenue", "DefiLlama",
-                                        _now_iso()))
+                                        fees.window_end or _now_iso()))
 
 
 async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,
@@ -139,8 +140,11 @@ async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,
                                    name=record.name)
     except SourceError as exc:
         return _Part(missing=f"votes: {exc}", failure=exc)
+    ends = [p.end for p in report.proposals if p.end > 0]
+    as_of = (dt.datetime.fromtimestamp(max(ends), dt.UTC).date().isoformat() if ends
+             else _now_iso())  # the last scored proposal's close, not today
     return _Part(report, source=SourceRef("voting power", f"Snapshot {report.space}",
-                                          _now_iso()))
+                                          as_of))
 
 
 async def fetch(

@@ -8,6 +8,7 @@ from typing import Any
 from core.report import Report
 from core.scores import Scores
 from core.views import ViewResult
+from scoring.windows import windows
 
 _SCORE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scores))
 
@@ -39,6 +40,9 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
         ],
         "missing": list(report.missing),
         "warnings": list(report.warnings),
+        # what time each part covers: holder fetch time and source, the fees' 30-day
+        # window, the voted proposals' closing dates (None where the part is absent)
+        "windows": windows(report),
     }
     if report.protocol is not None:
         doc["protocol"] = report.protocol.to_dict()

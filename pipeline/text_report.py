@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.report import Report
 from scoring.formatting import nakamoto_text, pct, short_address, usd
+from scoring.windows import window_lines
 
 # ``pct``, ``nakamoto_text``, ``short_address`` and ``usd`` are re-exported for callers that
 # still import them from here; their home is scoring.formatting.
@@ -23,7 +24,7 @@ def render_text(report: Report, top: int = 10) -> str:
     lines = _verdict_lines(report)
     for section in (_views_table(report), _holder_lines(report, top), _fee_lines(report),
                     _vote_lines(report), _missing_lines(report), _source_lines(report),
-                    _provenance_lines(report)):
+                    _window_section(report), _provenance_lines(report)):
         if section:
             lines += ["", *section]
     lines += _warning_lines(report)
@@ -83,7 +84,9 @@ def _fee_lines(report: Report) -> list[str]:
     if fees is None:
         return []
     f = fees.split_30d
-    lines = [f"Fees, last {f.period_days} days: {usd(f.fees)} paid; supply side "
+    period = (f"{f.period_days} days {fees.window}" if fees.window
+              else f"last {f.period_days} days")
+    lines = [f"Fees, {period}: {usd(f.fees)} paid; supply side "
              f"{usd(f.supply_side)}, treasury {usd(f.treasury)}, holders "
              f"{usd(f.holders_revenue)}"]
     if fees.category_share is not None:
@@ -122,6 +125,12 @@ def _missing_lines(report: Report) -> list[str]:
 def _source_lines(report: Report) -> list[str]:
     return [f"source: {src.what}: {src.source} (as of {src.as_of or '?'})"
             for src in report.sources]
+
+
+def _window_section(report: Report) -> list[str]:
+    """What time each part covers (:func:`scoring.windows.window_lines`)."""
+    lines = window_lines(report)
+    return ["Data windows:", *(f"  {w}" for w in lines)] if lines else []
 
 
 def _provenance_lines(report: Report) -> list[str]:

@@ -48,10 +48,17 @@ async def test_concentration_slash_answers_with_embed_and_chart(world):
     assert "Uniswap" in embed.title and "UNI" in embed.title
     names = [f.name for f in embed.fields]
     assert {"owners view", "circulating view", "raw view"} <= set(names)
-    assert "Fees, last 30 days" in names
+    # the fee field names its window: the fake's series ends 2025-11-21
+    assert "Fees, 30 days 2025-10-23 → 2025-11-21" in names
     fees = next(f.value for f in embed.fields if f.name.startswith("Fees"))
     assert "not reported" in fees  # uniswap's holders revenue is null → never "0"
     assert "Nakamoto" in embed.footer.text and "Sources" in embed.footer.text
+    # every part's window in the footer: holder fetch time and source, fees, votes
+    assert "holders: top " in embed.footer.text and "fetched " in embed.footer.text
+    assert "fees: 30 days 2025-10-23 → 2025-11-21 (DefiLlama)" in embed.footer.text
+    assert "votes: 3 proposal(s) closed" in embed.footer.text
+    caveats = next(f.value for f in embed.fields if f.name == "Caveats")
+    assert "days ago" in caveats  # the fake's fee data is old: the staleness caveat shows
     assert embed.image.url == "attachment://uniswap.png"
     await _png_of(message)
     # Deferred first (type 5), then one follow-up with the embed and the file.

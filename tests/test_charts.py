@@ -229,7 +229,8 @@ def test_report_figure_panels_and_content():
     text = all_text(fig)
     assert "Testswap (TST)" in text
     assert "CONCENTRATED" in text
-    assert "Sources: test fixture, DefiLlama fees (test) · as of 2026-02-19 06:27 UTC" in text
+    assert ("Holders as of 2026-02-19 06:27 UTC · Sources: test fixture, DefiLlama fees (test)"
+            in text)
 
 
 def _rgb(hex_color: str) -> tuple[float, float, float]:

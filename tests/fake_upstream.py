@@ -74,6 +74,10 @@ class FakeUpstream:
     calls: Counter = field(default_factory=Counter)
     page_size: int = 50
     rng: random.Random = field(default_factory=lambda: random.Random(1))
+    #: Serve Ethplorer (top 100 by default) instead of answering 503.
+    ethplorer: bool = False
+    #: Blockscout PRO's headers on every api.blockscout.com reply (credits count down).
+    pro_credits: int = 100_000
 
     @classmethod
     def default(cls) -> FakeUpstream:
@@ -108,7 +112,7 @@ class FakeUpstream:
         if host.endswith("blockscout.com"):
             return self._blockscout(request)
         if host == "api.ethplorer.io":
-            return httpx.Response(503)
+            return self._ethplorer(request) if self.ethplorer else httpx.Response(503)
         if host == "hub.snapshot.org":
             return self._snapshot(request)
         return httpx.Response(404, json={"error": "unknown host in fake"})
@@ -136,6 +140,35 @@ class FakeUpstream:
 
     def _blockscout(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.strip("/").split("/")
+        if request.url.host == "api.blockscout.com":  # PRO: /{chain_id}/api/v2/…
+            if not request.headers.get("authorization", "").startswith("Bearer "):
+                return httpx.Response(401, json={"message": "Unauthorized"})
+            response = self._blockscout_paths(request, parts[1:])
+            self.pro_credits -= 20
+            response.headers.update({
+                "x-credits-remaining": str(self.pro_credits), "x-ratelimit-limit": "5",
+                "x-ratelimit-remaining": "4", "x-ratelimit-reset": "900"})
+            return response
+        return self._blockscout_paths(request, parts)
+
+    def _ethplorer(self, request: httpx.Request) -> httpx.Response:
+        """getTokenInfo / getTopTokenHolders in Ethplorer's recorded shape (balance: raw
+        amount as a float)."""
+        token = self.tokens.get(request.url.path.rstrip("/").rsplit("/", 1)[-1].lower())
+        if token is None:
+            return httpx.Response(200, json={"error": {"code": 150, "message": "not a token"}})
+        scale = 10**token.decimals
+        if "getTokenInfo" in request.url.path:
+            return httpx.Response(200, json={
+                "address": token.address, "name": token.name, "symbol": token.symbol,
+                "decimals": str(token.decimals), "holdersCount": token.holder_count,
+                "totalSupply": str(int(token.total_supply * scale))})
+        limit = int(request.url.params.get("limit", "100"))
+        return httpx.Response(200, json={"holders": [
+            {"address": a, "balance": b * scale, "share": 100 * b / token.total_supply}
+            for a, b in token.holders[:limit]]})
+
+    def _blockscout_paths(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         # /api/v2/tokens/{address}[/holders]
         if len(parts) < 4 or parts[:3] != ["api", "v2", "tokens"]:
             return httpx.Response(404)

@@ -18,6 +18,7 @@ from tests.fake_upstream import FakeUpstream
 
 PREFIXES = {
     "/llama": "api.llama.fi",
+    "/blockscoutpro": "api.blockscout.com",
     "/blockscout": "eth.blockscout.com",
     "/ethplorer": "api.ethplorer.io",
     "/snapshot": "hub.snapshot.org",
@@ -45,8 +46,10 @@ class LocalUpstream:
                     return
                 rest = self.path[len(prefix):]
                 url = f"https://{PREFIXES[prefix]}{rest}"
-                request = httpx.Request(self.command, url, content=body,
-                                        headers={"content-type": "application/json"})
+                headers = {"content-type": "application/json"}
+                if self.headers.get("authorization"):  # Blockscout PRO's Bearer key
+                    headers["authorization"] = self.headers["authorization"]
+                request = httpx.Request(self.command, url, content=body, headers=headers)
                 response = asyncio.run(outer.fake.handler(request))
                 content = response.content
                 self.send_response(response.status_code)

@@ -2,39 +2,57 @@
 
 Every expected failure prints one line on stderr and exits with status 2 (bad input) or 1
 (upstream trouble); an unexpected one prints one line with an error id and logs the
-traceback at debug level.
+traceback at debug level. Output to a closed pipe (``lorenz … | head -1``) ends quietly with
+status 141 (128 + SIGPIPE); Ctrl-C prints one line and exits with 130 (128 + SIGINT).
+
+Heavy libraries load only where they are used: the analysis modules when ``analyze`` runs,
+pandas only for a CSV holder file (in :mod:`sources.holder_files`), matplotlib only for
+``--chart``, discord.py only for ``run``, ``sync`` and ``invite`` — so ``lorenz --help``
+and a JSON-file analysis import none of pandas, matplotlib or discord.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import math
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import logging_setup
 from bot.config import ENV_SECRETS, Config, load_config
 from core.errors import ConfigError, InputError, LorenzError, ProtocolNotFound, SourceUnavailable
-from core.report import Report
 from core.version import __version__
-from pipeline.assemble import analyze_holders
-from pipeline.json_report import report_to_json
-from pipeline.labels import LabelBook, label_holders
-from pipeline.text_report import render_text
-from scoring.verdict import methodology_text
-from sources.holder_files import read_holder_file
-from sources.label_files import load_labels
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+    from core.report import Report
+    from sources.holder_files import HolderList
 
 log = logging.getLogger(__name__)
 
 EXIT_INPUT = 2
 EXIT_UPSTREAM = 1
+#: What a shell reports for a command ended by a signal: 128 + the signal's number.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+#: Top holders shown when ``--top`` is not given: the text report / the JSON document.
+TOP_TEXT = 10
+TOP_JSON = 20
+#: Most holders ``--holders`` may ask for (the bound of ``[sources] holders_limit``).
+MAX_HOLDERS = 10_000
+#: Decimals ``--decimals`` accepts (checked before 10**decimals: a huge value would hang).
+MAX_DECIMALS = 36
 
 
 def _positive_float(text: str) -> float:
@@ -57,11 +75,53 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _holders_limit(text: str) -> int:
+    """``--holders``: a whole number from 1 to :data:`MAX_HOLDERS`."""
+    value = _positive_int(text)
+    if value > MAX_HOLDERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_HOLDERS:,} holders can be fetched")
+    return value
+
+
+def _decimals(text: str) -> int:
+    """``--decimals``: a whole number from 0 to :data:`MAX_DECIMALS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_DECIMALS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DECIMALS}")
+    return value
+
+
+def _chart_path(text: str) -> Path:
+    """``--chart``: a ``.png`` path in an existing, writable folder — checked when the
+    options are read, so a bad path fails before any analysis or output."""
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(
+            f"the chart is a PNG image: give a path ending in .png (not {path.name!r})")
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {path}: no such directory {folder}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {path}: it is a directory")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {path}: permission denied")
+    return path
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in one line (no usage dump) with exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_INPUT, f"lorenz: error: {message} (see '{self.prog} -h')\n")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        # argparse's own version drops OSError, so `lorenz --help | head -0` would exit 0
+        # with the help lost; a closed pipe goes to main() like any other output's.
+        if message:
+            (file or sys.stderr).write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,25 +138,35 @@ def build_parser() -> argparse.ArgumentParser:
                     help="score a saved holder list instead: Dune result JSON, "
                          "Ethplorer/Blockscout JSON, Etherscan CSV export or any "
                          "address,balance CSV")
-    an.add_argument("--holders", type=_positive_int, metavar="N",
-                    help="how many top holders to fetch (default from config: 1000)")
-    an.add_argument("--no-votes", action="store_true", help="skip Snapshot voting power")
+    an.add_argument("--holders", type=_holders_limit, metavar="N",
+                    help="how many top holders to fetch, up to 10,000 (default from "
+                         "config: 1000; live analysis only)")
+    an.add_argument("--no-votes", action="store_true",
+                    help="skip Snapshot voting power (live analysis only)")
     an.add_argument("--config", type=Path, metavar="PATH",
                     help="config.toml (default: $LORENZ_CONFIG or ./config.toml)")
+    # Options for holder files only default to None, so that giving one to a live
+    # analysis (where it would do nothing) is an error, not silently ignored.
     an.add_argument("--supply", type=_positive_float, metavar="N",
                     help="total supply in token units (default: what the file implies, "
-                         "else the listed sum)")
+                         "else the listed sum; holder files only)")
     an.add_argument("--holder-count", type=_positive_int, metavar="N",
-                    help="total number of holders (for Gini bounds of a truncated list)")
-    an.add_argument("--symbol", default="", metavar="SYM", help="token symbol (and filter)")
-    an.add_argument("--decimals", type=int, default=18, metavar="N",
-                    help="decimals for files with raw amounts (Ethplorer); default 18")
+                    help="total number of holders, at least the number listed (for Gini "
+                         "bounds of a truncated list; holder files only)")
+    an.add_argument("--symbol", metavar="SYM",
+                    help="token symbol (and filter of a multi-token CSV; holder files only)")
+    an.add_argument("--decimals", type=_decimals, metavar="N",
+                    help="decimals of an Ethplorer file's raw amounts (0-36; default 18)")
     an.add_argument("--labels", type=Path, action="append", default=[], metavar="PATH",
                     help="address-label file or folder (repeatable; first label wins)")
-    an.add_argument("--chain", default="ethereum", help="chain of the token (for built-in labels)")
+    an.add_argument("--chain", metavar="CHAIN",
+                    help="chain of the token, for built-in labels (default ethereum; "
+                         "holder files only)")
     an.add_argument("--json", action="store_true", help="print the report as JSON")
-    an.add_argument("--chart", type=Path, metavar="PATH", help="write the report chart (PNG)")
-    an.add_argument("--top", type=_positive_int, default=10, help="top holders to show")
+    an.add_argument("--chart", type=_chart_path, metavar="PATH",
+                    help="write the report chart (a .png file)")
+    an.add_argument("--top", type=_positive_int, metavar="N",
+                    help=f"top holders to show (default {TOP_TEXT}; {TOP_JSON} with --json)")
 
     sub.add_parser("methodology", help="explain the views, metrics and verdict thresholds")
 
@@ -215,15 +285,126 @@ def _cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Options that only a holder file uses / only a live analysis uses: (flag, attribute).
+_FILE_ONLY = (("--supply", "supply"), ("--holder-count", "holder_count"),
+              ("--symbol", "symbol"), ("--decimals", "decimals"), ("--chain", "chain"))
+_LIVE_ONLY = (("--holders", "holders"), ("--no-votes", "no_votes"))
+
+
+def _check_mode(args: argparse.Namespace) -> None:
+    """A protocol or ``--holders-file`` (exactly one), and no option that the chosen kind
+    of analysis would ignore.
+
+    Raises:
+        InputError: neither or both given, or an option of the other kind.
+    """
+    if bool(args.protocol) == bool(args.holders_file):
+        raise InputError("name a protocol (lorenz analyze uniswap) or give --holders-file PATH")
+    if args.holders_file:
+        wrong = [flag for flag, attr in _LIVE_ONLY if getattr(args, attr) not in (None, False)]
+        if wrong:
+            raise InputError(f"{wrong[0]} applies only to a live analysis (lorenz analyze "
+                             "PROTOCOL), not to --holders-file")
+    else:
+        wrong = [flag for flag, attr in _FILE_ONLY if getattr(args, attr) is not None]
+        if wrong:
+            raise InputError(f"{wrong[0]} applies only to --holders-file (a live analysis "
+                             "reads it from the token's own data)")
+
+
+def _file_chain(text: str | None, cfg: Config | None) -> str:
+    """The chain key of ``--chain`` (default ``ethereum``; aliases such as ``eth`` folded).
+
+    Known chains: those with built-in facts, the default Blockscout instances and any
+    ``[sources.blockscout]`` chain of a config given with ``--config``.
+
+    Raises:
+        InputError: a chain Lorenz does not know (it would silently get no built-in labels).
+    """
+    if text is None:
+        return "ethereum"
+    from pipeline.known_addresses import KNOWN_ADDRESSES
+    from sources.config import DEFAULT_BLOCKSCOUT
+    from sources.holders import normalize_chain
+
+    chain = normalize_chain(text)
+    known = ({k.chain for k in KNOWN_ADDRESSES} - {"*"}) | set(DEFAULT_BLOCKSCOUT)
+    if cfg is not None:
+        known |= set(cfg.sources.blockscout)
+    if chain not in known:
+        raise InputError(f"unknown chain {text!r} for --chain (known: {', '.join(sorted(known))})")
+    return chain
+
+
+def _check_holder_list(args: argparse.Namespace, holder_list: HolderList) -> None:
+    """The options that depend on what the file holds, and its addresses.
+
+    Raises:
+        InputError: ``--decimals`` for a file in token units, ``--holder-count`` below the
+            number of holders listed, or an entry that is not an EVM address.
+    """
+    from sources.parsing import first_non_address
+
+    name = args.holders_file.name
+    if args.decimals is not None and holder_list.format != "ethplorer":
+        raise InputError(f"--decimals applies only to Ethplorer files (raw amounts); "
+                         f"{name} is a {holder_list.format} file")
+    bad = first_non_address(holder_list.addresses)
+    if bad is not None:
+        raise InputError(f"{name}: holder {bad[:50]!r} is not an address "
+                         "(expected 0x and 40 hex digits)")
+    listed = len(holder_list.addresses)
+    if args.holder_count is not None and args.holder_count < listed:
+        raise InputError(f"--holder-count {args.holder_count:,} is below the {listed:,} "
+                         f"holders listed in {name}")
+
+
+def _read_holders(path: Path, symbol: str) -> HolderList:
+    """:func:`sources.holder_files.read_holder_file`, with every error naming the file.
+
+    Raises:
+        InputError: a folder or an empty file (said as such, not as "no such file" or "not
+            a readable CSV"), and every error of the reader, prefixed with the file's name
+            when its message does not already say which file.
+    """
+    from sources.holder_files import read_holder_file
+
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a holder file")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path.name} is empty")
+    try:
+        return read_holder_file(path, symbol)
+    except InputError as exc:
+        message = str(exc)
+        if path.name in message:
+            raise
+        raise InputError(f"{path.name}: {message}") from None
+
+
 def _analyze_file(args: argparse.Namespace) -> Report:
-    if not 0 <= args.decimals <= 36:  # before 10**decimals: a huge value would hang here
-        raise InputError("--decimals must be between 0 and 36")
-    holder_list = read_holder_file(args.holders_file, args.symbol)
-    book = LabelBook(chain=args.chain)
+    """Score ``--holders-file`` with the file-only options (see :func:`_check_holder_list`).
+
+    A ``--config`` is read (and so checked) although a file needs no data source.
+    """
+    import numpy as np
+
+    from pipeline.assemble import analyze_holders
+    from pipeline.labels import LabelBook, label_holders
+    from sources.label_files import load_labels
+
+    cfg = _load_config(args.config) if args.config is not None else None
+    book = LabelBook(chain=_file_chain(args.chain, cfg))
+    holder_list = _read_holders(args.holders_file, args.symbol or "")
+    _check_holder_list(args, holder_list)
     for path in args.labels:
         book.extend(load_labels(path))
-    scale = 10 ** args.decimals if holder_list.format == "ethplorer" else 1
-    balances = [b / scale for b in holder_list.balances]
+    decimals = 18 if args.decimals is None else args.decimals
+    scale = 10 ** decimals if holder_list.format == "ethplorer" else 1
+    # a float64 column (no copy when it is one already): one division, none for token units
+    balances = np.asarray(holder_list.balances, dtype=np.float64)
+    if scale != 1:
+        balances = balances / scale
     supply = args.supply
     notes: list[str] = []
     if supply is None and holder_list.supply_hint is not None:
@@ -248,6 +429,8 @@ def _analyze_file(args: argparse.Namespace) -> Report:
 
 
 def _write_chart(report: Report, path: Path) -> str:
+    """Render the report chart to ``path`` (a PNG; the path was checked by :func:`_chart_path`)
+    and return the line that says so."""
     from charts.render import render_report_png  # matplotlib loads only when a chart is asked
 
     png = render_report_png(report)
@@ -262,12 +445,35 @@ def _progress(message: str) -> None:
     print(f"  … {message}", file=sys.stderr, flush=True)
 
 
+async def _cancel_other_tasks() -> None:
+    """Cancel every other task of the running loop and wait until each has ended.
+
+    Runs before the HTTP client closes. A request task is shielded (its waiters may give
+    up without cancelling it), so after Ctrl-C it would go on, fail on the closed client
+    ("client has been closed") and be reported as "Task exception was never retrieved".
+    Their outcomes are collected here and dropped: the analysis has already been cancelled
+    or has failed. No-op when nothing else runs (a finished analysis).
+    """
+    current = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+
+
 async def _analyze_live(args: argparse.Namespace) -> Report:
+    """The live pipeline for ``args.protocol``.
+
+    On Ctrl-C, :func:`asyncio.run` cancels this task; then, in order, the request tasks
+    still running are cancelled and awaited, the HTTP client (and its cache) is closed,
+    and :func:`main` prints one line.
+    """
     # Imported here so that scoring a file needs none of the network stack.
     from pipeline.analyze import Services, analyze_protocol
     from pipeline.resolve import find_protocol
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
+    from sources.label_files import load_labels
 
     cfg = _load_config(args.config)
     user_labels: list = []
@@ -288,20 +494,32 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
         raise SourceUnavailable(f"{exc} Offline? Score a saved list with "
                                 "'lorenz analyze --holders-file PATH'.", exc.host) from None
     finally:
+        await _cancel_other_tasks()
         await http.aclose()
     return report
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    if bool(args.protocol) == bool(args.holders_file):
-        raise InputError("name a protocol (lorenz analyze uniswap) or give --holders-file PATH")
+    """``lorenz analyze``: the report on stdout (text, or JSON with ``--json``).
+
+    ``--top`` applies to both (default :data:`TOP_TEXT` / :data:`TOP_JSON`). The chart is
+    written before the report is printed, so a chart that cannot be written leaves no
+    report behind on stdout.
+    """
+    _check_mode(args)
     report = asyncio.run(_analyze_live(args)) if args.protocol else _analyze_file(args)
+    chart_line = _write_chart(report, args.chart) if args.chart else ""
     if args.json:
-        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+        from pipeline.json_report import report_to_json
+
+        doc = report_to_json(report, top=args.top or TOP_JSON)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        print(render_text(report, top=args.top))
-    if args.chart:
-        print(_write_chart(report, args.chart), file=sys.stderr)
+        from pipeline.text_report import render_text
+
+        print(render_text(report, top=args.top or TOP_TEXT))
+    if chart_line:
+        print(chart_line, file=sys.stderr)
     return 0
 
 
@@ -331,8 +549,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Bad options return 2 like every other input error (argparse's own ``SystemExit`` —
     also from ``-h`` and ``--version``, status 0 — becomes the return value, so callers
-    such as tests get a status back, never an exception).
+    such as tests get a status back, never an exception). Output to a closed pipe returns
+    :data:`EXIT_BROKEN_PIPE` quietly (see :func:`_quiet_broken_pipe`).
     """
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    return status
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``lorenz … | head -1``): end quietly, like a
+    command killed by SIGPIPE, with status 141 (128 + SIGPIPE).
+
+    stdout and stderr are pointed at the null device first, so that output still buffered
+    cannot fail again at exit ("Exception ignored … BrokenPipeError"). Streams that are no
+    real files (captured by tests) are left alone.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse, configure logging and run one subcommand; every failure becomes one line on
+    stderr and a status (2 bad input, 1 upstream or unexpected, 130 Ctrl-C)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:
@@ -342,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             return _cmd_analyze(args)
         if args.command == "methodology":
+            from scoring.verdict import methodology_text
+
             print(methodology_text())
             return 0
         if args.command == "run":
@@ -360,7 +610,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UPSTREAM
     except KeyboardInterrupt:
         print("lorenz: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # for main(): a closed pipe is no error to report
     except Exception:  # the one place that catches everything: never a traceback
         error_id = uuid.uuid4().hex[:8]
         log.debug("unexpected error %s", error_id, exc_info=True)

@@ -69,7 +69,8 @@ def _holder_lines(report: Report, top: int) -> list[str]:
     """The ``top`` largest holders: address, share of the raw denominator, category, label."""
     if not report.holders:
         return []
-    lines = [f"Top {min(top, len(report.holders))} holders:"]
+    shown = min(top, len(report.holders))
+    lines = ["Top holder:" if shown == 1 else f"Top {shown} holders:"]
     denominator = report.views.raw.denominator if report.views else None
     for i, h in enumerate(report.holders[:top], 1):
         share = pct(h.balance / denominator, DIGITS) if denominator else ""

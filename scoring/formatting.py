@@ -60,10 +60,11 @@ def short_address(address: str) -> str:
 
 
 def nakamoto_text(scores: Scores | None) -> str:
-    """The Nakamoto coefficient as text: ``"7"``; ``">1000"`` when the listed holders never
-    pass half (the lower bound is n + 1); ``"n/a"`` without scores."""
+    """The Nakamoto coefficient as text with thousands separators: ``"7"``, ``"29,075"``;
+    ``">1,000"`` when the listed holders never pass half (the lower bound is n + 1);
+    ``"n/a"`` without scores."""
     if scores is None:
         return "n/a"
     if scores.nakamoto is not None:
-        return str(scores.nakamoto)
-    return f">{scores.nakamoto_lower_bound - 1}"
+        return f"{scores.nakamoto:,}"
+    return f">{scores.nakamoto_lower_bound - 1:,}"

@@ -71,11 +71,11 @@ def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = (
     words = _VIEW_WORDS[basis.name]
     what = f"{words} {symbol}" if symbol else f"the {words} supply"
     if s.nakamoto is not None:
-        who = "1 wallet controls" if s.nakamoto == 1 else f"{s.nakamoto} wallets control"
+        who = "1 wallet controls" if s.nakamoto == 1 else f"{s.nakamoto:,} wallets control"
         first = f"{who} a majority of {what}"
     else:
-        first = (f"even the {s.holders} largest listed wallets hold less than half of "
-                 f"{what} (Nakamoto ≥ {s.nakamoto_lower_bound})")
+        first = (f"even the {s.holders:,} largest listed wallets hold less than half of "
+                 f"{what} (Nakamoto ≥ {s.nakamoto_lower_bound:,})")
     reasons = [first, f"the top 10 hold {pct(s.top10_share)}"]
     if not views.supply_known:
         reasons.append("shares are of the listed holders only (supply unknown)")

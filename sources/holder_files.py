@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from core.errors import BadResponse, InputError
 from core.labels import LiveLabel
 from sources.holders import HolderRow, parse_decimals, parse_holder_item
@@ -233,7 +231,13 @@ def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
 
 
 def parse_csv(path: Path, symbol: str = "") -> HolderList:
-    """Etherscan export or any CSV with address and balance columns."""
+    """Etherscan export or any CSV with address and balance columns.
+
+    pandas is imported here, not at module level: only CSV files need it, and importing it
+    costs ~0.3 s and ~60 MB (``lorenz --help`` and JSON files go without).
+    """
+    import pandas as pd
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -37,4 +37,17 @@ class InFlight(Generic[T]):
             task = asyncio.ensure_future(start())
             self._tasks[key] = task
             task.add_done_callback(lambda _t: self._tasks.pop(key, None))
+            task.add_done_callback(_retrieve)
         return await asyncio.shield(task)
+
+
+def _retrieve(task: asyncio.Future[T]) -> None:
+    """Mark a shared task's exception as retrieved.
+
+    When every caller has given up (cancelled: a closed Discord command, Ctrl-C), the
+    shield's own callback is gone and nobody reads the task's outcome; asyncio would then
+    log "Task exception was never retrieved" for an error no one is waiting for. Callers
+    that are still waiting get the exception through the shield as before.
+    """
+    if not task.cancelled():
+        task.exception()

@@ -170,10 +170,20 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         "empty.csv": "address,balance\n",
         "empty.json": '{"result": {"rows": []}}',
         "ok.csv": f"address,balance\n{A1},60\n{A2},40\n",
+        "not_an_address.csv": f"address,balance\n{A1},60\nnotanaddress,40\n",
+        "zero.json": "",
+        "ethplorer.json": json.dumps({"holders": [{"address": A1, "balance": 6e20,
+                                                   "share": 60}]}),
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    return {name: tmp_path / name for name in files}
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder.png").mkdir()
+    paths = {name: tmp_path / name for name in (*files, "folder", "folder.png")}
+    paths["missing"] = tmp_path / "missing.json"
+    paths["missing_dir_png"] = tmp_path / "nonexistent" / "dir" / "x.png"
+    paths["jpg"] = tmp_path / "out.jpg"
+    return paths
 
 
 @pytest.mark.parametrize(
@@ -182,7 +192,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         (["--holders-file", "@missing"], "no such file"),
         (["--holders-file", "@unknown.json"], "unknown JSON format"),
         (["--holders-file", "@columns.csv"], "unknown format"),
-        (["--holders-file", "@negative.csv"], "negative"),
+        (["--holders-file", "@negative.csv"], "negative.csv: line 3: balance '-3' is negative"),
         (["--holders-file", "@text.csv"], "not a number"),
         (["--holders-file", "@empty.csv"], "empty"),
         (["--holders-file", "@empty.json"], "empty"),
@@ -197,11 +207,37 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         (["--holders-file", "@ok.csv", "--labels", "@missing"], "no such label file"),
         (["--holders-file", "@ok.csv", "--no-such-option"], "unrecognized arguments"),
         ([], "name a protocol"),
+        # every option validated or applied (issue 15)
+        (["--holders-file", "@ok.csv", "--chain", "foo"], "unknown chain 'foo' for --chain"),
+        (["--holders-file", "@ok.csv", "--holder-count", "1"],
+         "--holder-count 1 is below the 2 holders listed in ok.csv"),
+        (["--holders-file", "@ok.csv", "--config", "@missing"], "config file not found"),
+        (["--holders-file", "@ok.csv", "--holders", "5"],
+         "--holders applies only to a live analysis"),
+        (["--holders-file", "@ok.csv", "--no-votes"], "--no-votes applies only to a live"),
+        (["--holders-file", "@ok.csv", "--decimals", "6"],
+         "--decimals applies only to Ethplorer files"),
+        (["--holders-file", "@ethplorer.json", "--decimals", "37"], "between 0 and 36"),
+        (["uniswap", "--supply", "5"], "--supply applies only to --holders-file"),
+        (["uniswap", "--holder-count", "5"], "--holder-count applies only to --holders-file"),
+        (["uniswap", "--symbol", "UNI"], "--symbol applies only to --holders-file"),
+        (["uniswap", "--decimals", "6"], "--decimals applies only to --holders-file"),
+        (["uniswap", "--chain", "ethereum"], "--chain applies only to --holders-file"),
+        (["uniswap", "--holders", "10001"], "at most 10,000 holders"),
+        (["--holders-file", "@not_an_address.csv"],
+         "not_an_address.csv: holder 'notanaddress' is not an address"),
+        (["--holders-file", "@ok.csv", "--chart", "@missing_dir_png"],
+         "cannot write"),
+        (["--holders-file", "@ok.csv", "--chart", "@missing_dir_png"],
+         "no such directory"),
+        (["--holders-file", "@ok.csv", "--chart", "@jpg"], "give a path ending in .png"),
+        (["--holders-file", "@ok.csv", "--chart", "@folder.png"], "it is a directory"),
+        (["--holders-file", "@folder"], "is a folder, not a holder file"),
+        (["--holders-file", "@zero.json"], "zero.json is empty"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_2(capsys, tmp_path, args, message):
     files = _bad_files(tmp_path)
-    files["missing"] = tmp_path / "missing.json"
     argv = ["analyze", *(str(files[a[1:]]) if a.startswith("@") else a for a in args)]
     code, out, err = run(capsys, *argv)
     assert code == 2
@@ -210,6 +246,119 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(capsys, tmp_path, args, mess
     assert message in err
     assert err.count("\n") == 1 and err.endswith("\n")
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------- options applied (issue 15)
+
+OP_BRIDGE = "0x4200000000000000000000000000000000000010"  # a fact on optimism only
+
+
+@pytest.fixture
+def many_csv(tmp_path) -> Path:
+    """25 holders, so that the default top (10 text, 20 JSON) and --top differ."""
+    path = tmp_path / "many.csv"
+    rows = [f"0x{i + 1:040x},{100 - i}" for i in range(25)]
+    path.write_text("address,balance\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_json_top_is_applied(capsys, many_csv):
+    assert len(run_json(capsys, "--holders-file", str(many_csv))["top_holders"]) == 20
+    doc = run_json(capsys, "--holders-file", str(many_csv), "--top", "3")
+    assert [h["rank"] for h in doc["top_holders"]] == [1, 2, 3]
+    assert len(run_json(capsys, "--holders-file", str(many_csv), "--top", "99")[
+        "top_holders"]) == 25
+
+
+def test_text_top_and_its_grammar(capsys, many_csv):
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(many_csv))
+    assert code == 0 and "Top 10 holders:" in out and " 10. " in out and " 11. " not in out
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(many_csv), "--top", "1")
+    assert code == 0 and "Top holder:" in out and "Top 1 holders" not in out
+    assert "  1. " in out and "  2. " not in out
+
+
+def test_chain_is_applied_to_the_built_in_labels(capsys, tmp_path):
+    path = tmp_path / "op.csv"
+    path.write_text(f"address,balance\n{OP_BRIDGE},50\n{A1},30\n{A2},20\n", encoding="utf-8")
+    category = {}
+    for chain in ("ethereum", "optimism", "OP"):  # "OP" is an alias of optimism
+        doc = run_json(capsys, "--holders-file", str(path), "--chain", chain)
+        category[chain] = doc["top_holders"][0]["category"]
+    assert category == {"ethereum": "unlabeled", "optimism": "bridge", "OP": "bridge"}
+
+
+def test_a_chain_of_the_given_config_is_known(capsys, small_csv, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[sources.blockscout]\nmychain = "https://blockscout.example"\n',
+                   encoding="utf-8")
+    doc = run_json(capsys, "--holders-file", str(small_csv), "--config", str(cfg),
+                   "--chain", "mychain")
+    assert doc["top_holders"][0]["category"] == "burn"  # facts of every chain still apply
+    code, _, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--chain",
+                       "mychain")
+    assert code == 2 and "unknown chain 'mychain'" in err
+
+
+def test_a_broken_config_is_reported_for_a_file_too(capsys, small_csv, tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[sources]\nno_such_key = 1\n", encoding="utf-8")
+    code, out, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--config",
+                         str(cfg))
+    assert code == 2 and out == "" and "unknown key 'no_such_key'" in err
+
+
+def test_holder_count_at_or_above_the_listed_count_is_applied(capsys, small_csv):
+    doc = run_json(capsys, "--holders-file", str(small_csv), "--holder-count", "4",
+                   "--supply", "1000")  # all holders listed: nothing to bound
+    assert doc["views"]["raw"]["holders"] == 4
+    doc = run_json(capsys, "--holders-file", str(small_csv), "--holder-count", "5000",
+                   "--supply", "1000")
+    owners = doc["views"]["owners"]
+    assert owners["gini_all_low"] is not None
+    assert owners["gini_all_low"] <= owners["gini_all_high"]
+
+
+def test_decimals_apply_to_an_ethplorer_file(capsys, tmp_path):
+    path = tmp_path / "ethplorer.json"
+    path.write_text(json.dumps({"holders": [{"address": A1, "balance": 6e8, "share": 60},
+                                            {"address": A2, "balance": 4e8, "share": 40}]}),
+                    encoding="utf-8")
+    doc = run_json(capsys, "--holders-file", str(path), "--decimals", "6")
+    assert [h["balance"] for h in doc["top_holders"]] == [600.0, 400.0]
+
+
+def test_large_counts_have_thousands_separators(capsys, tmp_path):
+    path = tmp_path / "flat.csv"
+    path.write_text("address,balance\n" + "".join(f"0x{i + 1:040x},1\n" for i in range(2999)),
+                    encoding="utf-8")
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(path))
+    assert code == 0
+    assert "1,500 wallets control a majority" in out  # strictly more than half of 2,999
+    assert "1500" not in out
+
+
+def test_chart_path_suffix_in_any_case(capsys, small_csv, tmp_path):
+    out_path = tmp_path / "chart.PNG"
+    code, _, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--chart",
+                       str(out_path))
+    assert code == 0, err
+    assert out_path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_chart_that_cannot_be_written_leaves_no_report(capsys, small_csv, tmp_path,
+                                                         monkeypatch):
+    """The folder was fine when the options were read, the write fails later (disk
+    full): the error is the only output, no report was printed before it."""
+    def disk_full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    code, out, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--chart",
+                         str(tmp_path / "chart.png"))
+    assert code == 2
+    assert out == ""
+    assert err == f"lorenz: error: cannot write {tmp_path / 'chart.png'}: No space left on device\n"
 
 
 def test_bad_input_in_a_real_process(tmp_path):

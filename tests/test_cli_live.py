@@ -98,3 +98,24 @@ def test_offline_is_not_retried(tmp_path):
     assert out.returncode == 1
     attempts = [ln for ln in out.stderr.splitlines() if "(attempt " in ln]
     assert attempts and all(ln.endswith("(attempt 1)") for ln in attempts), attempts
+
+
+def test_live_options_are_applied(upstream, tmp_path):
+    """--holders limits the fetch, --top the JSON's top holders, --no-votes skips Snapshot."""
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    out = _run(["analyze", "uniswap", "--config", str(cfg), "--holders", "60", "--top", "3",
+                "--json", "--no-votes"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["views"]["raw"]["holders"] == 60
+    assert [h["rank"] for h in doc["top_holders"]] == [1, 2, 3]
+    assert "votes" not in doc and upstream.fake.count("hub.snapshot.org") == 0
+
+
+def test_file_only_options_are_refused_before_any_request(upstream, tmp_path):
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    out = _run(["analyze", "uniswap", "--config", str(cfg), "--supply", "1000"], tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr == ("lorenz: error: --supply applies only to --holders-file (a live "
+                          "analysis reads it from the token's own data)\n")
+    assert upstream.fake.count("") == 0

@@ -6,6 +6,7 @@ Assembled by :mod:`pipeline.assemble`; read by the renderings (:mod:`pipeline.te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.fees import FeeReport
@@ -45,7 +46,10 @@ class SourceRef:
 class Report:
     """One answer to "how centralized is X?".
 
-    ``holders`` are sorted by balance, largest first, with labels and categories.
+    ``holders`` are sorted by balance, largest first, with labels and categories: a
+    :class:`~core.holder_table.HolderTable` when the pipeline made the report (columns;
+    ``holders[i]`` and ``holders[:n]`` make :class:`Holder` objects for those rows only),
+    or any sequence of holders.
     ``holders``/``views``/``verdict``/``provenance`` are ``None`` when holder data is missing
     (then ``missing`` says why and no verdict is given). ``protocol`` is ``None`` for a
     holder file analysed without a protocol.
@@ -53,7 +57,7 @@ class Report:
 
     name: str
     symbol: str
-    holders: tuple[Holder, ...] | None
+    holders: Sequence[Holder] | None
     views: ViewSet | None
     verdict: Verdict | None
     provenance: Provenance | None

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from core.categories import in_view
 from core.fees import FeeReport
+from core.holder_table import as_table
 from core.labels import Label
 from core.protocol import ProtocolRecord
 from core.report import Report, SourceRef
@@ -28,7 +28,7 @@ from sources.holders import HolderSnapshot
 
 
 def analyze_holders(
-    holders: tuple[Holder, ...],
+    holders: Sequence[Holder],
     *,
     name: str,
     symbol: str,
@@ -42,9 +42,14 @@ def analyze_holders(
 ) -> Report:
     """Score labelled holders into a report (views, verdict, provenance).
 
+    ``holders`` (largest first) are kept in the report as a
+    :class:`~core.holder_table.HolderTable`: columns, with ``Holder`` objects made only for
+    the rows a reader asks for.
+
     Raises:
         ValueError: from the scoring engine (empty list, supply below the listed sum…).
     """
+    holders = as_table(holders)
     views = score_views(holders, supply=supply, holder_count=holder_count)
     verdict = make_verdict(views, symbol, extra_reasons)
     provenance = make_provenance(views, sources, as_of or "unknown", symbol, notes)
@@ -83,7 +88,7 @@ def _supply_and_notes(
 def score_snapshot(
     record: ProtocolRecord,
     snapshot: HolderSnapshot,
-    holders: tuple[Holder, ...],
+    holders: Sequence[Holder],
     fees: FeeReport | None,
     sources: Sequence[SourceRef],
 ) -> Report:
@@ -111,8 +116,8 @@ def top10_owner_share(holders: Sequence[Holder], denominator: float) -> float | 
     """
     if denominator <= 0:
         return None
-    owners = [h.balance for h in holders if in_view(h.category, "owners")][:10]
-    return min(1.0, math.fsum(owners) / denominator)
+    owners = as_table(holders).view_balances("owners")[:10]
+    return min(1.0, math.fsum(owners.tolist()) / denominator)
 
 
 def build_report(

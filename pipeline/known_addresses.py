@@ -69,3 +69,9 @@ def known_address(address: str, chain: str = "ethereum") -> KnownAddress | None:
     """The built-in fact for ``address`` on ``chain`` (case-insensitive), if any."""
     key = address.lower()
     return _BY_CHAIN.get((chain.lower(), key)) or _BY_CHAIN.get(("*", key))
+
+
+def known_keys(chain: str = "ethereum") -> frozenset[str]:
+    """Every address with a built-in fact on ``chain`` (its own and the all-chain facts)."""
+    wanted = {chain.lower(), "*"}
+    return frozenset(address for c, address in _BY_CHAIN if c in wanted)

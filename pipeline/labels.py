@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from core.categories import Category, category_from_label
+from core.holder_table import CATEGORY_CODE, Addresses, HolderTable
 from core.labels import Label, LiveLabel
-from core.views import Holder
-from pipeline.known_addresses import known_address
+from pipeline.known_addresses import known_address, known_keys
+from sources.holder_files import normalise_addresses
 from sources.holders import HolderSnapshot
 
 #: User-label categories that say "labelled, kind not known": they never hide a built-in fact.
@@ -50,6 +54,11 @@ class LabelBook:
         """Add many user labels (first one wins)."""
         for address, label in labels:
             self.add(address, label)
+
+    def keys(self) -> frozenset[str]:
+        """Every address this book may label: the user labels' and the chain's built-in
+        facts' (an address outside them, without a live label, is unlabeled)."""
+        return frozenset(self._user) | known_keys(self.chain)
 
     def classify(self, address: str, live: LiveLabel | None = None) -> Label:
         """The label of ``address`` by the precedence above (never ``None``)."""
@@ -87,28 +96,62 @@ def classify_live(live: LiveLabel) -> Label:
     return Label(name, Category.UNLABELED, source if name else "")
 
 
+def _largest_first(balances: NDArray[np.float64]) -> NDArray[np.integer]:
+    """Row order by balance, largest first, equal balances in their given order (a stable
+    sort; the faster unstable one is kept when no two balances are equal)."""
+    negated = np.negative(balances)
+    order = np.argsort(negated)
+    negated = negated[order]
+    if negated.size > 1 and (negated[1:] == negated[:-1]).any():
+        order = np.argsort(np.negative(balances), kind="stable")
+    small = np.int32 if order.size < 2**31 else np.int64
+    return order.astype(small)
+
+
 def label_holders(
-    addresses: Iterable[str],
-    balances: Iterable[float],
+    addresses: Addresses | Iterable[str],
+    balances: ArrayLike,
     book: LabelBook,
     live_labels: dict[str, LiveLabel] | None = None,
-) -> tuple[Holder, ...]:
-    """Attach a label and category to every holder; sorted by balance, largest first."""
+) -> HolderTable:
+    """Attach a label and category to every holder; sorted by balance, largest first.
+
+    Vectorised: the rows are sorted once (stable, so equal balances keep their order) and
+    only the rows whose address is in the book (:meth:`LabelBook.keys`) or has a live label
+    are looked up (:meth:`core.holder_table.Addresses.rows_of`) and classified by
+    :meth:`LabelBook.classify`; every other row is ``UNLABELED`` without a label — what
+    ``classify`` gives an address it knows nothing about.
+
+    Args:
+        addresses: lower-case addresses (as :func:`sources.holder_files.read_holder_file`
+            gives them), or any strings (lower-cased here).
+        balances: one balance per address, token units.
+        book: user labels and the chain's built-in facts.
+        live_labels: labels from the holder API, by lower-case address.
+    """
     live_labels = live_labels or {}
-    holders = []
-    for address, balance in zip(addresses, balances, strict=True):
-        key = address.lower()
-        label: Label = book.classify(key, live_labels.get(key))
-        holders.append(Holder(key, float(balance), label.name, label.category, label.source))
-    holders.sort(key=lambda h: h.balance, reverse=True)
-    return tuple(holders)
+    column = (addresses if isinstance(addresses, Addresses)
+              else normalise_addresses([a.lower() for a in addresses]).compact())
+    values = np.asarray(balances, dtype=np.float64)
+    if values.shape != (len(column),):
+        raise ValueError("label_holders: one balance per address is needed")
+    order = _largest_first(values)
+    column = column.take(order)
+    categories = np.full(len(column), CATEGORY_CODE[Category.UNLABELED], dtype=np.uint8)
+    labels: dict[int, tuple[str, str]] = {}
+    for row, key in column.rows_of(book.keys() | live_labels.keys()).items():
+        label = book.classify(key, live_labels.get(key))
+        categories[row] = CATEGORY_CODE[label.category]
+        if label.name or label.source:
+            labels[row] = (label.name, label.source)
+    return HolderTable(column, values[order], categories, labels)
 
 
 def label_snapshot(
     snapshot: HolderSnapshot,
     chain: str,
     user_labels: Iterable[tuple[str, Label]] = (),
-) -> tuple[Holder, ...]:
+) -> HolderTable:
     """The label stage of the live pipeline: a fetched holder list, labelled.
 
     Every holder of ``snapshot`` (balances in token units) gets a label and category by the

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.categories import VIEWS, Category, in_view
+from core.holder_table import CATEGORIES, HolderTable, as_table
 from core.scores import GiniBounds, Scores
 from core.views import Exclusion, Holder, ViewResult, ViewSet
 from scoring.metrics import gini_bounds, score_balances
@@ -37,7 +38,8 @@ def score_views(
     """Score the raw, circulating and owners views of ``holders``.
 
     Args:
-        holders: the listed holders (any order; addresses already merged).
+        holders: the listed holders (any order; addresses already merged) — a
+            :class:`~core.holder_table.HolderTable` is read as its arrays, no per-row Python.
         supply: total supply in token units, or ``None`` when unknown (then every view's
             denominator is its own listed sum and shares describe the listed holders only).
         holder_count: total number of holders of the token, when the holder API reports it;
@@ -47,8 +49,8 @@ def score_views(
         ValueError: when the raw view has nothing to score or the supply is smaller than
             the listed sum (see :func:`score_balances`).
     """
-    balances = np.fromiter((h.balance for h in holders), dtype=np.float64, count=len(holders))
-    categories = [h.category for h in holders]
+    table = as_table(holders)
+    balances = table.balances
     raw_scores = score_balances(balances, supply)
     raw_denominator = raw_scores.denominator
     # Supply held by nobody listed (none counted when the supply is unknown). A view's
@@ -60,9 +62,9 @@ def score_views(
 
     results: dict[str, ViewResult] = {}
     for view in VIEWS:
-        keep = _kept_mask(categories, view)
-        kept = balances[keep]
-        excluded = _exclusion(balances, categories, keep, raw_denominator)
+        keep = table.kept(view)
+        kept = balances if keep.all() else balances[keep]  # score_balances copies anyway
+        excluded = _exclusion(table, keep, raw_denominator)
         scores: Scores | None
         if view == "raw":
             denominator, scores = raw_denominator, raw_scores
@@ -76,24 +78,22 @@ def score_views(
     return ViewSet(**results, supply_known=supply is not None)
 
 
-def _kept_mask(categories: Sequence[Category], view: str) -> NDArray[np.bool_]:
-    """Which listed holders ``view`` keeps, as a boolean mask (:func:`in_view` decides,
-    asked once per distinct category)."""
-    keeps = {c: in_view(c, view) for c in set(categories)}
-    return np.fromiter((keeps[c] for c in categories), dtype=bool, count=len(categories))
-
-
-def _exclusion(balances: NDArray[np.float64], categories: Sequence[Category],
-               keep: NDArray[np.bool_], raw_denominator: float) -> Exclusion:
+def _exclusion(table: HolderTable, keep: NDArray[np.bool_],
+               raw_denominator: float) -> Exclusion:
     """What a view left out: how many listed holders with a positive balance, and their share
-    of the raw denominator, in all and by category."""
-    by_category: dict[str, float] = {}
-    for c, b, kept in zip(categories, balances, keep, strict=True):
-        if not kept:
-            by_category[c.value] = by_category.get(c.value, 0.0) + float(b) / raw_denominator
+    of the raw denominator, in all and by category (categories in order of first
+    appearance; each share added up in row order, as a loop over the rows would)."""
+    balances = table.balances
+    left_out = ~keep
+    codes = table.categories[left_out]
+    shares = np.bincount(codes, weights=balances[left_out] / raw_denominator,
+                         minlength=len(CATEGORIES))
+    present, first = np.unique(codes, return_index=True)
+    by_category = {CATEGORIES[int(c)].value: float(shares[c])
+                   for c in present[np.argsort(first, kind="stable")]}
     return Exclusion(
-        count=int((~keep & (balances > 0)).sum()),
-        share=float(balances[~keep].sum()) / raw_denominator,
+        count=int((left_out & (balances > 0)).sum()),
+        share=float(balances[left_out].sum()) / raw_denominator,
         by_category=by_category,
     )
 

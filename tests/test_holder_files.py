@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from shared_data import SHARED, shared
 
+from core import holder_table
 from core.errors import InputError
 from core.labels import LiveLabel
+from sources import holder_files
 from sources.holder_files import HolderList, read_holder_file
 
 DUNE = SHARED / "data" / "holders_dune_2026-02-19"
@@ -20,6 +24,7 @@ A1 = "0x" + "a1" * 20
 A2 = "0x" + "b2" * 20
 A3 = "0x" + "c3" * 20
 UNI_TREASURY = "0x1a9c8182c09f50c8318d769245bea52c32be35bc"
+DEAD_ADDRESS = "0x000000000000000000000000000000000000dead"
 
 
 def write(tmp_path: Path, name: str, content: str | dict | list) -> Path:
@@ -80,7 +85,8 @@ def test_ethplorer_json_infers_the_supply_from_the_share(tmp_path):
     ]})
     h = read_holder_file(path)
     assert h.format == "ethplorer"
-    assert h.balances == [1.734031552047184e26, 8.6e25, 4.3e25]  # raw units, as in the file
+    # raw units, as in the file
+    assert h.balances.tolist() == [1.734031552047184e26, 8.6e25, 4.3e25]
     assert h.supply_hint == pytest.approx(1e27, rel=1e-4)
 
 
@@ -173,7 +179,7 @@ def test_blockscout_page(tmp_path, shape):
 def test_blockscout_bad_items(tmp_path, item, message):
     path = write(tmp_path, "page.json", {"items": [item]})
     if message is None:
-        assert read_holder_file(path).balances == [12.0]
+        assert read_holder_file(path).balances.tolist() == [12.0]
         return
     with pytest.raises(InputError, match=message) as info:
         read_holder_file(path)
@@ -379,4 +385,99 @@ def test_binary_garbage_is_an_input_error(tmp_path):
     path = tmp_path / "garbage.csv"
     path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(InputError):
+        read_holder_file(path)
+
+
+# ----------------------------------------------------------- the vectorised CSV path at scale
+
+
+def _reference(rows: list[tuple[str, str]]) -> dict[str, float]:
+    """What a per-row reading gives: strip + lower, thousands commas dropped, Python's
+    float(), duplicates added in file order, zeros dropped."""
+    merged: dict[str, float] = {}
+    for address, balance in rows:
+        key = address.strip().lower()
+        merged[key] = merged.get(key, 0.0) + float(balance.strip().replace(",", ""))
+    return {a: b for a, b in merged.items() if b != 0}
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Read CSVs 7 rows at a time, so every test crosses chunk boundaries."""
+    monkeypatch.setattr(holder_files, "CSV_CHUNK_ROWS", 7)
+
+
+def _random_rows(n: int, seed: int, *, commas: bool = False) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    pool = [f"0x{rng.getrandbits(160):040x}" for _ in range(n // 2)] + [DEAD_ADDRESS]
+    rows = []
+    for _ in range(n):
+        address = rng.choice(pool)
+        if rng.random() < 0.2:
+            address = address.upper().replace("0X", "0x")
+        if rng.random() < 0.1:
+            address = f" {address}\t"
+        value = f"{rng.paretovariate(1.1) * 10 ** rng.randint(-3, 9):.{rng.randint(0, 20)}f}"
+        if commas and rng.random() < 0.5:
+            whole, _, frac = value.partition(".")
+            value = f"{int(whole):,}" + (f".{frac}" if frac else "")
+        rows.append((address, value))
+    return rows
+
+
+@pytest.mark.parametrize("commas", [False, True])
+def test_chunked_csv_equals_a_per_row_reading(tmp_path, small_chunks, commas):
+    rows = _random_rows(300, seed=15 + commas, commas=commas)
+    body = "".join(f'"{a}","{b}"\n' for a, b in rows)
+    h = read_holder_file(write(tmp_path, "big.csv", "address,balance\n" + body))
+    expected = _reference(rows)
+    assert list(h.addresses) == list(expected)  # first appearance order
+    assert h.balances.tolist() == list(expected.values())  # exactly, not approximately
+    assert h.addresses.evm  # 0x + 40 hex digits: kept as 20 bytes each
+    duplicates = len(rows) - len({a.strip().lower() for a, _ in rows})
+    assert f"merged {duplicates} duplicate" in h.warnings[0]
+
+
+def test_long_decimals_read_as_pythons_float_does(tmp_path):
+    rng = random.Random(7)
+    values = [f"{rng.getrandbits(40)}.{rng.getrandbits(60):018d}" for _ in range(2000)]
+    body = "".join(f"0x{i:040x},{v}\n" for i, v in enumerate(values, 1))
+    h = read_holder_file(write(tmp_path, "long.csv", "address,balance\n" + body))
+    assert h.balances.tolist() == [float(v) for v in values]
+
+
+def test_addresses_of_other_chains_stay_text(tmp_path, small_chunks):
+    rows = [(f"0x{i:040x}", "1") for i in range(10)] + [("SoLaNaAddr1111", "2"),
+                                                        ("solanaaddr1111", "3")]
+    body = "".join(f"{a},{b}\n" for a, b in rows)
+    h = read_holder_file(write(tmp_path, "mixed.csv", "address,balance\n" + body))
+    assert not h.addresses.evm
+    assert as_dict(h) == _reference(rows)
+    assert h.addresses[-1] == "solanaaddr1111" and h.balances[-1] == 5.0
+
+
+def test_a_hash_collision_falls_back_to_comparing_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(holder_table, "hash_bytes",
+                        lambda data: np.zeros(len(data), dtype=np.uint64))
+    rows = _random_rows(60, seed=3)
+    body = "".join(f"{a},{b}\n" for a, b in rows)
+    h = read_holder_file(write(tmp_path, "collide.csv", "address,balance\n" + body))
+    assert as_dict(h) == _reference(rows)
+
+
+def test_a_bad_balance_in_a_later_chunk_names_its_line(tmp_path, small_chunks):
+    body = "".join(f"0x{i:040x},{i}\n" for i in range(1, 30)) + f"{A1},-2\n"
+    with pytest.raises(InputError, match=r"line 31: balance '-2' is negative"):
+        read_holder_file(write(tmp_path, "late.csv", "address,balance\n" + body))
+    body = "".join(f"0x{i:040x},{i}\n" for i in range(1, 30)) + f"{A1},1e400\n"
+    with pytest.raises(InputError, match=r"line 31: balance '1e400' is not a finite number"):
+        read_holder_file(write(tmp_path, "late.csv", "address,balance\n" + body))
+
+
+def test_symbol_rows_are_picked_across_chunks(tmp_path, small_chunks):
+    lines = [f"{'UNI' if i % 3 else 'AAVE'},0x{i:040x},{i}" for i in range(1, 40)]
+    path = write(tmp_path, "multi.csv", "symbol,address,balance\n" + "\n".join(lines) + "\n")
+    h = read_holder_file(path, symbol="aave")
+    assert as_dict(h) == {f"0x{i:040x}": float(i) for i in range(3, 40, 3)}
+    with pytest.raises(InputError, match=r"several tokens \(AAVE, UNI\)"):
         read_holder_file(path)

@@ -247,11 +247,18 @@ def fees_embed(report: Report) -> discord.Embed:
         embed.description = "Fee data is missing: " + safe(
             "; ".join(m for m in report.missing if m.startswith("fee")) or "not reported", 900)
     else:
-        embed.description = _fees_value(report)
+        embed.description = (f"**{_fees_title(report)}**\n" + _fees_value(report))
         totals = report.fees.totals.get("fees", {})
         if totals:
             embed.add_field(name="Fees paid", value=" · ".join(
                 f"{k}: {usd(v)}" for k, v in totals.items()), inline=False)
+        caveats = [safe(w, 200) for w in report.fees.warnings]  # staleness, negatives…
+        if report.fees.unavailable:
+            caveats.append("could not fetch " + ", ".join(
+                u.replace("_", " ") for u in report.fees.unavailable) + " (not the same as 0)")
+        if caveats:
+            embed.add_field(name="Caveats", value=clip("\n".join(caveats[:6]),
+                                                       FIELD_VALUE_MAX), inline=False)
     window = fee_window(report.fees)
     when = f", 30 days {window['from']} → {window['to']}" if window else ""
     embed.set_footer(text=f"Source: DefiLlama (fees, revenue, holders revenue{when}). "

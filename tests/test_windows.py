@@ -70,7 +70,11 @@ def test_embed_footer_says_the_windows(report):
 
     footer = footer_text(report)
     assert FEES in footer and VOTES in footer and "holders: top " in footer
-    assert "2025-10-23 → 2025-11-21" in fees_embed(report).footer.text
+    fees = fees_embed(report)
+    assert "2025-10-23 → 2025-11-21" in fees.footer.text
+    assert (fees.description or "").startswith("**Fees, 30 days 2025-10-23 → 2025-11-21**")
+    caveats = next(f.value for f in fees.fields if f.name == "Caveats")
+    assert "DefiLlama's fee data ends on 2025-11-21" in caveats  # the staleness caveat
     assert "2025-11-07 → 2025-11-21" in votes_embed(report).footer.text
     assert "closed 2025-11-07 → 2025-11-21" in (votes_embed(report).description or "")
 

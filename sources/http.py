@@ -300,10 +300,18 @@ def is_unreachable(exc: BaseException) -> bool:
     connection — not worth retrying, unlike a reset or a timeout."""
     if not isinstance(exc, httpx.ConnectError):
         return False
+    return _nobody_there(exc, depth=8)
+
+
+def _nobody_there(exc: BaseException, depth: int) -> bool:
+    """``exc`` or one of its causes is a DNS failure or a refused connection; for a group
+    (anyio tried several addresses), every member is."""
     seen: BaseException | None = exc
-    for _ in range(6):
+    for _ in range(depth):
         if seen is None:
-            break
+            return False
+        if isinstance(seen, BaseExceptionGroup):
+            return all(_nobody_there(e, depth - 1) for e in seen.exceptions)
         if isinstance(seen, ConnectionRefusedError | socket.gaierror):
             return True
         if any(w in str(seen).lower() for w in _UNREACHABLE_WORDS):

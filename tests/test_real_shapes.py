@@ -443,6 +443,36 @@ def test_a_reset_is_not_unreachable():
     assert is_unreachable(_refused()) and is_unreachable(_dns())
 
 
+def test_every_address_refused_is_unreachable():
+    """anyio tries every address of a host: "All connection attempts failed" from a group."""
+    group = ExceptionGroup("multiple connection attempts failed",
+                           [ConnectionRefusedError(111, "Connection refused"),
+                            ConnectionRefusedError(111, "Connection refused")])
+    inner = OSError("All connection attempts failed")
+    inner.__cause__ = group
+    error = httpx.ConnectError("All connection attempts failed")
+    error.__cause__ = inner
+    assert is_unreachable(error)
+    mixed = ExceptionGroup("x", [ConnectionRefusedError(111, "refused"), TimeoutError()])
+    inner.__cause__ = mixed
+    assert not is_unreachable(error)
+
+
+async def test_a_real_closed_port_is_unreachable_at_once(tmp_path, closing):
+    """Through the real transport (no MockTransport): a closed loopback port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    cfg = SourcesConfig(cache_dir=tmp_path, defillama_url=f"http://127.0.0.1:{port}")
+    http = HttpClient(make_http_client(cfg))
+    closing(http)
+    with pytest.raises(SourceUnavailable) as caught:
+        await fetch_fee_summary(http, cfg, "uniswap")
+    assert caught.value.unreachable and http.requests_sent == 1
+    assert str(caught.value) == "Could not reach DefiLlama (no connection)."
+
+
 def test_refusal_bodies_parse_as_json_shapes():
     # the fixtures above are what the providers send; keep them honest
     assert json.loads(json.dumps(DEPRECATED_410))["message"].startswith("PER INSTANCE API")

@@ -1,12 +1,23 @@
 """Benchmark the charts: median render time and PNG size per chart kind.
 
-    python benchmarks/charts.py [--repeats 21] [--data DIR]
+    python benchmarks/charts.py [--repeats 21] [--data DIR] [--json]
 
 Each kind is rendered 3 times to warm up (fonts, caches), then ``--repeats`` times (≥ 15);
 the table shows the median, 90th percentile and minimum wall time of the public
 ``render_*_png`` call (build + draw + PNG encode), the median process CPU time (less
 disturbed when other processes share the cores) and the PNG size. Targets for the report
 chart: ≤ 150 ms median, ≤ 200 KB.
+
+The baseline: the same report chart drawn the plain way — ``matplotlib.pyplot`` figure and
+axes, ``barh`` with tick labels, ``legend``, default ticks, ``savefig`` (:func:`pyplot_report_png`:
+same texts, curves, bars, colours and size). It is timed interleaved with the report chart,
+run for run, so both see the same load; ``report / pyplot`` is the ratio of their medians
+(target ≤ 0.4), for wall clock and for CPU time.
+
+Strings are rasterised and measured once per process and kept (:mod:`charts.canvas`,
+:mod:`charts.format`), so repeated renders of one report reuse every label: the "cold text"
+row empties those caches before each render — every string of that chart laid out and
+rasterised anew, the cost of a chart whose labels were never drawn before.
 
 Data: the real Dune top-1000 lists in ``../shared`` when present (as in the samples), else
 synthetic 1000-holder lists. The fee split of the "report + fees" row is a made-up
@@ -17,6 +28,8 @@ Timings are wall clock on a shared machine: run it when the machine is otherwise
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import statistics
 import sys
@@ -34,16 +47,21 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from benchmarks.make_samples import DATA, SYMBOLS, example_votes, real_report  # noqa: E402
+from charts import render, style  # noqa: E402
+from charts.canvas import clear_text_caches  # noqa: E402
+from charts.plots import holder_name, lorenz_points  # noqa: E402
 from charts.render import (  # noqa: E402
     render_comparison_png,
     render_report_png,
     render_votes_png,
 )
+from core.categories import in_view  # noqa: E402
 from core.fees import FeeReport  # noqa: E402
 from core.report import Report  # noqa: E402
 from pipeline.assemble import analyze_holders  # noqa: E402
 from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.fees import split_fees  # noqa: E402
+from scoring.formatting import pct  # noqa: E402
 
 WARMUP = 3
 
@@ -68,6 +86,95 @@ def load_reports(data: Path) -> tuple[dict[str, Report], str]:
     return reports, "synthetic lists (../shared not found)"
 
 
+def pyplot_report_png(report: Report) -> bytes:
+    """The report chart's content drawn with plain pyplot (the baseline; see the module doc).
+
+    Same figure size, texts, Lorenz curves (the same downsampled points), top-10 bars and
+    category key, drawn with the usual calls: ``plt.figure``, ``add_axes``, ``plot``,
+    ``barh`` + ``set_yticks(labels=…)``, default tick machinery, ``legend``, ``savefig``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    assert report.holders is not None and report.views is not None and report.verdict
+    fig = plt.figure(figsize=style.FIGSIZE, dpi=style.DPI, facecolor=style.CARD)
+    fig.text(0.025, 0.965, report.title, ha="left", va="top", fontsize=style.TITLE_SIZE,
+             fontweight="bold", color=style.TEXT)
+    fig.text(0.975, 0.935, report.verdict.level.value.upper(), ha="right", va="center",
+             fontsize=style.SUBTITLE_SIZE + 1, fontweight="bold", color=style.CARD,
+             bbox={"boxstyle": "round,pad=0.45", "facecolor": "#4cd6a0", "edgecolor": "none"})
+    fig.text(0.025, 0.885, "; ".join(report.verdict.reasons[:2]), ha="left", va="top",
+             fontsize=style.SUBTITLE_SIZE, color=style.MUTED)
+    ax = fig.add_axes((0.07, 0.175, 0.29, 0.6), facecolor=style.PANEL)
+    ax.plot((0, 1), (0, 1), color=style.EQUALITY, linewidth=1.5, linestyle="--")
+    for i, view in enumerate(("raw", "owners")):
+        x, y = lorenz_points(report.holders.view_balances(view)  # type: ignore[attr-defined]
+                             if hasattr(report.holders, "view_balances") else
+                             [h.balance for h in report.holders if in_view(h.category, view)])
+        ax.plot(x, y, color=style.VIEW_COLORS[view], linewidth=2.6)
+        scores = report.views.get(view).scores
+        ax.text(0.04, 0.95 - 0.085 * i, f"{style.VIEW_NAMES[view]} · Gini {scores.gini:.2f}"
+                if scores else view, transform=ax.transAxes, va="top", fontweight="bold",
+                color=style.VIEW_COLORS[view], fontsize=style.LEGEND_SIZE + 1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xticks([0, 0.5, 1], ["0", "50%", "100%"])
+    ax.set_yticks([0.5, 1], ["50%", "100%"])
+    ax.tick_params(colors=style.TEXT, labelsize=style.TICK_SIZE)
+    ax.grid(True, color=style.GRID)
+    ax.set_xlabel("share of holders", color=style.MUTED, fontsize=style.LABEL_SIZE)
+    ax.set_ylabel("share of tokens", color=style.MUTED, fontsize=style.LABEL_SIZE)
+    ax.set_title("Lorenz curve", loc="left", color=style.TEXT, fontweight="bold",
+                 fontsize=style.PANEL_TITLE_SIZE)
+    top = report.holders[:10]
+    denominator = report.views.raw.denominator
+    shares = [h.balance / denominator for h in top]
+    colors = [style.CATEGORY_COLORS[h.category] for h in top]
+    bx = fig.add_axes((0.65, 0.175, 0.325, 0.6), facecolor=style.PANEL)
+    bx.barh(range(len(top)), shares, color=colors)
+    bx.set_yticks(range(len(top)), [holder_name(h)[:24] for h in top])
+    bx.invert_yaxis()
+    bx.tick_params(colors=style.TEXT, labelsize=style.TICK_SIZE)
+    bx.set_xticks([])
+    for row, share in enumerate(shares):
+        bx.text(share, row, " " + pct(share), va="center", color=style.TEXT,
+                fontsize=style.VALUE_SIZE)
+    categories = list(dict.fromkeys(h.category for h in top))
+    bx.legend(handles=[Patch(color=style.CATEGORY_COLORS[c], label=style.CATEGORY_NAMES[c])
+                       for c in categories], loc="upper left", bbox_to_anchor=(-0.5, -0.01),
+              ncol=len(categories), frameon=False, labelcolor=style.TEXT,
+              fontsize=style.LEGEND_SIZE)
+    bx.set_title("Top 10 holders", loc="left", color=style.TEXT, fontweight="bold",
+                 fontsize=style.PANEL_TITLE_SIZE)
+    fig.text(0.025, 0.018, render._report_footer(report), fontsize=style.FOOTER_SIZE,
+             color=style.MUTED)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor=style.CARD)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def interleaved(ours: Callable[[], bytes], baseline: Callable[[], bytes],
+                repeats: int) -> tuple[tuple[list[float], list[float]],
+                                       tuple[list[float], list[float]]]:
+    """Wall and CPU times of ``ours`` and ``baseline``, called in turn ``repeats`` times
+    each after :data:`WARMUP` calls each (so both see the same load)."""
+    for _ in range(WARMUP):
+        ours()
+        baseline()
+    times: list[list[float]] = [[], [], [], []]
+    for _ in range(repeats):
+        for k, render_once in enumerate((ours, baseline)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            render_once()
+            times[2 * k + 1].append(time.process_time() - start_cpu)
+            times[2 * k].append(time.perf_counter() - start)
+    return (times[0], times[1]), (times[2], times[3])
+
+
 def measure(render: Callable[[], bytes], repeats: int) -> tuple[list[float], list[float], int]:
     """Wall and process-CPU times (seconds) of ``repeats`` calls after :data:`WARMUP`
     calls, and the PNG size in bytes. CPU time is less disturbed by other processes."""
@@ -83,11 +190,16 @@ def measure(render: Callable[[], bytes], repeats: int) -> tuple[list[float], lis
     return wall, cpu, len(png)
 
 
+def _median_ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the benchmark table; returns the exit status."""
+    """Print the benchmark table (or ``--json``); returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="timed runs per kind (≥ 15)")
     parser.add_argument("--data", type=Path, default=DATA, help="holder-list folder")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     repeats = max(args.repeats, 15)
     reports, origin = load_reports(args.data)
@@ -97,24 +209,43 @@ def main(argv: list[str] | None = None) -> int:
     votes = example_votes()
     kinds: list[tuple[str, Callable[[], bytes]]] = [
         ("report (UNI)", lambda: render_report_png(uni)),
+        ("report, cold text", lambda: (clear_text_caches(), render_report_png(uni))[1]),
         ("report + fees", lambda: render_report_png(uni_fees)),
         ("comparison ×4", lambda: render_comparison_png([reports[s] for s in SYMBOLS])),
         ("votes (9 proposals)", lambda: render_votes_png(votes, "Example DAO", "")),
     ]
+    charts = {}
+    for name, render_once in kinds:
+        wall, cpu, size = measure(render_once, repeats)
+        ms = sorted(t * 1000 for t in wall)
+        charts[name] = {"median_ms": _median_ms(wall),
+                        "p90_ms": round(ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))], 1),
+                        "min_ms": round(ms[0], 1), "cpu_ms": _median_ms(cpu),
+                        "png_kb": round(size / 1024)}
+    (ours_wall, ours_cpu), (plt_wall, plt_cpu) = interleaved(
+        lambda: render_report_png(uni), lambda: pyplot_report_png(uni), repeats)
+    result = {
+        "data": origin, "repeats": repeats, "charts": charts,
+        "report_ms": _median_ms(ours_wall), "pyplot_report_ms": _median_ms(plt_wall),
+        "report_vs_pyplot": round(statistics.median(ours_wall) / statistics.median(plt_wall), 3),
+        "report_vs_pyplot_cpu": round(statistics.median(ours_cpu) / statistics.median(plt_cpu),
+                                      3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    if args.json:
+        print(json.dumps(result))
+        return 0
     print(f"data: {origin}; {repeats} timed runs after {WARMUP} warm-up runs\n")
     print(f"{'chart':<22}{'median ms':>10}{'p90 ms':>9}{'min ms':>9}{'CPU ms':>9}"
           f"{'PNG KB':>9}")
-    for name, render in kinds:
-        wall, cpu, size = measure(render, repeats)
-        ms = sorted(t * 1000 for t in wall)
-        p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
-        print(f"{name:<22}{statistics.median(ms):>10.1f}{p90:>9.1f}{ms[0]:>9.1f}"
-              f"{statistics.median(cpu) * 1000:>9.1f}{size / 1024:>9.0f}")
-    try:
-        load = " · load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    except OSError:
-        load = ""
-    print(f"\nmedian/p90/min: wall clock; CPU ms: median process CPU time{load}")
+    for name, row in charts.items():
+        print(f"{name:<22}{row['median_ms']:>10.1f}{row['p90_ms']:>9.1f}{row['min_ms']:>9.1f}"
+              f"{row['cpu_ms']:>9.1f}{row['png_kb']:>9}")
+    print(f"\nreport vs plain pyplot, interleaved: {result['report_ms']:.1f} ms vs "
+          f"{result['pyplot_report_ms']:.1f} ms = {result['report_vs_pyplot']:.2f}× wall "
+          f"({result['report_vs_pyplot_cpu']:.2f}× CPU; target ≤ 0.4)")
+    print("median/p90/min: wall clock; CPU ms: median process CPU time · load average "
+          "{:.2f} {:.2f} {:.2f}".format(*result["load_average"]))
     return 0
 
 

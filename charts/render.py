@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from charts import style
-from charts.canvas import LOCK, encode_png, figure_to_png, new_figure
+from charts.canvas import LOCK, add_axes, encode_png, figure_to_png, new_figure, reused_figure
 from charts.format import TextFitter, as_of_text, date_text, fit
 from charts.plots import (
     BarSeries,
@@ -39,6 +39,7 @@ from charts.plots import (
     plot_vote_power,
 )
 from core.categories import in_view
+from core.holder_table import HolderTable
 from core.report import Report, token_title
 from core.verdict import Verdict
 from core.views import Holder, ViewSet
@@ -147,7 +148,10 @@ def _source_names(report: Report) -> list[str]:
 
 
 def _kept_balances(holders: Sequence[Holder], view: str) -> NDArray[np.float64]:
-    """Balances (token units) of the listed holders that ``view`` keeps."""
+    """Balances (token units) of the listed holders that ``view`` keeps (read off the
+    columns of a :class:`~core.holder_table.HolderTable`, no Holder objects made)."""
+    if isinstance(holders, HolderTable):
+        return holders.view_balances(view)
     return np.fromiter((h.balance for h in holders if in_view(h.category, view)),
                        dtype=np.float64)
 
@@ -201,7 +205,7 @@ def _report_footer(report: Report) -> str:
     return " · ".join(parts)
 
 
-def build_report_figure(report: Report) -> Figure:
+def build_report_figure(report: Report, *, reuse: bool = False) -> Figure:
     """The report chart as a Figure (not rasterised); see :func:`render_report_png`.
 
     Panels, depending on what the report has:
@@ -215,17 +219,19 @@ def build_report_figure(report: Report) -> Figure:
       ``report.missing``.
 
     The figure draws into the renderer shared by all charts: rasterise it with
-    :func:`figure_to_png` (which holds the lock), or draw it from one thread only.
+    :func:`figure_to_png` (which holds the lock), or draw it from one thread only. With
+    ``reuse`` (the ``render_*`` path, under the lock) it is the figure kept for this layout
+    (:func:`charts.canvas.reused_figure`), valid until the next render.
     """
-    fig = new_figure()
-    _header(fig, report.title, _report_subtitle(report), *_badge(report.verdict))
     holders = report.holders or ()
     has_fees = report.fees is not None
+    fig = reused_figure(("report", bool(holders), has_fees)) if reuse else new_figure()
+    _header(fig, report.title, _report_subtitle(report), *_badge(report.verdict))
     if holders:
         _draw_holder_panels(fig, report, holders, with_fees=has_fees)
         if has_fees:
             assert report.fees is not None
-            plot_fee_split(fig.add_axes(_FEES_RECT_RIGHT), report.fees.split_30d)
+            plot_fee_split(add_axes(fig, _FEES_RECT_RIGHT), report.fees.split_30d)
     else:
         y = 0.62 if has_fees else 0.52
         fig.text(0.5, y, "holder data unavailable", ha="center", va="center",
@@ -237,7 +243,7 @@ def build_report_figure(report: Report) -> Figure:
                      fontsize=style.LABEL_SIZE, parse_math=False, **style.MUTED_KW)
         if has_fees:
             assert report.fees is not None
-            plot_fee_split(fig.add_axes(_FEES_RECT_WIDE), report.fees.split_30d)
+            plot_fee_split(add_axes(fig, _FEES_RECT_WIDE), report.fees.split_30d)
     _footer(fig, _report_footer(report))
     return fig
 
@@ -253,7 +259,7 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
         series.append(LorenzSeries(style.VIEW_NAMES[view], _kept_balances(holders, view),
                                    scores.gini if scores is not None else None,
                                    style.VIEW_COLORS[view]))
-    plot_lorenz(fig.add_axes(_LORENZ_RECT), series)
+    plot_lorenz(add_axes(fig, _LORENZ_RECT), series)
     denominator = (views.raw.denominator if views is not None
                    else float(sum(h.balance for h in holders)))
     top = holders[:TOP_HOLDERS]
@@ -265,7 +271,7 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
                  lowest + key_rows * _KEY_ROW + 0.01)
     rect = (_HOLDERS_LEFT, bottom, 0.975 - _HOLDERS_LEFT, _PANELS_TOP - bottom)
     title = f"Top {len(top)} holders" if len(top) > 1 else "Top holder"
-    plot_top_holders(fig.add_axes(rect), top, denominator,
+    plot_top_holders(add_axes(fig, rect), top, denominator,
                      title=f"{title} · {_holders_note(views, len(holders))}", label_px=label_px)
 
 
@@ -277,7 +283,7 @@ def render_report_png(report: Report) -> bytes:
     input, so it can also run in a process pool.
     """
     with LOCK:
-        fig = build_report_figure(report)
+        fig = build_report_figure(report, reuse=True)
         return figure_to_png(fig)
 
 
@@ -288,15 +294,16 @@ def _short(report: Report) -> str:
     return fit(report.symbol or report.name or "?", 24)
 
 
-def build_comparison_figure(reports: Sequence[Report]) -> Figure:
+def build_comparison_figure(reports: Sequence[Report], *, reuse: bool = False) -> Figure:
     """2–4 reports side by side (not rasterised); see :func:`render_comparison_png`.
+    ``reuse``: as in :func:`build_report_figure`.
 
     Raises:
         ValueError: with fewer than 2 or more than 4 reports.
     """
     if not 2 <= len(reports) <= MAX_COMPARED:
         raise ValueError(f"compare 2 to {MAX_COMPARED} reports, not {len(reports)}")
-    fig = new_figure()
+    fig = reused_figure(("comparison",)) if reuse else new_figure()
     groups = [_short(r) for r in reports]
     top = 0.775  # panels' top edge; the footer may take three lines
     _header(fig, " vs ".join(groups), "Nakamoto = wallets needed for >50% · owners: without "
@@ -319,17 +326,17 @@ def build_comparison_figure(reports: Sequence[Report]) -> Figure:
 
     height = 0.56
     plot_grouped_bars(
-        fig.add_axes((0.03, top - height, 0.37, height)), groups,
+        add_axes(fig, (0.03, top - height, 0.37, height)), groups,
         [BarSeries(style.VIEW_NAMES[v], style.VIEW_COLORS[v],
                    tuple(top10(r, v) for r in reports)) for v in ("raw", "owners")],
         "Top-10 share", legend=True)
     plot_grouped_bars(
-        fig.add_axes((0.44, top - height, 0.25, height)), groups,
+        add_axes(fig, (0.44, top - height, 0.25, height)), groups,
         [BarSeries("owners", style.VIEW_COLORS["owners"],
                    tuple(nakamoto(r) for r in reports))],
         "Nakamoto (owners)")
     plot_grouped_bars(
-        fig.add_axes((0.73, top - height, 0.25, height)), groups,
+        add_axes(fig, (0.73, top - height, 0.25, height)), groups,
         [BarSeries("holders", style.FEE_PARTS[2][2], tuple(holders_share(r) for r in reports))],
         "Fees to holders, 30 d", empty_note="no fee data")
     _footer(fig, _comparison_footer(reports), max_lines=3)
@@ -364,20 +371,22 @@ def render_comparison_png(reports: Sequence[Report]) -> bytes:
         ValueError: with fewer than 2 or more than 4 reports.
     """
     with LOCK:
-        fig = build_comparison_figure(reports)
+        fig = build_comparison_figure(reports, reuse=True)
         return figure_to_png(fig)
 
 
 # --- votes -----------------------------------------------------------------------------
 
 
-def build_votes_figure(votes: VoteReport, name: str, symbol: str) -> Figure:
-    """The voting-power chart (not rasterised); see :func:`render_votes_png`."""
-    fig = new_figure()
+def build_votes_figure(votes: VoteReport, name: str, symbol: str, *,
+                       reuse: bool = False) -> Figure:
+    """The voting-power chart (not rasterised); see :func:`render_votes_png`.
+    ``reuse``: as in :func:`build_report_figure`."""
+    fig = reused_figure(("votes",)) if reuse else new_figure()
     proposals = sorted(votes.proposals, key=lambda p: p.end, reverse=True)[:MAX_PROPOSALS]
     _header(fig, f"{token_title(name, symbol)}: voting power",
             "Share of the power cast on each proposal held by the top voters", None)
-    plot_vote_power(fig.add_axes(_VOTES_RECT), proposals,
+    plot_vote_power(add_axes(fig, _VOTES_RECT), proposals,
                     label_px=_fig_px(fig, _VOTES_RECT[0] - 0.04))
     parts = [votes.note] if votes.note else []
     parts.append(f"Snapshot space {votes.space}" if votes.space else "Snapshot")
@@ -399,7 +408,7 @@ def render_votes_png(votes: VoteReport, name: str, symbol: str) -> bytes:
     proposals without votes show "no votes".
     """
     with LOCK:
-        fig = build_votes_figure(votes, name, symbol)
+        fig = build_votes_figure(votes, name, symbol, reuse=True)
         return figure_to_png(fig)
 
 

@@ -631,3 +631,70 @@ def test_real_comparison():
     assert texts_of_axes(axes_titled(fig, "Fees to holders")).count("n/a") == 4
     assert_inside(fig)
     assert png_size(render_comparison_png(reports)) == (WIDTH, HEIGHT)
+
+
+# --- figures kept between renders, strings drawn whole -----------------------------------
+
+
+def test_a_reused_figure_draws_what_a_fresh_one_does():
+    with_fees = cf.synthetic_report(fees=cf.full_fees())
+    without = cf.synthetic_report(n=3)
+    fresh = figure_to_png(build_report_figure(with_fees))
+    for report in (with_fees, without, cf.fees_only_report(), with_fees):
+        png = render_report_png(report)
+    assert png == fresh
+    votes = cf.example_votes()
+    fresh_votes = figure_to_png(build_votes_figure(votes, "Example DAO", "EX"))
+    render_votes_png(cf.example_votes(n=2, with_empty=False), "Other", "")
+    assert render_votes_png(votes, "Example DAO", "EX") == fresh_votes
+    pair = [cf.synthetic_report(symbol="AAA"), cf.synthetic_report(symbol="BBB", seed=2)]
+    fresh_pair = figure_to_png(build_comparison_figure(pair))
+    render_comparison_png([*pair, cf.synthetic_report(symbol="CCC", seed=3)])
+    assert render_comparison_png(pair) == fresh_pair
+
+
+def test_build_functions_hand_out_fresh_figures():
+    report = cf.synthetic_report()
+    first, second = build_report_figure(report), build_report_figure(report)
+    assert first is not second
+    render_report_png(cf.synthetic_report(fees=cf.full_fees()))  # reuses its own figure
+    assert all_text(first) == all_text(second) and len(first.axes) == 2
+
+
+def _ink(rgba: np.ndarray) -> tuple[int, int, int, int, float]:
+    """Bounding box (x0, y0, x1, y1) and total of the pixels that differ from the card."""
+    card = np.array([int(style.CARD[i:i + 2], 16) for i in (1, 3, 5)])
+    diff = np.abs(rgba[..., :3].astype(int) - card).sum(axis=2)
+    ys, xs = np.nonzero(diff > 30)
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()), float(diff.sum())
+
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_strings_drawn_whole_look_like_matplotlibs_own(rotation):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from charts.canvas import clear_text_caches
+
+    def draw(fig: Figure) -> np.ndarray:
+        fig.text(0.3, 0.5, "Binance 8 · Top 10 holders … 27%", fontsize=style.TICK_SIZE,
+                 rotation=rotation, parse_math=False, **style.TEXT_KW)
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    stock = Figure(figsize=style.FIGSIZE, dpi=style.DPI, facecolor=style.CARD)
+    FigureCanvasAgg(stock)
+    clear_text_caches()
+    ours, cached, theirs = draw(new_figure()), draw(new_figure()), draw(stock)
+    assert np.array_equal(ours, cached)  # the kept bitmap draws the same pixels
+    *box, total = _ink(ours)
+    *their_box, their_total = _ink(theirs)
+    assert np.abs(np.subtract(box, their_box)).max() <= 2  # same place, within 2 px
+    assert total == pytest.approx(their_total, rel=0.05)  # same amount of ink
+
+
+def test_lorenz_curves_of_a_holder_table_use_its_columns():
+    report = cf.synthetic_report()
+    fig = build_report_figure(report)
+    as_objects = build_report_figure(replace(report, holders=tuple(report.holders)))
+    for a, b in zip(fig.axes[0].lines, as_objects.axes[0].lines, strict=True):
+        assert np.array_equal(a.get_xydata(), b.get_xydata())

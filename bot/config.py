@@ -151,7 +151,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     sources = _build(SourcesConfig, "sources", sources_table, skip=("blockscout",))
     sources = SourcesConfig(**{**{f.name: getattr(sources, f.name) for f in fields(sources)},
                                "blockscout": blockscout})
-    if sources.holders_limit < 1 or sources.holders_limit > 10_000:
-        raise ConfigError("config [sources] holders_limit must be between 1 and 10000")
+    for name in ("holders_limit", "keyless_holders_limit"):
+        if not 1 <= getattr(sources, name) <= 10_000:
+            raise ConfigError(f"config [sources] {name} must be between 1 and 10000")
     discord = _build(DiscordConfig, "discord", discord_table)
     return Config(discord=discord, sources=sources, path=file_path)

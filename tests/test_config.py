@@ -70,6 +70,8 @@ def test_environment_secrets_win_and_never_show(tmp_path):
     ("[discord]\nprefix_enabled = 'yes'\n", "prefix_enabled"),
     ("[sources]\ndefillama_url = 'ftp://x'\n", "http(s) URL"),
     ("[sources]\nholders_limit = 0\n", "holders_limit"),
+    ("[sources]\nkeyless_holders_limit = 0\n", "keyless_holders_limit"),
+    ("[sources]\nblockscout_pro_url = 'api.blockscout.com'\n", "http(s) URL"),
     ("[sources.blockscout]\nethereum = 5\n", "ethereum"),
     ("[discord\n", "not valid TOML"),
 ])

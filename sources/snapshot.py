@@ -19,11 +19,12 @@ User text (space ids, proposal ids) only ever travels in GraphQL ``variables``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import BadResponse
+from core.errors import BadResponse, Refused
 from sources.config import SourcesConfig
 from sources.http import TTL_DATA, HttpClient
 from sources.parsing import finite_float, stripped
@@ -115,9 +116,17 @@ async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
     host = "Snapshot"  # named in messages
     key = cfg.snapshot_api_key.get()
     headers = {"x-api-key": key} if key else None
-    return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
-                                headers=headers, ttl=TTL_DATA, source="Snapshot",
-                                parse=lambda body: _graphql_data(body, host, key))
+    try:
+        return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
+                                    headers=headers, ttl=TTL_DATA, source="Snapshot",
+                                    parse=lambda body: _graphql_data(body, host, key))
+    except Refused as exc:  # the hub sends GraphQL errors with HTTP 400 too (checkLimits)
+        try:
+            body = json.loads(exc.text)
+        except ValueError:
+            raise exc from None
+        _graphql_data(body, host, key)  # raises BadResponse with the hub's own message
+        raise
 
 
 def _graphql_data(body: Any, host: str, key: str) -> dict[str, Any]:

@@ -476,3 +476,20 @@ async def test_a_real_closed_port_is_unreachable_at_once(tmp_path, closing):
 def test_refusal_bodies_parse_as_json_shapes():
     # the fixtures above are what the providers send; keep them honest
     assert json.loads(json.dumps(DEPRECATED_410))["message"].startswith("PER INSTANCE API")
+
+
+# --------------------------------------------------------------------------- Snapshot
+
+async def test_snapshot_graphql_errors_with_http_400_keep_the_hubs_message(make):
+    """Case: the hub's GraphQL errors with HTTP 400 (``checkLimits``) → "Snapshot refused
+    the query: <its message>", not a bare status."""
+    from core.errors import BadResponse
+    from pipeline.votes import fetch_votes
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"errors": [
+            {"message": "The `first` argument must not be greater than 1000"}]})
+
+    http, cfg = make(handler)
+    with pytest.raises(BadResponse, match="Snapshot refused the query: The `first` argument"):
+        await fetch_votes(http, cfg, ("uniswapgovernance.eth",))

@@ -144,7 +144,10 @@ def _capabilities(cfg: SourcesConfig, blockscout: list[tuple[str, ProbeResult]],
     for chain, result in blockscout:
         name = f"holders on {chain}"
         if result.works:
-            caps.append(Capability(name, True, result.source))
+            keyless = not result.source.startswith("Blockscout PRO")
+            caps.append(Capability(name, True, result.source + (
+                f", keyless: top {cfg.keyless_holders_limit} (deprecated API)" if keyless
+                else f", top {cfg.holders_limit}")))
         elif chain == "ethereum" and ethplorer.works:
             top = "1,000" if cfg.ethplorer_api_key else "100"
             caps.append(Capability(name, True, f"Ethplorer fallback, top {top} only "

@@ -136,6 +136,7 @@ class Addresses(Sequence[str]):
         return Addresses(np.frombuffer(raw, dtype=EVM_DTYPE))
 
     def _text(self, item: bytes) -> str:
+        """One stored item as the address text."""
         return "0x" + item.hex() if self.evm else item.decode("utf-8")
 
     def __len__(self) -> int:
@@ -304,6 +305,7 @@ class HolderTable(Sequence[Holder]):
         return self._holder(i % n)
 
     def _holder(self, row: int) -> Holder:
+        """Row ``row`` (0 ≤ row < len) as a Holder."""
         label, source = self.labels.get(row, ("", ""))
         return Holder(self.addresses[row], float(self.balances[row]), label,
                       CATEGORIES[self.categories[row]], source)

@@ -371,6 +371,7 @@ class _CsvColumns:
 
     @property
     def used(self) -> list[str]:
+        """The columns to read, each once, in file-independent order."""
         return list(dict.fromkeys(c for c in (self.address, self.balance, self.symbol,
                                               self.as_of) if c is not None))
 
@@ -466,6 +467,7 @@ class _Column:
         self._size = 0
 
     def append(self, values: NDArray[Any]) -> None:
+        """Add a chunk's rows (20-byte EVM items become text once any item is not one)."""
         if values.dtype == EVM_DTYPE and self._data.dtype != EVM_DTYPE:
             values = evm_text(values)  # a text column stays text
         elif self._data.dtype == EVM_DTYPE and values.dtype != EVM_DTYPE:

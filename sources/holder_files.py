@@ -348,7 +348,7 @@ def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
 
 
 #: Rows read per chunk of a CSV file: the text of one chunk is the only per-row Python data.
-CSV_CHUNK_ROWS = 65_536
+CSV_CHUNK_ROWS = 32768
 
 #: Bytes a balance written as a plain decimal number is made of (0 pads short items).
 _NUMERAL_BYTES = np.zeros(256, dtype=bool)

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -81,8 +82,10 @@ class TextRenderer(RendererAgg):
     def _string_bitmap(self, s: str, prop: FontProperties,
                        antialiased: bool) -> tuple[NDArray[np.uint8], float, float, float]:
         """The grey bitmap of ``s`` and its offsets and descent in pixels (cached, LRU)."""
-        key = (s, hash(prop), prop.get_size_in_points(), self.dpi, antialiased,
-               get_hinting_flag())
+        key = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(),
+               prop.get_weight(), prop.get_stretch(), prop.get_size_in_points(),
+               prop.get_file(), self.dpi, antialiased, get_hinting_flag(),
+               mpl.rcParams["text.hinting_factor"])
         entry = self._strings.get(key)
         if entry is not None:
             self._strings.move_to_end(key)

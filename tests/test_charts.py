@@ -698,3 +698,15 @@ def test_lorenz_curves_of_a_holder_table_use_its_columns():
     as_objects = build_report_figure(replace(report, holders=tuple(report.holders)))
     for a, b in zip(fig.axes[0].lines, as_objects.axes[0].lines, strict=True):
         assert np.array_equal(a.get_xydata(), b.get_xydata())
+
+
+def test_kept_strings_are_kept_per_font_size_and_weight():
+    def ink(**kw) -> float:
+        fig = new_figure()
+        fig.text(0.3, 0.5, "Top 10 holders", parse_math=False, **style.TEXT_KW, **kw)
+        fig.canvas.draw()
+        return _ink(np.asarray(fig.canvas.buffer_rgba()))[4]
+
+    normal, bold, big = ink(fontsize=14), ink(fontsize=14, fontweight="bold"), ink(fontsize=20)
+    assert normal == ink(fontsize=14)  # drawn again from the kept bitmap: the same
+    assert len({normal, bold, big}) == 3 and bold > normal and big > normal

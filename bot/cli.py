@@ -124,15 +124,8 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``lorenz``."""
-    parser = _Parser(prog="lorenz", description="How concentrated is a DeFi protocol?")
-    parser.add_argument("--version", action="version", version=f"lorenz {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (-vv for debug)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    an = sub.add_parser("analyze", help="score a protocol (live data) or a holder file")
+def _add_analyze(an: argparse.ArgumentParser) -> None:
+    """The options of ``lorenz analyze``."""
     an.add_argument("protocol", nargs="?", help="protocol name, e.g. uniswap (live data)")
     an.add_argument("--holders-file", type=Path, metavar="PATH",
                     help="score a saved holder list instead: Dune result JSON, "
@@ -167,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write the report chart (a .png file)")
     an.add_argument("--top", type=_positive_int, metavar="N",
                     help=f"top holders to show (default {TOP_TEXT}; {TOP_JSON} with --json)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lorenz``."""
+    parser = _Parser(prog="lorenz", description="How concentrated is a DeFi protocol?")
+    parser.add_argument("--version", action="version", version=f"lorenz {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_analyze(sub.add_parser("analyze",
+                                help="score a protocol (live data) or a holder file"))
 
     sub.add_parser("methodology", help="explain the views, metrics and verdict thresholds")
 
@@ -445,28 +449,30 @@ def _progress(message: str) -> None:
     print(f"  … {message}", file=sys.stderr, flush=True)
 
 
-async def _cancel_other_tasks() -> None:
-    """Cancel every other task of the running loop and wait until each has ended.
+async def _cancel_other_tasks() -> int:
+    """Cancel every other task of the running loop, wait until each has ended, and return
+    how many there were (0 after a finished analysis: then this is a no-op).
 
-    Runs before the HTTP client closes. A request task is shielded (its waiters may give
-    up without cancelling it), so after Ctrl-C it would go on, fail on the closed client
-    ("client has been closed") and be reported as "Task exception was never retrieved".
-    Their outcomes are collected here and dropped: the analysis has already been cancelled
-    or has failed. No-op when nothing else runs (a finished analysis).
+    Runs before the HTTP client would close. A request task is shielded (its waiters may
+    give up without cancelling it), so after Ctrl-C it would go on, fail on the closed
+    client ("client has been closed") and be reported as "Task exception was never
+    retrieved". Their outcomes are collected here and dropped: the analysis has already
+    been cancelled or has failed.
     """
     current = asyncio.current_task()
     others = [t for t in asyncio.all_tasks() if t is not current]
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)
+    return len(others)
 
 
 async def _analyze_live(args: argparse.Namespace) -> Report:
     """The live pipeline for ``args.protocol``.
 
     On Ctrl-C, :func:`asyncio.run` cancels this task; then, in order, the request tasks
-    still running are cancelled and awaited, the HTTP client (and its cache) is closed,
-    and :func:`main` prints one line.
+    still running are cancelled and awaited (see :func:`_cancel_other_tasks`; the HTTP
+    client is closed only when none was left), and :func:`main` prints one line.
     """
     # Imported here so that scoring a file needs none of the network stack.
     from pipeline.analyze import Services, analyze_protocol
@@ -494,8 +500,12 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
         raise SourceUnavailable(f"{exc} Offline? Score a saved list with "
                                 "'lorenz analyze --holders-file PATH'.", exc.host) from None
     finally:
-        await _cancel_other_tasks()
-        await http.aclose()
+        if await _cancel_other_tasks() == 0:
+            await http.aclose()
+        # else a cancelled request may still be reading or writing the SQLite HTTP cache
+        # in a worker thread (cancelling the task does not stop the thread): closing the
+        # cache under it can crash the interpreter. The process ends now; SQLite keeps the
+        # cache consistent (autocommit, WAL) without a close.
     return report
 
 

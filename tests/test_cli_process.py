@@ -177,9 +177,28 @@ def test_ctrl_c_prints_one_line(slow_upstream, tmp_path, requests, slow_close):
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert err == "lorenz: interrupted\n"
-    assert proc.returncode == EXIT_INTERRUPTED
+    assert (err, proc.returncode) == ("lorenz: interrupted\n", EXIT_INTERRUPTED), out[:300]
     assert out == ""
+
+
+def test_a_finished_analysis_closes_the_client(slow_upstream, tmp_path, monkeypatch, capsys):
+    """Nothing left running: the HTTP client (and its cache) is closed before the exit."""
+    import sources.http
+    from bot.cli import main
+
+    closed: list[int] = []
+    aclose = sources.http.HttpClient.aclose
+
+    async def spy(self) -> None:
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        closed.append(len(others))
+        await aclose(self)
+
+    monkeypatch.setattr(sources.http.HttpClient, "aclose", spy)
+    cfg = config_toml(tmp_path / "config.toml", slow_upstream.base, tmp_path / "cache")
+    assert main(["analyze", "uniswap", "--config", str(cfg), "--no-votes"]) == 0
+    assert capsys.readouterr().out.startswith("Uniswap")
+    assert closed == [0]  # closed once, with no request task still running
 
 
 async def test_an_abandoned_shared_task_failing_is_not_reported():

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from core.errors import NotFound, SourceError
 from core.fees import FeeReport
-from scoring.fees import category_share_and_hhi, profit_flow, split_fees
+from scoring.fees import category_share_and_hhi, profit_flow, split_fees, split_notes
 from scoring.formatting import usd
 from sources.config import SourcesConfig
 from sources.fees import (
@@ -180,10 +180,13 @@ def aligned_total30d(summary: FeeSummary, reference_end: int | None,
     """``summary``'s 30-day total over the window of the fee series, and a note if partial.
 
     The window is the :data:`WINDOW_DAYS` UTC days ending on the day of ``reference_end``
-    (the fee series' last point). The rule:
+    (the fee series' last day, negative or not). A series "ends" on its last reported day,
+    negative days included (:meth:`sources.fees.FeeSummary.end`). The rule:
 
-    * the series ends on the reference day: DefiLlama's own ``total30d`` when it gives one,
-      else the sum of the series' points inside the window;
+    * the series ends on the reference day: DefiLlama's own ``total30d`` when it gives one
+      and no negative day falls inside the window, else the sum of the series'
+      non-negative points inside the window (:func:`sources.fees.parse_fee_summary` already
+      made that sum when a negative day nets into DefiLlama's figure);
     * the series ends *after* the reference day: the sum of its points inside the window
       (its own ``total30d`` covers another window, so it is not used);
     * the series ends *before* the reference day but has points inside the window (a
@@ -215,7 +218,8 @@ def aligned_total30d(summary: FeeSummary, reference_end: int | None,
     ref_day = _day(reference_end)
     first_day = ref_day - (WINDOW_DAYS - 1)
     window = [usd for ts, usd in summary.daily if first_day <= _day(ts) <= ref_day]
-    last_ts = summary.daily[-1][0]
+    end = summary.end()
+    last_ts = end if end is not None else summary.daily[-1][0]
     if _day(last_ts) == ref_day and summary.total30d_reported:
         return summary.total30d, None
     span = f"{_date(first_day * DAY)} – {_date(reference_end)}"
@@ -311,18 +315,23 @@ def fee_report(
     Revenue and holders revenue (``None`` = not reported or not fetched) are aligned by
     :func:`aligned_total30d`; its notes become ``warnings``, followed by the staleness
     caveat (:func:`staleness_note`, against ``now``, unix seconds, default the current
-    time) and the negative-value caveats (:func:`negative_notes`). ``slug`` is for the log.
+    time), the negative-value caveats (:func:`negative_notes`) and the split's caveats
+    (:func:`scoring.fees.split_notes`: revenue above fees, holders revenue above revenue).
+    The window ends on the fee series' real last day (:meth:`FeeSummary.end`), even when
+    that day is negative. ``slug`` is for the log.
     """
-    reference_end = fees.daily[-1][0] if fees.daily else None
+    reference_end = fees.end()
     warnings: list[str] = []
     revenue30 = _aligned(revenue, reference_end, slug, warnings)
     holders30 = _aligned(holders, reference_end, slug, warnings)
     stale = staleness_note(reference_end, time.time() if now is None else now)
     warnings.extend([stale] if stale else [])
     warnings.extend(negative_notes((fees, revenue, holders), position.negative))
+    split = split_fees(fees.total30d, revenue30, holders30, WINDOW_DAYS)
+    warnings.extend(split_notes(split))
     first_day = _day(reference_end) - (WINDOW_DAYS - 1) if reference_end is not None else None
     return FeeReport(
-        split_30d=split_fees(fees.total30d, revenue30, holders30, WINDOW_DAYS),
+        split_30d=split,
         totals={"fees": fees.totals(),
                 "revenue": _totals(revenue, revenue30),
                 "holders_revenue": _totals(holders, holders30)},
@@ -362,8 +371,10 @@ def negative_notes(summaries: Iterable[FeeSummary | None], negative_protocols: i
             continue
         label = DATA_LABELS.get(s.data_type, s.data_type)
         if s.negative_days:
+            netted = (" (the 30-day total sums the other days instead of DefiLlama's own "
+                      "30-day total, which nets them in)" if s.total30d_netted else "")
             notes.append(f"{label} data has {s.negative_days} negative day(s) (as DefiLlama "
-                         "reports them); left out of the sums")
+                         f"reports them); left out of the sums{netted}")
         for period, value in s.negatives:
             notes.append(f"DefiLlama reports a negative {period} {label} total "
                          f"(-{usd(-value)}); not counted")

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from core.fees import FeeSplit
+from scoring.formatting import usd
 
 
 def split_fees(
@@ -27,13 +28,37 @@ def split_fees(
 ) -> FeeSplit:
     """Split ``fees`` (USD over ``period_days``) by the identities in the module docstring.
 
-    Negative differences (revenue reported above fees, e.g. from incentives accounting) are
-    clipped to 0 rather than shown as negative money; the inputs are kept as given.
+    Negative differences (revenue reported above fees, e.g. from incentives accounting;
+    holders revenue above revenue) are clipped to 0 rather than shown as negative money; the
+    inputs are kept as given. The clip is never silent: :func:`split_notes` names it and
+    callers put its notes next to the split.
     """
     supply_side = None if fees is None or revenue is None else max(fees - revenue, 0.0)
     treasury = (None if revenue is None or holders_revenue is None
                 else max(revenue - holders_revenue, 0.0))
     return FeeSplit(period_days, fees, revenue, holders_revenue, supply_side, treasury)
+
+
+def split_notes(split: FeeSplit) -> list[str]:
+    """Caveats for the inconsistencies :func:`split_fees` clips (USD over the split's period).
+
+    One note when revenue exceeds fees (supply side shown as 0), one when holders revenue
+    exceeds revenue (treasury shown as 0); none when an input is ``None`` (not reported) or
+    the figures are consistent. Equal figures are consistent.
+    """
+    days = split.period_days
+    notes = []
+    if split.fees is not None and split.revenue is not None and split.revenue > split.fees:
+        notes.append(f"DefiLlama's {days}-day revenue ({usd(split.revenue)}) exceeds its fees "
+                     f"({usd(split.fees)}); the supply side is shown as $0, not as a "
+                     "negative amount")
+    if (split.revenue is not None and split.holders_revenue is not None
+            and split.holders_revenue > split.revenue):
+        notes.append(f"DefiLlama's {days}-day holders revenue "
+                     f"({usd(split.holders_revenue)}) exceeds its revenue "
+                     f"({usd(split.revenue)}); the treasury is shown as $0, not as a "
+                     "negative amount")
+    return notes
 
 
 def category_share_and_hhi(protocol_fees: float, category_fees: ArrayLike) -> tuple[float, float]:

@@ -24,7 +24,11 @@ How DefiLlama really answers (API_NOTES.md §0), and what Lorenz makes of it:
   revenue and holders revenue), kept like any answer by the client, never a failure;
 * **negative values** (a 30-day total of −290M, negative days) are kept out of totals and
   sums: the day is dropped from ``daily`` and counted in ``negative_days``, a negative total
-  becomes ``None`` and is listed in ``negatives`` for the caveat;
+  becomes ``None`` and is listed in ``negatives`` for the caveat. DefiLlama's own
+  ``total30d`` nets the negative days of its window in, so when its window holds one the
+  30-day total is instead the sum of the window's non-negative days (``total30d_reported``
+  is then ``False`` and ``total30d_netted`` ``True``). The window still ends on the series'
+  real last day (``last_point``), negative or not;
 * ``[ts, null]`` points of ``totalDataChartBreakdown`` (a day without chain data) are skipped;
 * ids may be numbers (``185``); categories are spelled ``Dexes`` today and ``Dexs`` before —
   compare them with :func:`category_key`.
@@ -78,10 +82,12 @@ class FeeSummary:
         data_type: the ``dataType`` asked for.
         total24h, total7d: as reported; ``None`` = not reported.
         total30d: as reported, else the sum of the daily values of the last
-            :data:`WINDOW_DAYS` days of ``totalDataChart`` (the window ends at its last point);
-            ``None`` when neither exists. This is the series' *own* window:
-            :func:`pipeline.fees.fetch_fees` re-aligns revenue and holders revenue on the fee
-            series' window.
+            :data:`WINDOW_DAYS` days of ``totalDataChart`` (the window ends at its last
+            point); ``None`` when neither exists. When a negative day falls inside that
+            window, the sum of the window's non-negative days (``None`` if there are none)
+            replaces DefiLlama's figure, which nets the negative days in. This is the
+            series' *own* window: :func:`pipeline.fees.fetch_fees` re-aligns revenue and
+            holders revenue on the fee series' window.
         total_all_time: ``totalAllTime`` as reported.
         daily: ``(unix_seconds, usd)`` oldest first; days whose value is not reported are
             left out (not zero-filled).
@@ -92,6 +98,12 @@ class FeeSummary:
             when it was computed from the chart (or is ``None``).
         negative_days: days of ``totalDataChart`` with a negative value, left out of
             ``daily`` and of every sum.
+        negative_day_times: the unix seconds of those days, oldest first.
+        last_point: unix seconds of the series' last reported day (negative values
+            included, ``null`` points not); ``None`` when unknown — then :meth:`end` falls
+            back to the last point of ``daily``.
+        total30d_netted: ``True`` when DefiLlama gave a ``total30d`` that was not used
+            because negative days inside its window are netted into it.
         negatives: totals DefiLlama reported below zero, ``(("30d", -290130293.0), …)``;
             each is ``None`` in this summary.
     """
@@ -112,6 +124,16 @@ class FeeSummary:
     total30d_reported: bool = False
     negative_days: int = 0
     negatives: tuple[tuple[str, float], ...] = ()
+    negative_day_times: tuple[int, ...] = ()
+    last_point: int | None = None
+    total30d_netted: bool = False
+
+    def end(self) -> int | None:
+        """Unix seconds of the series' last day (negative days count); ``None`` when the
+        series has no reported point."""
+        if self.last_point is not None:
+            return self.last_point
+        return self.daily[-1][0] if self.daily else None
 
     def totals(self) -> dict[str, float | None]:
         """``{"24h", "7d", "30d", "all_time"}`` in USD (``None`` = not reported)."""
@@ -235,12 +257,10 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
     points = _chart_points(body["totalDataChart"], "a fee chart", host)
     values = [(ts, usd) for ts, raw in points if (usd := finite_float(raw)) is not None]
     daily = tuple((ts, usd) for ts, usd in values if usd >= 0)
+    negative_times = tuple(ts for ts, usd in values if usd < 0)
+    last_point = values[-1][0] if values else None
     negatives: list[tuple[str, float]] = []
-    total30d = _non_negative(body, "total30d", "30d", negatives)
-    total30d_reported = total30d is not None
-    if total30d is None and daily and not negatives:
-        start = daily[-1][0] - (WINDOW_DAYS - 1) * DAY
-        total30d = math.fsum(usd for ts, usd in daily if ts >= start)
+    total30d, reported, netted = _total30d(body, daily, negative_times, last_point, negatives)
 
     record_id = id_text(body.get("id")) or id_text(body.get("defillamaId"))
     defillama_id = id_text(body.get("defillamaId"))
@@ -260,10 +280,37 @@ def parse_fee_summary(body: Any, slug: str, data_type: str, host: str = "",
         chains_30d=_chain_totals(body.get("totalDataChartBreakdown"), host),
         parent_protocol=id_text(body.get("parentProtocol")) or None,
         defillama_id=defillama_id,
-        total30d_reported=total30d_reported,
-        negative_days=len(values) - len(daily),
+        total30d_reported=reported,
+        negative_days=len(negative_times),
         negatives=tuple(negatives),
+        negative_day_times=negative_times,
+        last_point=last_point,
+        total30d_netted=netted,
     )
+
+
+def _total30d(body: dict[str, Any], daily: tuple[tuple[int, float], ...],
+              negative_times: tuple[int, ...], last_point: int | None,
+              negatives: list[tuple[str, float]]) -> tuple[float | None, bool, bool]:
+    """The series' own 30-day total (USD) as ``(total, reported, netted)``.
+
+    The window is the :data:`WINDOW_DAYS` days ending at ``last_point`` (the raw last day,
+    negative or not). DefiLlama's ``total30d`` is used when given, non-negative and no
+    negative day falls inside the window (``reported``); otherwise the sum of the window's
+    non-negative days — ``None`` when it has none, or when the reported total is negative
+    (listed in ``negatives``). ``netted`` says a reported total was set aside because it
+    nets negative days in.
+    """
+    total = _non_negative(body, "total30d", "30d", negatives)
+    if last_point is None:
+        return total, total is not None, False
+    start = last_point - (WINDOW_DAYS - 1) * DAY
+    netted = total is not None and any(ts >= start for ts in negative_times)
+    if total is not None and not netted:
+        return total, True, False
+    if negatives or not any(ts >= start for ts, _ in daily):
+        return None, False, netted
+    return math.fsum(usd for ts, usd in daily if ts >= start), False, netted
 
 
 def not_found_message(slug: str, data_type: str) -> str:

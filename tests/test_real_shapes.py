@@ -181,6 +181,63 @@ def test_negative_days_and_totals_are_kept_out_with_caveats():
     assert "2 negative day(s)" in text and "negative 30d fee total" in text
 
 
+async def test_negative_last_day_ends_the_window_and_is_out_of_the_30d_sums(make):
+    """Case: the fee series' last day is negative and DefiLlama's total30d nets it in → the
+    window still ends on that day, the 30-day fees are the sum of the window's other days
+    (not DefiLlama's figure), and the caveat says so."""
+    fees = summary(days=40, usd=100.0, total30d=2_850.0)  # 29 × 100 − 50, netted
+    fees["totalDataChart"][-1][1] = -50.0
+    revenue = summary(days=40, usd=50.0, total30d=1_500.0)
+    llama = Llama({"summary/uniswap/dailyFees": fees, "summary/uniswap/dailyRevenue": revenue,
+                   "overview": OVERVIEW})
+    http, cfg = make(llama)
+    r = await fetch_fees(http, cfg, "uniswap", now=T + DAY)
+    assert r.window_end == "2025-11-20" and r.window_start == "2025-10-22"
+    assert r.split_30d.fees == 2_900.0  # days T−29 … T−1; T (−50) left out
+    assert r.totals["fees"]["30d"] == 2_900.0
+    assert r.split_30d.revenue == 1_500.0 and r.split_30d.supply_side == 1_400.0
+    assert any("1 negative day(s)" in w and "instead of DefiLlama's own 30-day total" in w
+               for w in r.warnings)
+
+
+def test_negative_day_inside_the_window_replaces_the_netted_total():
+    """Case: a negative day mid-window with a reported total30d → the sum of the window's
+    non-negative days; a negative day before the window keeps DefiLlama's figure."""
+    body = summary(days=40, usd=100.0, total30d=2_800.0)
+    body["totalDataChart"][-5][1] = -100.0
+    s = parse_fee_summary(body, "uniswap", "dailyFees", "DefiLlama")
+    assert s.total30d == 2_900.0 and not s.total30d_reported and s.total30d_netted
+    assert s.end() == T and s.negative_day_times == (T - 4 * DAY,)
+    body = summary(days=40, usd=100.0, total30d=3_000.0)
+    body["totalDataChart"][0][1] = -100.0  # T − 39 days: outside the window
+    s = parse_fee_summary(body, "uniswap", "dailyFees", "DefiLlama")
+    assert s.total30d == 3_000.0 and s.total30d_reported and not s.total30d_netted
+
+
+async def test_revenue_above_fees_is_clipped_with_a_caveat(make):
+    """Case: revenue > fees and holders revenue > revenue → supply side and treasury shown
+    as 0, each with a caveat (never clipped silently)."""
+    llama = Llama({"summary/uniswap/dailyFees": summary(total30d=30_000.0),
+                   "summary/uniswap/dailyRevenue": summary(total30d=40_000.0),
+                   "summary/uniswap/dailyHoldersRevenue": summary(total30d=45_000.0),
+                   "overview": OVERVIEW})
+    http, cfg = make(llama)
+    r = await fetch_fees(http, cfg, "uniswap", now=T)
+    assert r.split_30d.supply_side == 0.0 and r.split_30d.treasury == 0.0
+    text = " | ".join(r.warnings)
+    assert "revenue ($40.0K) exceeds its fees ($30.0K)" in text
+    assert "holders revenue ($45.0K) exceeds its revenue ($40.0K)" in text
+
+
+def test_split_notes_only_for_inconsistent_figures():
+    from scoring.fees import split_fees, split_notes
+
+    assert split_notes(split_fees(10.0, 10.0, 10.0)) == []
+    assert split_notes(split_fees(10.0, None, None)) == []
+    assert split_notes(split_fees(None, 20.0, 5.0)) == []
+    assert len(split_notes(split_fees(10.0, 20.0, 30.0))) == 2
+
+
 def test_negative_protocols_are_out_of_the_category_share():
     """Case: Aave V2 at −290M in /overview/fees → out of the category's sum and HHI, named."""
     entries = parse_fee_overview(OVERVIEW)

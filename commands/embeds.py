@@ -261,8 +261,10 @@ def fees_embed(report: Report) -> discord.Embed:
                                                        FIELD_VALUE_MAX), inline=False)
     window = fee_window(report.fees)
     when = f", 30 days {window['from']} → {window['to']}" if window else ""
-    embed.set_footer(text=f"Source: DefiLlama (fees, revenue, holders revenue{when}). "
-                          "Not reported ≠ zero.")
+    cited = [s for s in report.sources if s.source.startswith("DefiLlama")]
+    source = (f"Source: {cited[0].source} ({cited[0].what}{when}). Not reported ≠ zero."
+              if cited and report.fees is not None else "No fee source answered.")
+    embed.set_footer(text=plain(source, FOOTER_MAX))
     return fit(embed)
 
 
@@ -298,8 +300,14 @@ def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
                         value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=True)
     if filename:
         embed.set_image(url=f"attachment://{filename}")
-    embed.set_footer(text="Sources: Blockscout/Ethplorer holders, DefiLlama fees.")
+    embed.set_footer(text=plain(compared_sources([a.report for a in answers]), FOOTER_MAX))
     return fit(embed)
+
+
+def compared_sources(reports: list[Report]) -> str:
+    """"Sources: …" naming only the sources that supplied a figure to one of ``reports``."""
+    names = list(dict.fromkeys(s.source for r in reports for s in r.sources))
+    return ("Sources: " + ", ".join(names) + ".") if names else "No source answered."
 
 
 def methodology_embed() -> discord.Embed:

@@ -41,7 +41,7 @@ class Provenance:
         """The provenance as one line (for a footer)."""
         parts = [
             "Sources: " + ", ".join(self.sources),
-            f"as of {self.as_of}",
+            f"holders as of {self.as_of}",
             f"denominator: {self.denominator}",
             self.threshold,
             "owners view leaves out " + self.exclusions.get("owners", "nothing"),

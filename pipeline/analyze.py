@@ -104,8 +104,8 @@ async def _fetch_holders(services: Services, record: ProtocolRecord, limit: int 
                                    limit)
     except SourceError as exc:
         return _Part(missing=f"holder data: {exc}", failure=exc)
-    return _Part(snap, source=SourceRef("holders, supply, labels", snap.source,
-                                        snap.fetched_at))
+    what = "holders, supply" + (", labels" if snap.live_labels else "")
+    return _Part(snap, source=SourceRef(what, snap.source, snap.fetched_at))
 
 
 async def _fetch_fees(services: Services, record: ProtocolRecord,
@@ -121,8 +121,17 @@ async def _fetch_fees(services: Services, record: ProtocolRecord,
     except SourceError as exc:
         return _Part(missing=f"fee data: {exc}", failure=exc)
     # "as of" the day the fee series ends (the 30-day window's last day), not today
-    return _Part(fees, source=SourceRef("fees, revenue, holders revenue", "DefiLlama",
+    return _Part(fees, source=SourceRef(_fee_dimensions(fees), "DefiLlama",
                                         fees.window_end or _now_iso()))
+
+
+def _fee_dimensions(fees: FeeReport) -> str:
+    """The fee dimensions DefiLlama actually reported ("fees, revenue"…), for the citation."""
+    split = fees.split_30d
+    parts = [name for name, value in (("fees", split.fees), ("revenue", split.revenue),
+                                      ("holders revenue", split.holders_revenue))
+             if value is not None]
+    return ", ".join(parts) or "fees (no 30-day total)"
 
 
 async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,

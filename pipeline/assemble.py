@@ -90,11 +90,12 @@ def score_snapshot(
     snapshot: HolderSnapshot,
     holders: Sequence[Holder],
     fees: FeeReport | None,
-    sources: Sequence[SourceRef],
 ) -> Report:
     """The score stage: :func:`analyze_holders` on the labelled holders of ``snapshot``.
 
-    The provenance names the sources and carries the notes of :func:`_supply_and_notes`;
+    The provenance is the holder figures': their source and fetch time (the fee and vote
+    parts cite their own sources and windows in ``Report.sources``), with the notes of
+    :func:`_supply_and_notes`;
     the verdict's sentence ends with the fee clause (:func:`scoring.verdict.fee_clause`).
     """
     supply, notes, warnings = _supply_and_notes(snapshot)
@@ -102,7 +103,7 @@ def score_snapshot(
     return analyze_holders(
         holders, name=record.name, symbol=symbol, supply=supply,
         holder_count=snapshot.token.holder_count,
-        sources=tuple(dict.fromkeys(s.source for s in sources)),
+        sources=(snapshot.source,),  # the views' figures; fees and votes cite their own
         as_of=snapshot.fetched_at, extra_reasons=fee_clause(fees, symbol),
         notes=notes, warnings=warnings,
     )
@@ -141,7 +142,7 @@ def build_report(
                       verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
                       sources=tuple(sources), missing=tuple(missing))
     holders = label_snapshot(snapshot, record.chain or "ethereum", user_labels)
-    scored = score_snapshot(record, snapshot, holders, fees, sources)
+    scored = score_snapshot(record, snapshot, holders, fees)
     if fees is not None and scored.views is not None:
         share = top10_owner_share(holders, scored.views.circulating.denominator)
         if share is not None:

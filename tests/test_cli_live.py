@@ -41,8 +41,8 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     assert doc["fees"]["split_30d"]["holders_revenue"] is None  # not reported, not 0
     assert doc["fees"]["split_30d"]["fees"] > 0
     assert doc["votes"]["proposals"] and "on-chain" in doc["votes"]["note"]
-    assert {s["what"] for s in doc["sources"]} >= {"holders, supply, labels",
-                                                   "fees, revenue, holders revenue"}
+    # A source is cited only for what it supplied: no holders revenue was reported.
+    assert {s["what"] for s in doc["sources"]} >= {"holders, supply, labels", "fees, revenue"}
     assert doc["provenance"]["denominator"].startswith("total supply")
     assert doc["top_holders"][0]["category"] == "treasury"
     assert upstream.fake.count("/holders") >= 1

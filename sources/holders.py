@@ -486,7 +486,9 @@ async def _ethplorer_holders(http: HttpClient, cfg: SourcesConfig, address: str,
     base = cfg.ethplorer_url.rstrip("/")
     host = "Ethplorer"  # named in messages
     personal = cfg.ethplorer_api_key.get()
-    key = personal or "freekey"
+    # A personal key is set by sources.http.QueryKeyTransport below the cache (never stored
+    # there); the URL built here carries only the public "freekey" placeholder.
+    key = "freekey"
     n = min(limit, ETHPLORER_KEY_LIMIT if personal else ETHPLORER_FREE_LIMIT)
     try:
         info = await http.get_json(f"{base}/getTokenInfo/{address}", params={"apiKey": key},

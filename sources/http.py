@@ -35,7 +35,9 @@ Rules that keep a dead network and a refusing provider cheap:
 
 A Blockscout PRO key never travels in a URL: :class:`BearerTransport` (below the cache)
 adds the ``Authorization`` header for the PRO host only, so the key is in no cache entry,
-no cache key, no log line and no error.
+no cache key, no log line and no error. A personal Ethplorer key must travel in the query
+string (``?apiKey=…``); :class:`QueryKeyTransport`, below the cache too, adds it to the
+Ethplorer host's requests on the way out, so the cached URL and the cache key never hold it.
 
 A body that is not JSON, or that the caller's ``parse`` rejects with :class:`BadResponse`
 (wrong types, missing fields), is dropped from the HTTP cache and the POST memo at once:
@@ -216,18 +218,57 @@ class BearerTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class QueryKeyTransport(httpx.AsyncBaseTransport):
+    """Sets the query parameter ``param=<key>`` on requests for one host, below the cache.
+
+    For providers that only take a key in the URL (Ethplorer's ``apiKey``). The cache above
+    stores and keys the request it was given — without the key — so the key is in no cache
+    entry or cache key; a value the caller set for ``param`` (Ethplorer's public
+    ``freekey``) is replaced. Requests for other hosts, and every request while the key is
+    empty, pass unchanged. ``repr`` never shows the key.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, param: str,
+                 key: Secret) -> None:
+        self.inner = inner
+        self.host = host.lower()
+        self.param = param
+        self._key = key
+
+    def __repr__(self) -> str:
+        return (f"<QueryKeyTransport host={self.host!r} param={self.param!r} "
+                f"key={self._key!r}>")
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = self._key.get()
+        if not key or request.url.host.lower() != self.host:
+            return await self.inner.handle_async_request(request)
+        # A copy: the cache above keeps the request it was given, which must stay keyless.
+        url = request.url.copy_set_param(self.param, key)
+        signed = httpx.Request(request.method, url, headers=request.headers,
+                               stream=request.stream, extensions=request.extensions)
+        return await self.inner.handle_async_request(signed)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def base_transport(cfg: SourcesConfig,
                    transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncBaseTransport:
-    """The transports under the cache: the PRO key (when set) and the body size limit.
+    """The transports under the cache: the PRO key and the personal Ethplorer key (each
+    when set) and the body size limit.
 
     Args:
-        cfg: source configuration (PRO URL and key, body limit).
+        cfg: source configuration (PRO URL and key, Ethplorer URL and key, body limit).
         transport: the innermost transport (a ``MockTransport`` in tests); default real HTTP.
     """
     inner: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(retries=0)
     if cfg.blockscout_pro_api_key.get():
         inner = BearerTransport(inner, httpx.URL(cfg.blockscout_pro_url).host,
                                 cfg.blockscout_pro_api_key)
+    if cfg.ethplorer_api_key.get():
+        inner = QueryKeyTransport(inner, httpx.URL(cfg.ethplorer_url).host, "apiKey",
+                                  cfg.ethplorer_api_key)
     return BodyLimitTransport(inner, cfg.max_body_bytes)
 
 

@@ -380,3 +380,36 @@ async def test_an_upstream_echoing_the_key_does_not_put_it_in_our_errors(fake, t
     messages = shown_chain(caught.value)
     assert "Invalid API key ***" in "\n".join(messages)
     assert not leaked("\n".join(messages))
+
+
+async def test_the_ethplorer_key_is_sent_but_never_stored_in_the_http_cache(fake, tmp_path):
+    """The personal Ethplorer key rides in the query string; it is added below the cache
+    (QueryKeyTransport), so Ethplorer gets it while the SQLite cache file never holds it."""
+    from sources.config import SourcesConfig
+    from sources.holders import fetch_holders
+    from sources.http import HttpClient, make_http_client
+
+    fake.ethplorer = True
+    rules = Rules(fake)
+    rules.rules.update({"$/holders": status(503)})  # Blockscout down: Ethplorer runs
+    watch = KeyWatch()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        watch(request)
+        return await rules.handler(request)
+
+    key = FAKE_KEYS["ethplorer"]
+    cfg = SourcesConfig(cache_dir=tmp_path, ethplorer_api_key=Secret(key))
+    client = make_http_client(cfg, transport=httpx.MockTransport(handler),
+                              cache_path=tmp_path / "c.sqlite")
+    http = HttpClient(client, rate_limits={})
+    try:
+        snapshot = await fetch_holders(http, cfg, "ethereum", CRV)
+        assert not leaked(repr(client._transport.__dict__))  # the transports' reprs
+    finally:
+        await http.aclose()
+    assert snapshot.source == "Ethplorer" and snapshot.addresses
+    assert watch.seen["ethplorer"] and set(watch.seen["ethplorer"]) == {key}  # really sent
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    assert b"getTopTokenHolders" in stored  # the answers were cached…
+    assert key.encode() not in stored and key[6:-4].encode() not in stored  # …keylessly

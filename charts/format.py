@@ -9,8 +9,6 @@ addresses, Nakamoto and "Name (SYM)" are not written here: charts use
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -18,7 +16,7 @@ from matplotlib.font_manager import FontProperties
 from charts.style import FONT_FAMILY
 from scoring.formatting import ELLIPSIS
 
-__all__ = ["TextFitter", "as_of_text", "date_text", "fit"]
+__all__ = ["TextFitter", "fit"]
 
 
 def fit(text: str, max_chars: int) -> str:
@@ -31,28 +29,6 @@ def fit(text: str, max_chars: int) -> str:
     if len(flat) <= max_chars:
         return flat
     return flat[: max_chars - 1].rstrip() + ELLIPSIS
-
-
-def as_of_text(as_of: str) -> str:
-    """An ISO timestamp shortened to minutes in UTC: ``"2026-02-19 06:27 UTC"``.
-
-    Anything that does not parse is returned as given (e.g. ``"unknown"``).
-    """
-    try:
-        when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return as_of
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M")
-    offset = when.utcoffset()
-    if offset is not None and offset.total_seconds() == 0:
-        return when.strftime("%Y-%m-%d %H:%M UTC")
-    return when.strftime("%Y-%m-%d %H:%M %z")
-
-
-def date_text(unix_seconds: int) -> str:
-    """Unix seconds → ``"2026-02-19"`` (UTC)."""
-    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d")
 
 
 #: Advance widths (px) of single characters, per (size pt, weight, dpi); filled lazily and

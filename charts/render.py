@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from charts import style
 from charts.canvas import LOCK, add_axes, encode_png, figure_to_png, new_figure, reused_figure
-from charts.format import TextFitter, as_of_text, date_text, fit
+from charts.format import TextFitter, fit
 from charts.plots import (
     BarSeries,
     BarValue,
@@ -46,7 +46,9 @@ from core.views import Holder, ViewSet
 from core.votes import VoteReport
 from scoring.formatting import (
     NO_VERDICT_COLOUR,
+    date_text,
     level_colour,
+    moment_text,
     nakamoto_text,
     pct,
 )
@@ -192,7 +194,7 @@ def _report_footer(report: Report) -> str:
     what gets cut, never a date)."""
     parts = []
     if report.provenance is not None:
-        parts.append("Holders as of " + as_of_text(report.provenance.as_of))
+        parts.append("Holders as of " + moment_text(report.provenance.as_of))
     fees = fee_window(report.fees)
     if fees is not None:
         parts.append(f"fees {fees['from']} → {fees['to']}")
@@ -344,12 +346,12 @@ def build_comparison_figure(reports: Sequence[Report], *, reuse: bool = False) -
 
 
 def _comparison_footer(reports: Sequence[Report]) -> str:
-    dates = {as_of_text(r.provenance.as_of)[:10] for r in reports if r.provenance}
+    dates = {moment_text(r.provenance.as_of)[:10] for r in reports if r.provenance}
     same_day = len(dates) == 1 and all(r.provenance for r in reports)
     parts = []
     for r in reports:
         sources = ", ".join(_source_names(r)) or "no sources"
-        when = f" ({as_of_text(r.provenance.as_of)[:10]})" if r.provenance and not same_day else ""
+        when = f" ({moment_text(r.provenance.as_of)[:10]})" if r.provenance and not same_day else ""
         fees = fee_window(r.fees)
         window = f", fees {fees['from']} → {fees['to']}" if fees is not None else ""
         parts.append(f"{_short(r)}: {sources}{when}{window}")

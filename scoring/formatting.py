@@ -4,6 +4,8 @@ Discord embeds and the charts (pure functions, no I/O)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.scores import Scores
 from core.verdict import Level
 
@@ -68,3 +70,23 @@ def nakamoto_text(scores: Scores | None) -> str:
     if scores.nakamoto is not None:
         return f"{scores.nakamoto:,}"
     return f">{scores.nakamoto_lower_bound - 1:,}"
+
+
+def moment_text(as_of: str) -> str:
+    """An ISO 8601 time in minutes, converted to UTC: ``"2026-02-19 06:27 UTC"``.
+
+    A time without a zone is shown as given (no zone is invented); anything that does not
+    parse (``"unknown"``, ``""``) is returned unchanged.
+    """
+    try:
+        when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return as_of
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def date_text(unix_seconds: int) -> str:
+    """Unix seconds → the UTC day, ``"2026-02-19"``."""
+    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d")

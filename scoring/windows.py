@@ -16,27 +16,12 @@ the terminal, the embeds and the chart footers print. Pure functions of the repo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from core.fees import FeeReport
 from core.report import Report
 from core.votes import VoteReport
-
-
-def _date(unix_seconds: int) -> str:
-    return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d")
-
-
-def _moment(as_of: str) -> str:
-    """ISO 8601 → ``"2026-11-29 19:21 UTC"``; anything else as given."""
-    try:
-        when = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return as_of
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M")
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+from scoring.formatting import date_text, moment_text
 
 
 def holder_window(report: Report) -> dict[str, Any] | None:
@@ -75,7 +60,7 @@ def vote_window(votes: VoteReport | None) -> dict[str, Any] | None:
     ends = [p.end for p in votes.proposals if p.end > 0]
     if not ends:
         return None
-    return {"from": _date(min(ends)), "to": _date(max(ends)), "proposals": len(ends),
+    return {"from": date_text(min(ends)), "to": date_text(max(ends)), "proposals": len(ends),
             "source": f"Snapshot {votes.space}".strip()}
 
 
@@ -92,7 +77,7 @@ def window_lines(report: Report) -> list[str]:
     h = holder_window(report)
     if h is not None:
         where = f" from {h['source']}" if h["source"] else ""
-        when = f", fetched {_moment(h['fetched_at'])}" if h["fetched_at"] else ""
+        when = f", fetched {moment_text(h['fetched_at'])}" if h["fetched_at"] else ""
         lines.append(f"holders: top {h['listed']:,}{where}{when}")
     f = fee_window(report.fees)
     if f is not None:

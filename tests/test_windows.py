@@ -90,3 +90,14 @@ def test_chart_footers_say_the_windows(report):
     assert "votes 2025-11-07 → 2025-11-21" in footer
     assert "as of " in footer
     assert "fees 2025-10-23 → 2025-11-21" in texts(build_comparison_figure([report, report]))
+
+
+def test_one_time_format_for_text_embeds_and_charts():
+    from scoring.formatting import date_text, moment_text
+
+    # The same moment reads the same everywhere: offsets are converted to UTC.
+    assert moment_text("2026-02-19T08:27:38+02:00") == "2026-02-19 06:27 UTC"
+    assert moment_text("2026-02-19T06:27:38Z") == "2026-02-19 06:27 UTC"
+    assert moment_text("2026-02-19T06:27:38") == "2026-02-19 06:27"  # no zone invented
+    assert moment_text("unknown") == "unknown"
+    assert date_text(1_771_459_200) == "2026-02-19"

@@ -49,9 +49,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import errno
 import hashlib
 import json
 import logging
+import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -273,10 +275,37 @@ def base_transport(cfg: SourcesConfig,
 
 
 def default_cache_path(cfg: SourcesConfig) -> Path:
-    """The SQLite HTTP cache file (``cfg.cache_dir`` or the user cache directory)."""
+    """The SQLite HTTP cache file (``cfg.cache_dir`` or the user cache directory).
+
+    Raises:
+        OSError: the directory cannot be created (read-only, not a directory, ``/proc``).
+    """
     base = cfg.cache_dir or Path(platformdirs.user_cache_dir("lorenz", appauthor=False))
     base.mkdir(parents=True, exist_ok=True)
     return base / "http-cache.sqlite"
+
+
+def usable_cache_path(cfg: SourcesConfig, cache_path: Path | None = None) -> Path | None:
+    """``cache_path`` (default :func:`default_cache_path`) when the SQLite cache can live
+    there, else ``None`` after one WARNING line — a bot must not fail to start because of
+    its cache.
+
+    "Can live there": the directory exists or can be made, the file can be opened for
+    appending (it is created, empty, when missing) and the directory is writable (SQLite
+    puts its journal next to the file). Never raises.
+    """
+    try:
+        path = cache_path or default_cache_path(cfg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(errno.EACCES, "directory not writable")
+    except OSError as exc:
+        log.warning("HTTP cache unavailable (%s: %s); running without the on-disk cache",
+                    type(exc).__name__, exc.strerror or exc)
+        return None
+    return path
 
 
 def make_http_client(
@@ -286,19 +315,24 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """The shared ``httpx.AsyncClient`` with the cache and size-limit transports.
 
+    When the cache file cannot be used (:func:`usable_cache_path`: an unwritable or
+    impossible directory) the client runs without the on-disk cache — one WARNING line,
+    every request goes to the network; the in-memory refusal and POST memos of
+    :class:`HttpClient` still work.
+
     Args:
         cfg: source configuration (timeouts, body limit, cache directory).
         transport: the innermost transport (a ``MockTransport`` in tests); default real HTTP.
         cache_path: SQLite file for the HTTP cache; default :func:`default_cache_path`.
     """
-    storage = hishel.AsyncSqliteStorage(
-        database_path=str(cache_path or default_cache_path(cfg)), default_ttl=TTL_DATA,
-        max_size=HTTP_CACHE_MAX_BYTES,
-    )
-    cached = AsyncCacheTransport(next_transport=base_transport(cfg, transport),
-                                 storage=storage)
+    inner = base_transport(cfg, transport)
+    path = usable_cache_path(cfg, cache_path)
+    if path is not None:
+        storage = hishel.AsyncSqliteStorage(database_path=str(path), default_ttl=TTL_DATA,
+                                            max_size=HTTP_CACHE_MAX_BYTES)
+        inner = AsyncCacheTransport(next_transport=inner, storage=storage)
     return httpx.AsyncClient(
-        transport=cached,
+        transport=inner,
         timeout=httpx.Timeout(cfg.timeout_seconds, connect=min(5.0, cfg.timeout_seconds)),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         follow_redirects=True,

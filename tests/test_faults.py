@@ -435,3 +435,28 @@ async def test_bad_directory_answer_is_not_kept_for_a_day(fake, tmp_path, bad):
         assert fake.count("/protocols") == 2
     finally:
         await http.aclose()
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "given-file-under-a-file"])
+async def test_an_unusable_cache_directory_runs_without_the_disk_cache(fake, tmp_path, caplog,
+                                                                       where):
+    """A cache directory that cannot be made (here: under a regular file, like /proc or a
+    read-only home) must not stop the bot: one WARNING line, then every request goes to
+    the network and answers as usual."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    cfg = SourcesConfig(cache_dir=blocker / "lorenz")
+    path = blocker / "c.sqlite" if where.startswith("given") else None
+    with caplog.at_level(logging.WARNING, logger="sources.http"):
+        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
+                                           cache_path=path), rate_limits={})
+    try:
+        directory = Directory(http, cfg)
+        assert await directory.load() and await directory.load()
+        assert fake.count("/protocols") >= 1
+    finally:
+        await http.aclose()
+    warned = [r for r in caplog.records if r.name == "sources.http"
+              and r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "without the on-disk cache" in warned[0].getMessage()
+    assert "://" not in warned[0].getMessage()

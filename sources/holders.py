@@ -31,7 +31,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.errors import (
@@ -91,9 +91,15 @@ class TokenInfo:
         chain, address: our chain key and the lower-case contract address.
         symbol, name: as the API gives them ("" when missing).
         decimals: ERC-20 decimals, or None when the API does not say.
-        total_supply: total supply in token units, or None when absent or zero.
+        total_supply: total supply in token units, or None when absent or zero — and None
+            while ``decimals`` is unknown (see ``raw_supply``).
         holder_count: number of holders the API counts, or None.
-        source: provider and host, e.g. "Blockscout eth.blockscout.com".
+        source: the provider label, never a host: "Blockscout (ethereum)",
+            "Blockscout PRO (chain 1)", "Ethplorer".
+        raw_supply: total supply as the API's raw integer (smallest units), or None when
+            absent or zero; kept so ``total_supply`` can be computed once decimals are
+            learned elsewhere (Blockscout's holder pages). Not compared: two infos are
+            equal when what they say in token units is.
     """
 
     chain: str
@@ -104,6 +110,7 @@ class TokenInfo:
     total_supply: float | None
     holder_count: int | None
     source: str
+    raw_supply: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,8 @@ class HolderSnapshot:
         addresses: lower-case holder addresses, parallel to ``balances``.
         balances: balances in token units (exact conversion of the raw integers).
         live_labels: what the API said about each address (name, is_contract, tags).
-        source: provider and host the holders came from.
+        source: the provider label the holders came from, never a host
+            ("Blockscout (ethereum)", "Blockscout PRO (chain 1)", "Ethplorer").
         fetched_at: ISO-8601 UTC time of the fetch ("2026-02-19T06:27:38Z").
         truncated: more holders exist than were fetched.
         warnings: things the answer should mention (fallback used, paging stopped early…).
@@ -252,7 +260,7 @@ def parse_blockscout_token(body: object, chain: str, address: str, source: str,
         name=stripped(body.get("name")), decimals=decimals,
         total_supply=_units(raw_supply, decimals),
         holder_count=whole_number(count if count is not None else body.get("holders")),
-        source=source,
+        source=source, raw_supply=raw_supply or None,
     )
 
 
@@ -410,9 +418,9 @@ async def _blockscout_pages(http: HttpClient, base: str, source: str, chain: str
     decimals = info.decimals if info.decimals is not None else got.decimals
     if decimals is None:
         raise BadResponse(f"{host} did not say how many decimals the token has.", host)
-    if info.decimals is None:
-        info = TokenInfo(info.chain, info.address, info.symbol, info.name, decimals,
-                         info.total_supply, info.holder_count, info.source)
+    if info.decimals is None:  # learned from the pages: the raw supply can now be read
+        info = replace(info, decimals=decimals,
+                       total_supply=_units(info.raw_supply, decimals))
     if got.duplicates:
         warnings.append(f"{host} listed {got.duplicates} holder(s) twice; kept the first")
     ranked = sorted(got.raw.items(), key=lambda kv: kv[1], reverse=True)[:limit]
@@ -445,6 +453,7 @@ def parse_ethplorer_token(body: object, address: str, host: str) -> TokenInfo:
         name=stripped(body.get("name")), decimals=decimals,
         total_supply=_units(raw_supply, decimals),
         holder_count=whole_number(body.get("holdersCount")), source="Ethplorer",
+        raw_supply=raw_supply or None,
     )
 
 

@@ -395,6 +395,25 @@ async def test_decimals_from_items_when_token_info_has_none(make):
     assert snap.balances == (2.5,) and snap.token.decimals == 6
 
 
+async def test_supply_is_kept_when_decimals_come_from_the_holder_pages(make):
+    """Token info gives the raw supply but no decimals; the pages give decimals → the
+    supply is converted then, not dropped."""
+    page = {"items": [{"value": "2500000", "address": {"hash": A1},
+                       "token": {"decimals": "6", "symbol": "USDX"}}],
+            "next_page_params": None}
+    info_doc = {"symbol": "USDX", "total_supply": "10000000000"}  # 10,000 USDX raw
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=page if is_page(request) else info_doc)
+
+    http, cfg = make(handler)
+    info = await fetch_token_info(http, cfg, "optimism", OP)
+    assert info.total_supply is None and info.raw_supply == 10_000_000_000
+    snap = await fetch_holders(http, cfg, "optimism", OP)
+    assert snap.token.decimals == 6 and snap.token.total_supply == 10_000.0
+    assert snap.source == snap.token.source == "Blockscout (optimism)"
+
+
 async def test_no_decimals_anywhere_is_a_bad_response(make):
     server = BlockscoutServer(OP, small(), token_info={"decimals": None})
     http, cfg = make(server)

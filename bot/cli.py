@@ -389,7 +389,8 @@ def _read_holders(path: Path, symbol: str) -> HolderList:
 def _analyze_file(args: argparse.Namespace) -> Report:
     """Score ``--holders-file`` with the file-only options (see :func:`_check_holder_list`).
 
-    A ``--config`` is read (and so checked) although a file needs no data source.
+    The configuration (``--config``, else ``$LORENZ_CONFIG``, else ``./config.toml``) is read
+    and so checked, as for a live analysis, although a file needs no data source.
     """
     import numpy as np
 
@@ -397,7 +398,7 @@ def _analyze_file(args: argparse.Namespace) -> Report:
     from pipeline.labels import LabelBook, label_holders
     from sources.label_files import load_labels
 
-    cfg = _load_config(args.config) if args.config is not None else None
+    cfg = _load_config(args.config)
     book = LabelBook(chain=_file_chain(args.chain, cfg))
     holder_list = _read_holders(args.holders_file, args.symbol or "")
     _check_holder_list(args, holder_list)

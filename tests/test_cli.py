@@ -572,3 +572,16 @@ def test_real_text_reports(capsys, token):
     assert "Top 3 holders:" in out
     words = set(out.lower().replace("%", " ").split())
     assert not words & {"nan", "inf", "-inf", "infinity"}
+
+
+def test_lorenz_config_variable_is_read_for_a_file_analysis_too(capsys, small_csv, monkeypatch,
+                                                                 tmp_path):
+    # The same configuration rule as a live analysis: $LORENZ_CONFIG is read and checked.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LORENZ_CONFIG", str(tmp_path / "nope.toml"))
+    code, out, err = run(capsys, "analyze", "--holders-file", str(small_csv))
+    assert code == 2 and out == ""
+    assert "config file not found" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("LORENZ_CONFIG")
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(small_csv))
+    assert code == 0 and out

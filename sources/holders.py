@@ -9,7 +9,7 @@
 
 **Blockscout PRO is the recommended path.** With ``blockscout_pro_api_key`` every chain goes
 through ``{blockscout_pro_url}/{chain_id}`` (``https://api.blockscout.com/1``); the key is added
-as ``Authorization: Bearer`` below the HTTP cache (:class:`sources.http.BearerTransport`), so
+as ``Authorization: Bearer`` below the HTTP cache (:class:`sources.http.HeaderKeyTransport`), so
 it never appears in a URL, a cache entry, a log line or an error, and the client's limiter
 follows the plan's rate-limit headers. Without a key the per-instance API
 (``SourcesConfig.blockscout``, ``https://eth.blockscout.com``; deprecated by Blockscout) is

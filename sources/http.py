@@ -33,7 +33,7 @@ Rules that keep a dead network and a refusing provider cheap:
   :data:`MAX_RETRY_AFTER`), and the last values are kept in :attr:`HttpClient.quotas`
   (credits left are logged at DEBUG).
 
-A Blockscout PRO key never travels in a URL: :class:`BearerTransport` (below the cache)
+A Blockscout PRO key never travels in a URL: :class:`HeaderKeyTransport` (below the cache)
 adds the ``Authorization`` header for the PRO host only, so the key is in no cache entry,
 no cache key, no log line and no error. A personal Ethplorer key must travel in the query
 string (``?apiKey=…``); :class:`QueryKeyTransport`, below the cache too, adds it to the
@@ -190,20 +190,27 @@ class BodyLimitTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-class BearerTransport(httpx.AsyncBaseTransport):
-    """Adds ``Authorization: Bearer <key>`` to requests for one host, below the cache.
+class HeaderKeyTransport(httpx.AsyncBaseTransport):
+    """Sets one header carrying a key on requests for one host, below the cache.
 
-    The key is added on the way out only, so it is in no cache entry or cache key, no URL,
-    no log line and no error message. ``repr`` never shows it.
+    ``value`` formats the header from the key (``"Bearer {key}"`` for Blockscout PRO's
+    ``Authorization``, ``"{key}"`` for Snapshot's ``x-api-key``). The key is added on the
+    way out only, so it is in no cache entry or cache key, no URL, no log line and no error
+    message. Requests for other hosts, and every request while the key is empty, pass
+    unchanged. ``repr`` never shows the key.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, key: Secret) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, key: Secret, *,
+                 header: str = "Authorization", value: str = "Bearer {key}") -> None:
         self.inner = inner
         self.host = host.lower()
+        self.header = header
+        self.value = value
         self._key = key
 
     def __repr__(self) -> str:
-        return f"<BearerTransport host={self.host!r} key={self._key!r}>"
+        return (f"<HeaderKeyTransport host={self.host!r} header={self.header!r} "
+                f"key={self._key!r}>")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = self._key.get()
@@ -211,7 +218,7 @@ class BearerTransport(httpx.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         # A copy: the cache above stores the request it was given, which must stay keyless.
         headers = httpx.Headers(request.headers)
-        headers["Authorization"] = f"Bearer {key}"
+        headers[self.header] = self.value.format(key=key)
         signed = httpx.Request(request.method, request.url, headers=headers,
                                stream=request.stream, extensions=request.extensions)
         return await self.inner.handle_async_request(signed)
@@ -257,8 +264,8 @@ class QueryKeyTransport(httpx.AsyncBaseTransport):
 
 def base_transport(cfg: SourcesConfig,
                    transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncBaseTransport:
-    """The transports under the cache: the PRO key and the personal Ethplorer key (each
-    when set) and the body size limit.
+    """The transports under the cache: the PRO key, the Snapshot key and the personal
+    Ethplorer key (each when set) and the body size limit.
 
     Args:
         cfg: source configuration (PRO URL and key, Ethplorer URL and key, body limit).
@@ -266,8 +273,11 @@ def base_transport(cfg: SourcesConfig,
     """
     inner: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(retries=0)
     if cfg.blockscout_pro_api_key.get():
-        inner = BearerTransport(inner, httpx.URL(cfg.blockscout_pro_url).host,
-                                cfg.blockscout_pro_api_key)
+        inner = HeaderKeyTransport(inner, httpx.URL(cfg.blockscout_pro_url).host,
+                                   cfg.blockscout_pro_api_key)
+    if cfg.snapshot_api_key.get():
+        inner = HeaderKeyTransport(inner, httpx.URL(cfg.snapshot_url).host,
+                                   cfg.snapshot_api_key, header="x-api-key", value="{key}")
     if cfg.ethplorer_api_key.get():
         inner = QueryKeyTransport(inner, httpx.URL(cfg.ethplorer_url).host, "apiKey",
                                   cfg.ethplorer_api_key)

@@ -114,11 +114,10 @@ async def _graphql(http: HttpClient, cfg: SourcesConfig, query: str,
     Identical queries are answered from the client's POST memo for :data:`TTL_DATA` seconds.
     """
     host = "Snapshot"  # named in messages
-    key = cfg.snapshot_api_key.get()
-    headers = {"x-api-key": key} if key else None
+    key = cfg.snapshot_api_key.get()  # sent as x-api-key below the cache (sources.http)
     try:
         return await http.post_json(cfg.snapshot_url, {"query": query, "variables": variables},
-                                    headers=headers, ttl=TTL_DATA, source="Snapshot",
+                                    ttl=TTL_DATA, source="Snapshot",
                                     parse=lambda body: _graphql_data(body, host, key))
     except Refused as exc:  # the hub sends GraphQL errors with HTTP 400 too (checkLimits)
         try:

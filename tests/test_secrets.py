@@ -413,3 +413,33 @@ async def test_the_ethplorer_key_is_sent_but_never_stored_in_the_http_cache(fake
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
     assert b"getTopTokenHolders" in stored  # the answers were cached…
     assert key.encode() not in stored and key[6:-4].encode() not in stored  # …keylessly
+
+
+async def test_the_snapshot_key_is_sent_below_the_cache_and_never_stored(fake, tmp_path):
+    """The Snapshot key rides in the ``x-api-key`` header, added below the HTTP cache
+    (HeaderKeyTransport): the hub gets it, the SQLite cache file never holds it."""
+    from pipeline.votes import fetch_votes
+    from sources.config import SourcesConfig
+    from sources.http import HttpClient, make_http_client
+
+    watch = KeyWatch()
+    rules = Rules(fake)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        watch(request)
+        return await rules.handler(request)
+
+    key = FAKE_KEYS["snapshot"]
+    cfg = SourcesConfig(cache_dir=tmp_path, snapshot_api_key=Secret(key))
+    client = make_http_client(cfg, transport=httpx.MockTransport(handler),
+                              cache_path=tmp_path / "c.sqlite")
+    http = HttpClient(client, rate_limits={})
+    try:
+        report = await fetch_votes(http, cfg, ("uniswapgovernance.eth",))
+        assert not leaked(repr(client._transport.__dict__))
+    finally:
+        await http.aclose()
+    assert report.proposals
+    assert watch.seen["snapshot"] and set(watch.seen["snapshot"]) == {key}  # really sent
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    assert key.encode() not in stored and key[6:-4].encode() not in stored

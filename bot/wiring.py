@@ -81,6 +81,10 @@ class Collaborators:
         """Close the HTTP client and stop the render pool (call after the gateway closed;
         a second call does nothing)."""
         self.stop_background()
+        task = self._directory_task
+        if task is not None and not task.done():
+            # let the cancelled load unwind before its HTTP client closes under it
+            await asyncio.gather(task, return_exceptions=True)
         if not self.closed:
             self.closed = True
             await self.http.aclose()

@@ -103,7 +103,7 @@ def pyplot_report_png(report: Report) -> bytes:
     fig = plt.figure(figsize=style.FIGSIZE, dpi=style.DPI, facecolor=style.CARD)
     fig.text(0.025, 0.965, report.title, ha="left", va="top", fontsize=style.TITLE_SIZE,
              fontweight="bold", color=style.TEXT)
-    fig.text(0.975, 0.935, report.verdict.level.value.upper(), ha="right", va="center",
+    fig.text(0.975, 0.935, str(report.verdict.level or "withheld").upper(), ha="right", va="center",
              fontsize=style.SUBTITLE_SIZE + 1, fontweight="bold", color=style.CARD,
              bbox={"boxstyle": "round,pad=0.45", "facecolor": "#4cd6a0", "edgecolor": "none"})
     fig.text(0.025, 0.885, "; ".join(report.verdict.reasons[:2]), ha="left", va="top",

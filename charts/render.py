@@ -164,13 +164,19 @@ def _kept_balances(holders: Sequence[Holder], view: str) -> NDArray[np.float64]:
 def _badge(verdict: Verdict | None) -> tuple[str, str]:
     """The badge's text and colour: the verdict's level, coloured by its
     :class:`~core.verdict.Level` member (:func:`scoring.formatting.level_colour`), or
-    "no verdict" in grey."""
+    "no verdict" in grey; a withheld verdict (level ``None``) reads "withheld" in grey. The
+    text names the verdict's confidence."""
     if verdict is None:
         return "no verdict", NO_VERDICT_COLOUR
-    return verdict.level.value, level_colour(verdict.level)
+    if verdict.level is None:
+        return "withheld · low confidence", level_colour(None)
+    return (f"{verdict.level.value} · {verdict.confidence} confidence",
+            level_colour(verdict.level))
 
 
 def _report_subtitle(report: Report) -> str:
+    if report.verdict is not None and report.verdict.withheld:
+        return "No verdict: " + report.verdict.withheld
     if report.verdict is not None:
         reasons = report.verdict.reasons[:2] or (report.verdict.summary,)
         text = "; ".join(reasons)

@@ -84,7 +84,12 @@ def fit(embed: discord.Embed) -> discord.Embed:
 
 def _title(report: Report) -> str:
     """"Name (SYM) — level" (:attr:`Report.title`, escaped)."""
-    level = report.verdict.level if report.verdict else "no verdict"
+    verdict = report.verdict
+    if verdict is None:
+        level = "no verdict"
+    else:
+        level = (f"{verdict.level if verdict.level is not None else 'level withheld'}"
+                 f" · {verdict.confidence} confidence")
     return clip(f"{safe(report.title, 124)} — {level}", TITLE_MAX)
 
 
@@ -283,13 +288,21 @@ def votes_embed(report: Report) -> discord.Embed:
     return fit(embed)
 
 
+def _compare_verdict(report: Report) -> str:
+    """"verdict: <level> (<confidence> confidence)", "withheld" for a withheld level."""
+    v = report.verdict
+    if v is None:
+        return "verdict: no verdict"
+    return f"verdict: {v.level or 'withheld'} ({v.confidence} confidence)"
+
+
 def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
     """Side-by-side key figures of 2–4 protocols."""
     embed = discord.Embed(title="Comparison (owners view)", colour=NEUTRAL)
     for a in answers:
         r = a.report
         s = r.views.owners.scores if r.views is not None else None
-        lines = [f"verdict: {r.verdict.level if r.verdict else 'no verdict'}"]
+        lines = [_compare_verdict(r)]
         if s is not None:
             lines.append(f"Nakamoto {nakamoto_text(s)} · top 10 {pct(s.top10_share, 0)} · "
                          f"Gini {s.gini:.2f}")

@@ -51,6 +51,18 @@ VIEW_EXCLUSIONS: dict[str, frozenset[Category]] = {
 VIEWS: tuple[str, ...] = ("raw", "circulating", "owners")
 
 
+#: Categories that say nothing about who holds: counted as *unidentified* in a view's
+#: ``identified_share`` (a wallet or contract nobody labelled).
+UNIDENTIFIED: frozenset[Category] = frozenset(
+    {Category.WALLET, Category.UNLABELED, Category.UNLABELED_CONTRACT}
+)
+
+
+def is_identified(category: Category) -> bool:
+    """Whether a label says who or what holds (any category but :data:`UNIDENTIFIED`)."""
+    return category not in UNIDENTIFIED
+
+
 def in_view(category: Category, view: str) -> bool:
     """Whether ``view`` keeps holders of ``category`` (the one place that decides it).
 

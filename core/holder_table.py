@@ -20,7 +20,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from core.categories import Category, in_view
+from core.categories import Category, in_view, is_identified
 from core.views import Holder
 
 #: Category codes: ``categories[i]`` of a table is an index into this tuple.
@@ -334,6 +334,11 @@ class HolderTable(Sequence[Holder]):
     def kept(self, view: str) -> NDArray[np.bool_]:
         """Which rows ``view`` keeps (:func:`core.categories.in_view` per category code)."""
         lut = np.array([in_view(c, view) for c in CATEGORIES], dtype=bool)
+        return lut[self.categories]
+
+    def identified(self) -> NDArray[np.bool_]:
+        """Which rows have an identified category (:func:`core.categories.is_identified`)."""
+        lut = np.array([is_identified(c) for c in CATEGORIES], dtype=bool)
         return lut[self.categories]
 
     def view_balances(self, view: str) -> NDArray[np.float64]:

@@ -51,14 +51,22 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Level, one-sentence summary and the reasons behind it."""
+    """Level, one-sentence summary and the reasons behind it.
 
-    level: Level
+    ``confidence`` is "high", "medium" or "low" (rules: ``scoring.verdict.CONFIDENCE``).
+    ``level`` is ``None`` when the verdict is withheld; ``withheld`` then says why (and is
+    ``None`` otherwise).
+    """
+
+    level: Level | None
     summary: str
     basis_view: str
     reasons: tuple[str, ...] = field(default=())
+    confidence: str = "low"
+    withheld: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return {"level": self.level, "summary": self.summary, "basis_view": self.basis_view,
-                "reasons": list(self.reasons)}
+                "reasons": list(self.reasons), "confidence": self.confidence,
+                "withheld": self.withheld}

@@ -51,6 +51,8 @@ def analyze_holders(
     """
     holders = as_table(holders)
     views = score_views(holders, supply=supply, holder_count=holder_count)
+    if views.bounds_problem:
+        warnings = (*warnings, views.bounds_problem)
     verdict = make_verdict(views, symbol, extra_reasons)
     provenance = make_provenance(views, sources, as_of or "unknown", symbol, notes)
     return Report(
@@ -66,7 +68,8 @@ def _supply_and_notes(
 
     Notes: a truncated list ("top 1,000 holders listed of 384,512") and an unknown supply.
     A reported supply below the listed holders' sum is not used (``None``: shares are then
-    of the listed sum) and a warning says so, after the snapshot's own warnings.
+    of the listed sum, and :func:`scoring.verdict.make_verdict` withholds the level for want
+    of a valid supply) and a warning says so, after the snapshot's own warnings.
     """
     notes: list[str] = []
     if snapshot.truncated:
@@ -80,7 +83,8 @@ def _supply_and_notes(
     listed = sum(snapshot.balances)
     if supply is not None and supply < listed * (1 - 1e-9):
         warnings.append(f"the reported supply ({supply:,.0f}) is below the listed holders' "
-                        f"sum ({listed:,.0f}); using the listed sum")
+                        f"sum ({listed:,.0f}); shares are of the listed sum and no verdict "
+                        "is given")
         supply = None
     return supply, tuple(notes), tuple(warnings)
 

@@ -20,6 +20,9 @@ def _view_json(view: ViewResult) -> dict[str, Any]:
                            else dict.fromkeys(_SCORE_FIELDS))
     out["gini_all_low"] = view.gini_all.low if view.gini_all else None
     out["gini_all_high"] = view.gini_all.high if view.gini_all else None
+    out["identified_share"] = view.identified_share
+    out["top10_identified_share"] = view.top10_identified_share
+    out["top10_unidentified"] = view.top10_unidentified
     out["excluded"] = {"count": view.excluded.count, "share": view.excluded.share,
                        "by_category": dict(view.excluded.by_category)}
     return out

@@ -36,7 +36,9 @@ def _verdict_lines(report: Report) -> list[str]:
     if report.verdict is None:
         why = "; ".join(report.missing or ("no holder data",))
         return [f"{report.title}: no verdict — {why}"]
-    return [f"{report.title}: {report.verdict.level.upper()}", report.verdict.summary]
+    verdict = report.verdict
+    level = verdict.level.upper() if verdict.level is not None else "NO VERDICT (withheld)"
+    return [f"{report.title}: {level} · confidence {verdict.confidence}", verdict.summary]
 
 
 def _views_table(report: Report) -> list[str]:
@@ -58,6 +60,9 @@ def _views_table(report: Report) -> list[str]:
             f"{nakamoto_text(s):>8} {s.hhi:>7.4f} {s.effective_holders:>8.1f} {s.gini:>6.3f} "
             f"{pct(s.coverage, DIGITS):>8} {pct(v.excluded.share, DIGITS):>8}"
         )
+    lines.append("identified (share of each view's listed balance whose holder is known): "
+                 + " · ".join(f"{v.name} {pct(v.identified_share, DIGITS)}"
+                              for v in report.views))
     bounds = report.views.owners.gini_all
     if bounds is not None:
         lines.append(f"Gini of all owners (bounds from the holder count): "

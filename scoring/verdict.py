@@ -14,7 +14,7 @@ from core.categories import VIEW_EXCLUSIONS, VIEWS, Category
 from core.fees import FeeReport
 from core.scores import NAKAMOTO_THRESHOLD, Scores
 from core.verdict import Level, Provenance, Verdict
-from core.views import ViewSet
+from core.views import ViewResult, ViewSet
 from scoring.formatting import pct, usd
 
 
@@ -57,13 +57,80 @@ def level_for(scores: Scores) -> Level:
     return LEVELS[-1].level
 
 
+@dataclass(frozen=True, slots=True)
+class ConfidenceRule:
+    """The least a verdict needs for a confidence: both limits must be met.
+
+    ``min_identified`` is the basis view's ``top10_identified_share`` (share of its 10
+    largest listed holders' balance whose category is known); ``min_coverage`` the raw
+    view's coverage (listed sum / a valid total supply).
+    """
+
+    confidence: str
+    min_identified: float
+    min_coverage: float
+
+
+#: Confidence of a verdict, highest first (the one place these limits are written
+#: down); below the last rule it is "low", and a "low" verdict is withheld (``level``
+#: None). Why these numbers: a level is read off the top holders, so it can be trusted
+#: only when we know who holds most of their balance — half of it (medium) or four
+#: fifths (high) — and when the list covers a quarter (medium) or half (high) of the
+#: supply. On the seven real top-1000 lists the owners view's top 10 are nearly all
+#: unidentified, so no verdict is given there until their holders are labelled.
+CONFIDENCE: tuple[ConfidenceRule, ...] = (
+    ConfidenceRule("high", min_identified=0.80, min_coverage=0.50),
+    ConfidenceRule("medium", min_identified=0.50, min_coverage=0.25),
+)
+
+#: The listed holders must hold at least this share of the supply for any verdict (a list
+#: covering less says little about who holds the rest: every level could flip). The same
+#: as the lowest rule's coverage, so a verdict given is never "low".
+MIN_COVERAGE_FOR_VERDICT: float = CONFIDENCE[-1].min_coverage
+
 _VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-held"}
+
+
+def confidence_for(identified: float | None, coverage: float | None) -> str:
+    """The first rule of :data:`CONFIDENCE` met by the basis view's top-10 identified
+    share and the list's coverage (both 0–1; ``None`` = unknown, which meets no rule);
+    "low" when none is."""
+    for rule in CONFIDENCE:
+        if (identified is not None and coverage is not None
+                and identified >= rule.min_identified and coverage >= rule.min_coverage):
+            return rule.confidence
+    return "low"
+
+
+def withheld_reasons(views: ViewSet, basis: ViewResult) -> list[str]:
+    """Why no level may be given (empty when one may): no valid supply, a list covering
+    less than :data:`MIN_COVERAGE_FOR_VERDICT`, a supply/holder count that disagree, and
+    top holders too little identified for :data:`CONFIDENCE`."""
+    reasons = []
+    raw = views.raw.scores
+    if not views.supply_known:
+        reasons.append("no valid total supply (unknown, or below the listed holders' sum)")
+    elif raw is not None and raw.coverage < MIN_COVERAGE_FOR_VERDICT:
+        reasons.append(f"the listed holders cover only {pct(raw.coverage)} of the supply "
+                       f"(at least {MIN_COVERAGE_FOR_VERDICT:.0%} needed)")
+    if views.bounds_problem:
+        reasons.append(views.bounds_problem)
+    identified = basis.top10_identified_share
+    if identified is None or identified < CONFIDENCE[-1].min_identified:
+        words = _VIEW_WORDS[basis.name]
+        reasons.append(f"{basis.top10_unidentified} of the top {basis.top10_count} "
+                       f"{words} holders are unidentified ({pct(identified or 0.0)} of "
+                       f"their balance identified, "
+                       f"{CONFIDENCE[-1].min_identified:.0%} needed)")
+    return reasons
 
 
 def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = ()) -> Verdict:
     """The verdict for a token from its three views.
 
-    ``extra_reasons`` are appended to the sentence (e.g. "no fees reach UNI holders").
+    ``extra_reasons`` are appended to the sentence (e.g. "no fees reach UNI holders"). The
+    level is withheld (``None``, with ``withheld`` saying why, and a summary that says what
+    is unknown instead of judging) for any of :func:`withheld_reasons`.
     """
     basis = next((v for v in (views.owners, views.circulating, views.raw) if v.scores), None)
     assert basis is not None and basis.scores is not None  # raw always has scores
@@ -80,10 +147,18 @@ def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = (
     if not views.supply_known:
         reasons.append("shares are of the listed holders only (supply unknown)")
     reasons.extend(extra_reasons)
+    coverage = views.raw.scores.coverage if views.supply_known and views.raw.scores else None
+    confidence = confidence_for(basis.top10_identified_share, coverage)
+    withheld = withheld_reasons(views, basis)
+    if withheld:
+        why = "; ".join(withheld)
+        summary = f"No verdict: {why}. Figures, not judged: " + "; ".join(reasons) + "."
+        return Verdict(level=None, summary=summary, basis_view=basis.name,
+                       reasons=tuple(reasons), confidence="low", withheld=why)
     summary = "; ".join(reasons)
     summary = summary[0].upper() + summary[1:] + "."
     return Verdict(level=level_for(s), summary=summary, basis_view=basis.name,
-                   reasons=tuple(reasons))
+                   reasons=tuple(reasons), confidence=confidence)
 
 
 def _category_words(categories: Iterable[Category]) -> str:
@@ -153,6 +228,19 @@ def methodology_text() -> str:
         "Categories come only from labels (built-in facts with sources, the holder API's",
         "labels, and label files you give); an address nobody labelled stays 'unlabeled'.",
         "No verdict is given from missing data.",
+        "",
+        "Confidence (identified = a category is known: not a bare wallet or unlabelled",
+        "address or contract; read on the basis view's 10 largest holders, by balance):",
+    ]
+    for rule in CONFIDENCE:
+        lines.append(f"  {rule.confidence:<7} top-10 identified ≥ {rule.min_identified:.0%} "
+                     f"and listed holders cover ≥ {rule.min_coverage:.0%} of the supply")
+    lines += [
+        "  low     otherwise — and then the level is withheld.",
+        "The level is also withheld without a valid total supply (unknown, or below the",
+        f"listed sum), when the list covers < {MIN_COVERAGE_FOR_VERDICT:.0%} of the supply, or "
+        "when the supply",
+        "and holder count cannot both be right (the all-holder Gini bounds would collapse).",
     ]
     return "\n".join(lines)
 

@@ -60,10 +60,15 @@ def score_views(
     unlisted = (max(raw_denominator - float(balances.sum()), 0.0) if supply is not None
                 else 0.0)
 
+    problem = ""  # a degenerate supply/holder count: no bounds, and the verdict is withheld
+    if supply is not None and holder_count is not None:
+        problem = bounds_problem(balances, holder_count, raw_denominator)
+    identified = table.identified()
     results: dict[str, ViewResult] = {}
     for view in VIEWS:
         keep = table.kept(view)
         kept = balances if keep.all() else balances[keep]  # score_balances copies anyway
+        known = identified if keep.all() else identified[keep]
         excluded = _exclusion(table, keep, raw_denominator)
         scores: Scores | None
         if view == "raw":
@@ -72,10 +77,53 @@ def score_views(
             denominator = float(kept.sum()) + unlisted
             scores = _score_kept(kept, denominator)
         bounds = None
-        if supply is not None and holder_count is not None:
+        if supply is not None and holder_count is not None and not problem:
             bounds = _gini_all(kept, scores, holder_count - excluded.count, denominator)
-        results[view] = ViewResult(view, scores, excluded, denominator, bounds)
-    return ViewSet(**results, supply_known=supply is not None)
+        results[view] = ViewResult(view, scores, excluded, denominator, bounds,
+                                   *_identification(kept, known))
+    return ViewSet(**results, supply_known=supply is not None, bounds_problem=problem)
+
+
+def _identification(kept: NDArray[np.float64], known: NDArray[np.bool_],
+                    ) -> tuple[float | None, float | None, int, int]:
+    """``(identified_share, top10_identified_share, top10_unidentified, top10_count)`` of a
+    view's listed balances ``kept`` (token units) and whether each is identified.
+
+    Only positive balances count; the top 10 are the 10 largest (ties in list order). The
+    shares are ``None`` when no positive balance is listed.
+    """
+    positive = kept > 0
+    total = float(kept[positive].sum())
+    if total <= 0:
+        return None, None, 0, 0
+    share = min(1.0, float(kept[positive & known].sum()) / total)
+    order = np.argsort(-kept, kind="stable")[:10]
+    top = order[kept[order] > 0]
+    top_total = float(kept[top].sum())
+    top_share = min(1.0, float(kept[top][known[top]].sum()) / top_total)
+    return share, top_share, int((~known[top]).sum()), int(top.size)
+
+
+def bounds_problem(balances: NDArray[np.float64], holder_count: int, supply: float) -> str:
+    """Why ``supply`` (token units) and ``holder_count`` disagree with the listed
+    ``balances`` (a top-n list), or "" when they can both be right.
+
+    The m = holder_count − n unlisted holders share R = supply − listed sum, and none can
+    hold more than the smallest listed balance bₙ; so R > m·bₙ (with a relative tolerance
+    of 1e-9) is impossible, including R > 0 with m = 0. On such inputs the Gini bounds of
+    :func:`scoring.metrics.gini_bounds` are clamped and collapse (e.g. 0.814–0.814).
+    """
+    positive = balances[balances > 0]
+    if positive.size == 0:
+        return ""
+    unlisted = max(int(holder_count) - int(positive.size), 0)
+    remainder = float(supply) - float(positive.sum())
+    room = unlisted * float(positive.min())
+    if remainder <= room * (1 + 1e-9) or remainder <= float(supply) * 1e-9:
+        return ""
+    return (f"supply and holder count disagree: {remainder:,.0f} unlisted tokens cannot be "
+            f"held by {unlisted:,} unlisted holder(s), each below the smallest listed balance "
+            f"({float(positive.min()):,.4g}); the all-holder Gini bounds are meaningless")
 
 
 def _exclusion(table: HolderTable, keep: NDArray[np.bool_],

@@ -228,7 +228,7 @@ def test_report_figure_panels_and_content():
                                                 "holders $1.0M"]
     text = all_text(fig)
     assert "Testswap (TST)" in text
-    assert "CONCENTRATED" in text
+    assert "WITHHELD · LOW CONFIDENCE" in text  # the synthetic owners are unidentified
     assert ("Holders as of 2026-02-19 06:27 UTC · Sources: test fixture, DefiLlama fees (test)"
             in text)
 
@@ -338,9 +338,19 @@ def test_badge_is_coloured_by_the_level_member(level):
     report = cf.synthetic_report()
     report = replace(report, verdict=replace(report.verdict, level=level))
     badge = build_report_figure(report).texts[0]
-    assert badge.get_text() == level.value.upper()
+    assert badge.get_text() == f"{level.value.upper()} · LOW CONFIDENCE"
     assert badge.get_bbox_patch().get_facecolor()[:3] == pytest.approx(
         _rgb(LEVEL_COLOURS[level]))
+
+
+def test_withheld_badge_is_grey_and_says_why():
+    report = cf.synthetic_report()
+    assert report.verdict is not None and report.verdict.level is None
+    fig = build_report_figure(report)
+    badge = fig.texts[0]
+    assert badge.get_text() == "WITHHELD · LOW CONFIDENCE"
+    assert badge.get_bbox_patch().get_facecolor()[:3] == pytest.approx(_rgb(NO_VERDICT_COLOUR))
+    assert "No verdict: " in all_text(fig)
 
 
 def test_no_verdict_badge_is_grey():

@@ -17,7 +17,7 @@ import pytest
 from shared_data import SHARED, shared
 
 from bot.cli import main
-from core.categories import VIEW_EXCLUSIONS, Category
+from core.categories import UNIDENTIFIED, VIEW_EXCLUSIONS, Category
 from core.scores import Scores
 from pipeline.labels import LabelBook, label_holders
 from scoring.verdict import LEVELS
@@ -71,9 +71,12 @@ def test_analyze_prints_a_text_report(capsys, small_csv):
                          "TOK")
     assert code == 0
     first = out.splitlines()[0]
-    assert first.startswith("TOK: ") and first.split(": ")[1].lower() in {
-        lvl.level for lvl in LEVELS}
+    # no supply and no labelled owner: the level is withheld, the figures still shown
+    assert first == "TOK: NO VERDICT (withheld) · confidence low"
+    assert "No verdict: no valid total supply" in out
+    assert "3 of the top 3 owner-held holders are unidentified" in out
     assert "1 wallet controls a majority of owner-held TOK" in out
+    assert "identified (share of each view's listed balance" in out
     for view in ("raw", "circulating", "owners"):
         assert f"\n{view} " in out
     assert "burn" in out and "Sources: csv file holders.csv" in out
@@ -87,15 +90,50 @@ def test_a_file_without_a_symbol_has_a_clean_title(capsys, small_csv):
     assert "()" not in out.splitlines()[0]
 
 
+@pytest.mark.parametrize(("supply", "count", "problem"), [
+    ("1000", "50", True),    # 800 unlisted tokens, 46 holders each ≤ 10: impossible
+    ("1000", "100", False),  # 96 holders each ≤ 10 can hold 800
+    ("201", "4", True),      # nobody unlisted, yet 1 token unlisted
+    ("200", "4", False),     # nothing unlisted
+])
+def test_inconsistent_supply_and_holder_count_withhold(capsys, small_csv, supply, count,
+                                                       problem):
+    doc = run_json(capsys, "--holders-file", str(small_csv), "--supply", supply,
+                   "--holder-count", count)
+    withheld = doc["verdict"]["withheld"]
+    assert ("supply and holder count disagree" in withheld) is problem
+    assert any("supply and holder count disagree" in w for w in doc["warnings"]) is problem
+    assert doc["verdict"]["level"] is None
+    if problem:  # no collapsed bounds are shown
+        assert doc["views"]["owners"]["gini_all_low"] is None
+
+
+def test_real_uni_with_a_degenerate_holder_count_is_withheld(capsys):
+    path = shared(DUNE / "dune_balance_b_uni.json")
+    doc = run_json(capsys, "--holders-file", str(path), "--symbol", "UNI", "--supply", "1e9",
+                   "--holder-count", "1001")
+    assert doc["verdict"]["level"] is None
+    assert "supply and holder count disagree" in doc["verdict"]["withheld"]
+    assert doc["views"]["owners"]["gini_all_low"] is None
+
+
 def test_analyze_json_schema(capsys, small_csv):
     doc = run_json(capsys, "--holders-file", str(small_csv), "--supply", "1000",
-                   "--holder-count", "50", "--symbol", "tok")
+                   "--holder-count", "100", "--symbol", "tok")
     assert doc["symbol"] == "TOK"
-    assert set(doc["verdict"]) == {"level", "summary", "basis_view", "reasons"}
+    assert set(doc["verdict"]) == {"level", "summary", "basis_view", "reasons", "confidence",
+                                   "withheld"}
+    # the list covers 20% of the supply and no owner is identified: withheld, both said
+    assert doc["verdict"]["level"] is None and doc["verdict"]["confidence"] == "low"
+    assert doc["verdict"]["withheld"] == (
+        "the listed holders cover only 20% of the supply (at least 25% needed); 3 of the top 3 "
+        "owner-held holders are unidentified (0.00% of their balance identified, 50% needed)")
+    assert doc["views"]["raw"]["identified_share"] == pytest.approx(100 / 200)
+    assert doc["views"]["owners"]["identified_share"] == 0
     assert set(doc["views"]) == {"raw", "circulating", "owners"}
     for view in doc["views"].values():
         assert set(SCORE_FIELDS) <= set(view)
-        assert {"gini_all_low", "gini_all_high", "excluded"} <= set(view)
+        assert {"gini_all_low", "gini_all_high", "excluded", "identified_share"} <= set(view)
     raw = doc["views"]["raw"]
     assert raw["denominator"] == 1000 and raw["coverage"] == pytest.approx(0.2)
     assert doc["views"]["circulating"]["excluded"] == {
@@ -491,8 +529,15 @@ def test_real_lists_match_a_direct_computation(capsys, token, supply_factor):
         assert 0 <= got["gini"] < 1 and 0 < got["hhi"] <= 1
         assert got["excluded"]["share"] == pytest.approx(
             sum(h.balance for h in holders if h.category in out) / (supply or listed))
+        known = np.array([h.balance for h in holders
+                          if h.category not in out and h.category not in UNIDENTIFIED])
+        assert got["identified_share"] == pytest.approx(known.sum() / kept.sum(), rel=1e-12)
     assert doc["verdict"]["basis_view"] == "owners"
-    assert doc["verdict"]["level"] in {lvl.level for lvl in LEVELS}
+    # every owners top 10 is mostly unidentified on these lists: no level, said why
+    assert doc["verdict"]["level"] is None and doc["verdict"]["confidence"] == "low"
+    assert "of the top 10 owner-held holders are unidentified" in doc["verdict"]["withheld"]
+    if supply is None:
+        assert doc["verdict"]["withheld"].startswith("no valid total supply")
 
 
 def test_real_uni_treasury_and_burn(capsys):

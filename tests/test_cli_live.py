@@ -34,7 +34,11 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["protocol"]["name"] == "Uniswap" and doc["symbol"] == "UNI"
-    assert doc["verdict"]["level"] and doc["verdict"]["summary"]
+    # the owners' top holders are unlabelled: the level is withheld and says so
+    assert doc["verdict"]["level"] is None and doc["verdict"]["confidence"] == "low"
+    assert "owner-held holders are unidentified" in doc["verdict"]["withheld"]
+    assert doc["verdict"]["summary"].startswith("No verdict: ")
+    assert all(0 <= doc["views"][v]["identified_share"] <= 1 for v in doc["views"])
     for view in ("raw", "circulating", "owners"):
         assert 0 < doc["views"][view]["top10_share"] <= 1
     assert doc["views"]["raw"]["denominator"] == pytest.approx(1e9)

@@ -12,15 +12,20 @@ from hypothesis import strategies as st
 from core.categories import (
     CUSTODIANS,
     NOT_CIRCULATING,
+    UNIDENTIFIED,
     VIEW_EXCLUSIONS,
     VIEWS,
     Category,
     in_view,
+    is_identified,
 )
 from core.views import Holder
 from scoring.metrics import gini_bounds, score_balances
 from scoring.verdict import (
+    CONFIDENCE,
     LEVELS,
+    MIN_COVERAGE_FOR_VERDICT,
+    confidence_for,
     describe_exclusions,
     level_for,
     make_provenance,
@@ -312,26 +317,43 @@ def test_verdict_from_the_owners_view_with_supply():
     views = score_views(HOLDERS, supply=200.0)
     v = make_verdict(views, "TOK", ("no fees reach TOK holders",))
     assert v.basis_view == "owners"
-    assert v.level == level_for(views.owners.scores)
-    # owners: 15 of 115 listed, so nobody reaches half
-    assert v.summary == ("Even the 2 largest listed wallets hold less than half of owner-held "
-                         "TOK (Nakamoto ≥ 3); the top 10 hold 13%; no fees reach TOK holders.")
+    # owners: 15 of 115 listed, so nobody reaches half — but both owners are unidentified
+    # and the list covers half of the supply: withheld, with what is unknown said
+    assert v.level is None and v.confidence == "low"
+    assert v.withheld == ("2 of the top 2 owner-held holders are unidentified (0.00% of their "
+                          "balance identified, 50% needed)")
+    assert v.summary == ("No verdict: " + v.withheld + ". Figures, not judged: even the 2 "
+                         "largest listed wallets hold less than half of owner-held TOK "
+                         "(Nakamoto ≥ 3); the top 10 hold 13%; no fees reach TOK holders.")
     assert v.reasons[-1] == "no fees reach TOK holders"
-    assert v.to_dict() == {"level": v.level, "summary": v.summary, "basis_view": "owners",
-                           "reasons": list(v.reasons)}
+    assert v.to_dict() == {"level": None, "summary": v.summary, "basis_view": "owners",
+                           "reasons": list(v.reasons), "confidence": "low",
+                           "withheld": v.withheld}
+    # the same owners, identified: the level is given, from the owners view
+    known = tuple(replace(h, category=C.FUND) if h.category in UNIDENTIFIED else h
+                  for h in HOLDERS)
+    views = score_views(known, supply=200.0)
+    v = make_verdict(views, "TOK", ("no fees reach TOK holders",))
+    assert v.level == level_for(views.owners.scores) and v.withheld is None
+    assert v.confidence == "high"  # 100% identified, coverage 50%
+    assert v.summary.startswith("Even the 2 largest listed wallets hold less than half")
 
 
 def test_verdict_sentence_names_the_majority_and_the_missing_supply():
     views = score_views(HOLDERS)
     v = make_verdict(views, "TOK")
-    # owners: 10 and 5 of 15 → the first holds 2/3
-    assert v.summary.startswith("1 wallet controls a majority of owner-held TOK; ")
+    # owners: 10 and 5 of 15 → the first holds 2/3; no supply → withheld first
+    assert v.level is None
+    assert v.summary.startswith("No verdict: no valid total supply (unknown, or below the "
+                                "listed holders' sum); 2 of the top 2 owner-held holders are "
+                                "unidentified")
+    assert "Figures, not judged: 1 wallet controls a majority of owner-held TOK; " in v.summary
     assert "the top 10 hold 100%" in v.summary
     assert "supply unknown" in v.summary
     assert v.summary.endswith(".")
     many = score_views([Holder(f"0x{i}", 10.0 - i * 0.1) for i in range(20)])
-    assert make_verdict(many, "").summary.startswith(
-        "10 wallets control a majority of the owner-held supply")
+    assert "10 wallets control a majority of the owner-held supply" in make_verdict(
+        many, "").summary
 
 
 def test_verdict_falls_back_when_owners_is_empty():
@@ -383,3 +405,108 @@ def test_methodology_prints_every_threshold():
             assert f"top-10 share ≥ {level.min_top10_share:.0%}" in text
             assert f"HHI ≥ {level.min_hhi:g}" in text
     assert "strictly more than 50%" in text
+
+
+# ------------------------------------------------------------------------- identification
+
+
+def test_unidentified_is_wallet_unlabeled_and_unlabeled_contract():
+    assert {C.WALLET, C.UNLABELED, C.UNLABELED_CONTRACT} == UNIDENTIFIED
+    assert [c for c in Category if not is_identified(c)] == [
+        C.UNLABELED_CONTRACT, C.WALLET, C.UNLABELED]
+
+
+@pytest.mark.parametrize(("view", "share", "top_share", "unidentified", "count"), [
+    # raw: 85 of 100 listed are labelled; the top 10 are all 6 rows
+    ("raw", 85 / 100, 85 / 100, 2, 6),
+    # circulating leaves out treasury and burn: 20 of 50 labelled (the exchange)
+    ("circulating", 35 / 50, 35 / 50, 2, 4),
+    # owners: the wallet and the unlabelled address only
+    ("owners", 0.0, 0.0, 2, 2),
+])
+def test_identified_share_per_view(view, share, top_share, unidentified, count):
+    v = score_views(HOLDERS, supply=200.0).get(view)
+    assert v.identified_share == pytest.approx(share, rel=1e-15)
+    assert v.top10_identified_share == pytest.approx(top_share, rel=1e-15)
+    assert (v.top10_unidentified, v.top10_count) == (unidentified, count)
+
+
+def test_top10_identification_reads_the_ten_largest_in_any_order():
+    # 12 holders: the 2 smallest are the only labelled ones → the top 10 are unidentified
+    rows = [Holder(f"0x{i}", 100.0 - i, "", C.WALLET) for i in range(10)]
+    rows += [Holder("0xs1", 1.0, "fund", C.FUND), Holder("0xs2", 2.0, "fund", C.FUND)]
+    v = score_views(rows[::-1]).owners  # reversed: the order of the list must not matter
+    assert (v.top10_unidentified, v.top10_count) == (10, 10)
+    assert v.top10_identified_share == 0.0
+    assert v.identified_share == pytest.approx(3.0 / (sum(range(91, 101)) + 3.0))
+
+
+def test_a_view_with_nothing_left_has_no_identified_share():
+    v = score_views([Holder("0xa", 40.0, "", C.TREASURY)]).owners
+    assert v.scores is None and v.identified_share is None
+    assert v.top10_identified_share is None and v.top10_count == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 1e9), st.sampled_from(list(Category))), min_size=1,
+                max_size=40).filter(lambda rows: any(b > 0 for b, _ in rows)))
+def test_identified_share_matches_a_loop(rows):
+    holders = [Holder(f"0x{i}", b, "", c) for i, (b, c) in enumerate(rows)]
+    for v in score_views(holders):
+        kept = [(b, c) for b, c in rows if in_view(c, v.name) and b > 0]
+        total = sum(b for b, _ in kept)
+        if total == 0:
+            assert v.identified_share is None
+            continue
+        known = sum(b for b, c in kept if is_identified(c))
+        assert v.identified_share == pytest.approx(known / total, rel=1e-9, abs=1e-12)
+        top = sorted(kept, key=lambda r: -r[0])[:10]
+        assert v.top10_count == len(top)
+        assert v.top10_unidentified == sum(1 for _, c in top if not is_identified(c))
+        assert 0.0 <= v.top10_identified_share <= 1.0
+
+
+@pytest.mark.parametrize(("identified", "coverage", "confidence"), [
+    (1.0, 1.0, "high"), (0.80, 0.50, "high"), (0.79, 1.0, "medium"), (1.0, 0.49, "medium"),
+    (0.50, 0.25, "medium"), (0.49, 1.0, "low"), (1.0, 0.24, "low"), (None, 1.0, "low"),
+    (1.0, None, "low"),
+])
+def test_confidence_table(identified, coverage, confidence):
+    assert confidence_for(identified, coverage) == confidence
+
+
+def test_confidence_rules_are_ordered_and_printed():
+    assert [r.confidence for r in CONFIDENCE] == ["high", "medium"]
+    for hi, lo in pairwise(CONFIDENCE):
+        assert hi.min_identified >= lo.min_identified and hi.min_coverage >= lo.min_coverage
+    assert CONFIDENCE[-1].min_coverage == MIN_COVERAGE_FOR_VERDICT
+    text = methodology_text()
+    assert "high    top-10 identified ≥ 80% and listed holders cover ≥ 50%" in text
+    assert "medium  top-10 identified ≥ 50% and listed holders cover ≥ 25%" in text
+    assert "withheld" in text
+
+
+def _identified(holders):
+    return tuple(replace(h, category=C.FUND) if h.category in UNIDENTIFIED else h
+                 for h in holders)
+
+
+def test_low_coverage_withholds_even_when_identified():
+    views = score_views(_identified(HOLDERS), supply=1000.0)  # 100 of 1000 listed
+    v = make_verdict(views, "TOK")
+    assert v.level is None
+    assert v.withheld == ("the listed holders cover only 10% of the supply (at least 25% "
+                          "needed)")
+
+
+@pytest.mark.parametrize(("count", "expected"), [(6, True), (25, True), (26, False),
+                                                  (1000, False)])
+def test_degenerate_holder_count_withholds_and_drops_the_bounds(count, expected):
+    views = score_views(_identified(HOLDERS), supply=200.0, holder_count=count)
+    assert bool(views.bounds_problem) is expected
+    v = make_verdict(views, "TOK")
+    assert (v.level is None) is expected
+    if expected:
+        assert views.owners.gini_all is None and "disagree" in (v.withheld or "")
+    else:
+        assert v.withheld is None and views.raw.gini_all is not None

@@ -207,76 +207,68 @@ async def decode_json(content: bytes) -> Any:
     return json.loads(content)
 
 
-class HeaderKeyTransport(httpx.AsyncBaseTransport):
-    """Sets one header carrying a key on requests for one host, below the cache.
+class _KeyTransport(httpx.AsyncBaseTransport):
+    """Adds a key to requests for one host on the way out, below the cache.
 
-    ``value`` formats the header from the key (``"Bearer {key}"`` for Blockscout PRO's
-    ``Authorization``, ``"{key}"`` for Snapshot's ``x-api-key``). The key is added on the
-    way out only, so it is in no cache entry or cache key, no URL, no log line and no error
-    message. Requests for other hosts, and every request while the key is empty, pass
-    unchanged. ``repr`` never shows the key.
+    The cache above stores and keys the request it was given — without the key — so the
+    key is in no cache entry or cache key, no log line and no error message. Requests for
+    other hosts, and every request while the key is empty, pass unchanged; ``repr`` never
+    shows the key. Subclasses say where the key goes (:meth:`_signed`).
     """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, host: str, key: Secret) -> None:
+        self.inner = inner
+        self.host = host.lower()
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} host={self.host!r} key={self._key!r}>"
+
+    def _signed(self, request: httpx.Request, key: str) -> httpx.Request:
+        raise NotImplementedError
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = self._key.get()
+        if not key or request.url.host.lower() != self.host:
+            return await self.inner.handle_async_request(request)
+        # A copy (in _signed): the cache above keeps the request it was given, keyless.
+        return await self.inner.handle_async_request(self._signed(request, key))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class HeaderKeyTransport(_KeyTransport):
+    """Sets one header carrying the key: ``value`` formats it (``"Bearer {key}"`` for
+    Blockscout PRO's ``Authorization``, ``"{key}"`` for Snapshot's ``x-api-key``)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, host: str, key: Secret, *,
                  header: str = "Authorization", value: str = "Bearer {key}") -> None:
-        self.inner = inner
-        self.host = host.lower()
+        super().__init__(inner, host, key)
         self.header = header
         self.value = value
-        self._key = key
 
-    def __repr__(self) -> str:
-        return (f"<HeaderKeyTransport host={self.host!r} header={self.header!r} "
-                f"key={self._key!r}>")
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = self._key.get()
-        if not key or request.url.host.lower() != self.host:
-            return await self.inner.handle_async_request(request)
-        # A copy: the cache above stores the request it was given, which must stay keyless.
+    def _signed(self, request: httpx.Request, key: str) -> httpx.Request:
         headers = httpx.Headers(request.headers)
         headers[self.header] = self.value.format(key=key)
-        signed = httpx.Request(request.method, request.url, headers=headers,
-                               stream=request.stream, extensions=request.extensions)
-        return await self.inner.handle_async_request(signed)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+        return httpx.Request(request.method, request.url, headers=headers,
+                             stream=request.stream, extensions=request.extensions)
 
 
-class QueryKeyTransport(httpx.AsyncBaseTransport):
-    """Sets the query parameter ``param=<key>`` on requests for one host, below the cache.
-
-    For providers that only take a key in the URL (Ethplorer's ``apiKey``). The cache above
-    stores and keys the request it was given — without the key — so the key is in no cache
-    entry or cache key; a value the caller set for ``param`` (Ethplorer's public
-    ``freekey``) is replaced. Requests for other hosts, and every request while the key is
-    empty, pass unchanged. ``repr`` never shows the key.
-    """
+class QueryKeyTransport(_KeyTransport):
+    """Sets the query parameter ``param=<key>``, for providers that only take a key in the
+    URL (Ethplorer's ``apiKey``); a value the caller set for ``param`` (Ethplorer's public
+    ``freekey``) is replaced."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, host: str, param: str,
                  key: Secret) -> None:
-        self.inner = inner
-        self.host = host.lower()
+        super().__init__(inner, host, key)
         self.param = param
-        self._key = key
 
-    def __repr__(self) -> str:
-        return (f"<QueryKeyTransport host={self.host!r} param={self.param!r} "
-                f"key={self._key!r}>")
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = self._key.get()
-        if not key or request.url.host.lower() != self.host:
-            return await self.inner.handle_async_request(request)
-        # A copy: the cache above keeps the request it was given, which must stay keyless.
+    def _signed(self, request: httpx.Request, key: str) -> httpx.Request:
         url = request.url.copy_set_param(self.param, key)
-        signed = httpx.Request(request.method, url, headers=request.headers,
-                               stream=request.stream, extensions=request.extensions)
-        return await self.inner.handle_async_request(signed)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+        return httpx.Request(request.method, url, headers=request.headers,
+                             stream=request.stream, extensions=request.extensions)
 
 
 def base_transport(cfg: SourcesConfig,

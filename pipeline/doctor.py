@@ -32,7 +32,7 @@ import httpx
 from sources.config import SourcesConfig
 from sources.holders import CHAIN_IDS, KEY_NEEDED, blockscout_base
 from sources.http import USER_AGENT, base_transport
-from sources.probe import NEEDS_KEY, UNREACHABLE, ProbeResult, probe
+from sources.probe import Outcome, ProbeResult, probe
 
 #: Seconds each probe may take (connect included).
 PROBE_TIMEOUT = 5.0
@@ -75,7 +75,7 @@ class DoctorReport:
     @property
     def unreachable_hosts(self) -> tuple[str, ...]:
         """Hosts that did not answer at all, in probe order, each once."""
-        return tuple(dict.fromkeys(p.host for p in self.probes if p.outcome == UNREACHABLE))
+        return tuple(dict.fromkeys(p.host for p in self.probes if p.outcome == Outcome.UNREACHABLE))
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -157,7 +157,7 @@ def _capabilities(cfg: SourcesConfig, blockscout: list[tuple[str, ProbeResult]],
                         else "")
             caps.append(Capability(name, False, f"{result.source}: {result.outcome} "
                                                 f"({result.detail}){fallback}"))
-        if result.outcome == NEEDS_KEY and not cfg.blockscout_pro_api_key:
+        if result.outcome == Outcome.NEEDS_KEY and not cfg.blockscout_pro_api_key:
             hints.append(KEY_NEEDED + ".")
     for name, source in (("fees", "DefiLlama"), ("votes", "Snapshot")):
         r = others[source]

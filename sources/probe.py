@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import httpx
 
@@ -33,13 +34,17 @@ from sources.http import Quota, is_challenge_page, is_unreachable, parse_quota, 
 
 log = logging.getLogger(__name__)
 
-WORKS = "works"
-NEEDS_KEY = "needs key"
-RATE_LIMITED = "rate limited"
-REFUSED = "refused"
-TROUBLE = "trouble"
-TIMEOUT = "timeout"
-UNREACHABLE = "unreachable"
+class Outcome(StrEnum):
+    """How a source answered a probe (the module table); a string, so JSON shows the word."""
+
+    WORKS = "works"
+    NEEDS_KEY = "needs key"
+    RATE_LIMITED = "rate limited"
+    REFUSED = "refused"
+    TROUBLE = "trouble"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,7 @@ class ProbeResult:
 
     source: str
     host: str
-    outcome: str
+    outcome: Outcome
     status: int | None = None
     latency_ms: float = 0.0
     quota: Quota | None = None
@@ -73,12 +78,12 @@ class ProbeResult:
 
     @property
     def works(self) -> bool:
-        return self.outcome == WORKS
+        return self.outcome == Outcome.WORKS
 
 
 def classify(response: httpx.Response, *, keyless_blockscout: bool = False,
              not_found_ok: tuple[int, ...] = (404,), not_found_text: str = "",
-             ) -> tuple[str, str]:
+             ) -> tuple[Outcome, str]:
     """``(outcome, detail)`` of an HTTP answer (see the module table).
 
     Args:
@@ -96,20 +101,21 @@ def classify(response: httpx.Response, *, keyless_blockscout: bool = False,
     what = f"HTTP {status}" + (" (HTML page)" if page else "")
     if status in not_found_ok or (status == 400 and not_found_text
                                   and not_found_text in text.lower()):
-        return WORKS, f"{what}: answers (no data for the probe)"
+        return Outcome.WORKS, f"{what}: answers (no data for the probe)"
     if status in (401, 403, 410) or (status == 429 and (page or "deprecat" in text.lower())):
-        return (NEEDS_KEY if keyless_blockscout or status in (401, 403) else REFUSED), what
+        needs_key = keyless_blockscout or status in (401, 403)
+        return (Outcome.NEEDS_KEY if needs_key else Outcome.REFUSED), what
     if status == 429:
-        return RATE_LIMITED, what
+        return Outcome.RATE_LIMITED, what
     if status >= 500:
-        return TROUBLE, what
+        return Outcome.TROUBLE, what
     if status >= 400:
-        return REFUSED, what
+        return Outcome.REFUSED, what
     try:
         json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
-        return TROUBLE, f"HTTP {status}: not JSON"
-    return WORKS, f"HTTP {status}"
+        return Outcome.TROUBLE, f"HTTP {status}: not JSON"
+    return Outcome.WORKS, f"HTTP {status}"
 
 
 async def probe(client: httpx.AsyncClient, source: str, request: httpx.Request, *,
@@ -123,12 +129,12 @@ async def probe(client: httpx.AsyncClient, source: str, request: httpx.Request, 
     try:
         response = await client.send(request)
     except httpx.TimeoutException:
-        return ProbeResult(source, host, TIMEOUT, None, _ms(started), key=key,
+        return ProbeResult(source, host, Outcome.TIMEOUT, None, _ms(started), key=key,
                            detail="no answer in time")
     except httpx.HTTPError as exc:
         log.debug("probe %s: %s", safe_url(request.url), type(exc).__name__)
         detail = "no connection" if is_unreachable(exc) else "network error"
-        return ProbeResult(source, host, UNREACHABLE, None, _ms(started), key=key,
+        return ProbeResult(source, host, Outcome.UNREACHABLE, None, _ms(started), key=key,
                            detail=detail)
     latency = _ms(started)
     outcome, detail = classify(response, keyless_blockscout=keyless_blockscout,
@@ -143,5 +149,4 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-__all__ = ["NEEDS_KEY", "RATE_LIMITED", "REFUSED", "TIMEOUT", "TROUBLE", "UNREACHABLE",
-           "WORKS", "ProbeResult", "classify", "probe"]
+__all__ = ["Outcome", "ProbeResult", "classify", "probe"]

@@ -8,6 +8,7 @@ Each API lives under a path prefix (``/llama``, ``/blockscout``, ``/ethplorer``,
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -95,3 +96,12 @@ timeout_seconds = 5.0
 ethereum = "{base}/blockscout"
 """)
     return path
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connections are refused."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_upstream import FakeUpstream
-from tests.local_server import LocalUpstream, config_toml
+from tests.local_server import LocalUpstream, closed_port, config_toml
 
 
 @pytest.fixture
@@ -70,16 +69,9 @@ def test_unknown_protocol_one_line_exit_2(upstream, tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def test_offline_fails_fast_with_one_line(tmp_path):
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = f"http://127.0.0.1:{closed_port()}"
     cfg = config_toml(tmp_path / "config.toml", base, tmp_path / "cache")
     # `_run` has a timeout: a hang fails the test; its speed is timed in no assertion.
     out = _run(["analyze", "uniswap", "--config", str(cfg)], tmp_path, timeout=60)
@@ -96,7 +88,7 @@ def test_offline_fails_fast_with_one_line(tmp_path):
 
 def test_offline_is_not_retried(tmp_path):
     """Connection refused is not retried: each host is asked once (counted with -vv)."""
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = f"http://127.0.0.1:{closed_port()}"
     cfg = config_toml(tmp_path / "config.toml", base, tmp_path / "cache")
     out = _run(["-vv", "analyze", "uniswap", "--config", str(cfg)], tmp_path, timeout=60)
     assert out.returncode == 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from pipeline.doctor import run_doctor
 from sources.config import DEFAULT_BLOCKSCOUT, SourcesConfig
 from sources.holders import KEY_NEEDED
 from tests.fake_upstream import FakeUpstream
-from tests.local_server import LocalUpstream, config_toml
+from tests.local_server import LocalUpstream, closed_port, config_toml
 
 UNI = "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984"
 
@@ -47,16 +46,9 @@ def _config(tmp_path: Path, base: str) -> Path:
     return path
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def test_doctor_offline_names_every_host_and_exits_1(tmp_path):
-    cfg = _config(tmp_path, f"http://127.0.0.1:{_closed_port()}")
+    cfg = _config(tmp_path, f"http://127.0.0.1:{closed_port()}")
     out = _run(["-vv", "doctor", "--config", str(cfg)], tmp_path)
     assert out.returncode == 1, out.stderr
     assert "could not reach: 127.0.0.1" in out.stdout
@@ -67,7 +59,7 @@ def test_doctor_offline_names_every_host_and_exits_1(tmp_path):
 
 
 def test_doctor_offline_json(tmp_path):
-    cfg = _config(tmp_path, f"http://127.0.0.1:{_closed_port()}")
+    cfg = _config(tmp_path, f"http://127.0.0.1:{closed_port()}")
     out = _run(["doctor", "--json", "--config", str(cfg)], tmp_path)
     assert out.returncode == 1
     doc = json.loads(out.stdout)

@@ -382,27 +382,37 @@ async def test_an_upstream_echoing_the_key_does_not_put_it_in_our_errors(fake, t
     assert not leaked("\n".join(messages))
 
 
-async def test_the_ethplorer_key_is_sent_but_never_stored_in_the_http_cache(fake, tmp_path):
-    """The personal Ethplorer key rides in the query string; it is added below the cache
-    (QueryKeyTransport), so Ethplorer gets it while the SQLite cache file never holds it."""
-    from sources.config import SourcesConfig
-    from sources.holders import fetch_holders
+def _watched_http(rules: Rules, watch: KeyWatch, cfg, tmp_path):
+    """The real client stack (keys added below the SQLite cache in ``tmp_path``) in front
+    of ``rules``, every request shown to ``watch``; returns ``(HttpClient, httpx client)``."""
     from sources.http import HttpClient, make_http_client
-
-    fake.ethplorer = True
-    rules = Rules(fake)
-    rules.rules.update({"$/holders": status(503)})  # Blockscout down: Ethplorer runs
-    watch = KeyWatch()
 
     async def handler(request: httpx.Request) -> httpx.Response:
         watch(request)
         return await rules.handler(request)
 
-    key = FAKE_KEYS["ethplorer"]
-    cfg = SourcesConfig(cache_dir=tmp_path, ethplorer_api_key=Secret(key))
     client = make_http_client(cfg, transport=httpx.MockTransport(handler),
                               cache_path=tmp_path / "c.sqlite")
-    http = HttpClient(client, rate_limits={})
+    return HttpClient(client, rate_limits={}), client
+
+
+def _cache_bytes(tmp_path) -> bytes:
+    return b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+
+
+async def test_the_ethplorer_key_is_sent_but_never_stored_in_the_http_cache(fake, tmp_path):
+    """The personal Ethplorer key rides in the query string; it is added below the cache
+    (QueryKeyTransport), so Ethplorer gets it while the SQLite cache file never holds it."""
+    from sources.config import SourcesConfig
+    from sources.holders import fetch_holders
+
+    fake.ethplorer = True
+    rules = Rules(fake)
+    rules.rules.update({"$/holders": status(503)})  # Blockscout down: Ethplorer runs
+    watch = KeyWatch()
+    key = FAKE_KEYS["ethplorer"]
+    cfg = SourcesConfig(cache_dir=tmp_path, ethplorer_api_key=Secret(key))
+    http, client = _watched_http(rules, watch, cfg, tmp_path)
     try:
         snapshot = await fetch_holders(http, cfg, "ethereum", CRV)
         assert not leaked(repr(client._transport.__dict__))  # the transports' reprs
@@ -410,7 +420,7 @@ async def test_the_ethplorer_key_is_sent_but_never_stored_in_the_http_cache(fake
         await http.aclose()
     assert snapshot.source == "Ethplorer" and snapshot.addresses
     assert watch.seen["ethplorer"] and set(watch.seen["ethplorer"]) == {key}  # really sent
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    stored = _cache_bytes(tmp_path)
     assert b"getTopTokenHolders" in stored  # the answers were cached…
     assert key.encode() not in stored and key[6:-4].encode() not in stored  # …keylessly
 
@@ -420,20 +430,11 @@ async def test_the_snapshot_key_is_sent_below_the_cache_and_never_stored(fake, t
     (HeaderKeyTransport): the hub gets it, the SQLite cache file never holds it."""
     from pipeline.votes import fetch_votes
     from sources.config import SourcesConfig
-    from sources.http import HttpClient, make_http_client
 
     watch = KeyWatch()
-    rules = Rules(fake)
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        watch(request)
-        return await rules.handler(request)
-
     key = FAKE_KEYS["snapshot"]
     cfg = SourcesConfig(cache_dir=tmp_path, snapshot_api_key=Secret(key))
-    client = make_http_client(cfg, transport=httpx.MockTransport(handler),
-                              cache_path=tmp_path / "c.sqlite")
-    http = HttpClient(client, rate_limits={})
+    http, client = _watched_http(Rules(fake), watch, cfg, tmp_path)
     try:
         report = await fetch_votes(http, cfg, ("uniswapgovernance.eth",))
         assert not leaked(repr(client._transport.__dict__))
@@ -441,5 +442,5 @@ async def test_the_snapshot_key_is_sent_below_the_cache_and_never_stored(fake, t
         await http.aclose()
     assert report.proposals
     assert watch.seen["snapshot"] and set(watch.seen["snapshot"]) == {key}  # really sent
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    stored = _cache_bytes(tmp_path)
     assert key.encode() not in stored and key[6:-4].encode() not in stored

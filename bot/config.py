@@ -23,7 +23,7 @@ from typing import Any
 from commands.config import DiscordConfig
 from core.errors import ConfigError
 from core.secret import Secret
-from sources.config import DEFAULT_BLOCKSCOUT, SourcesConfig
+from sources.config import DEFAULT_BLOCKSCOUT, DEFAULT_RPC, SourcesConfig
 
 ENV_CONFIG = "LORENZ_CONFIG"
 ENV_SECRETS = {
@@ -98,6 +98,21 @@ def _build(cls: type, section: str, table: Mapping[str, Any], skip: tuple[str, .
     return cls(**kwargs)
 
 
+def _chain_urls(sources_table: Mapping[str, Any], name: str,
+                defaults: Mapping[str, str]) -> dict[str, str]:
+    """``[sources.NAME]`` (a table of chain = URL) over ``defaults``; URLs checked."""
+    urls = dict(defaults)
+    table = sources_table.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config [sources.{name}] must be a table of chain = URL")
+    for chain, url in table.items():
+        if not isinstance(url, str):
+            raise ConfigError(f"config [sources.{name}] {chain} must be a URL string")
+        _check_url(f"[sources.{name}] {chain}", url)
+        urls[chain.lower()] = url.rstrip("/")
+    return urls
+
+
 def _find_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -139,18 +154,15 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         if env.get(var):
             (discord_table if section == "discord" else sources_table)[key] = env[var]
 
-    blockscout = dict(DEFAULT_BLOCKSCOUT)
-    bs_table = sources_table.get("blockscout", {})
-    if not isinstance(bs_table, dict):
-        raise ConfigError("config [sources.blockscout] must be a table of chain = URL")
-    for chain, url in bs_table.items():
-        if not isinstance(url, str):
-            raise ConfigError(f"config [sources.blockscout] {chain} must be a URL string")
-        _check_url(f"[sources.blockscout] {chain}", url)
-        blockscout[chain.lower()] = url.rstrip("/")
-    sources = _build(SourcesConfig, "sources", sources_table, skip=("blockscout",))
+    blockscout = _chain_urls(sources_table, "blockscout", DEFAULT_BLOCKSCOUT)
+    rpc = _chain_urls(sources_table, "rpc", DEFAULT_RPC)
+    sources = _build(SourcesConfig, "sources", sources_table, skip=("blockscout", "rpc"))
     sources = SourcesConfig(**{**{f.name: getattr(sources, f.name) for f in fields(sources)},
-                               "blockscout": blockscout})
+                               "blockscout": blockscout, "rpc": rpc})
+    if not 1 <= sources.delegate_holders <= 1000:
+        raise ConfigError("config [sources] delegate_holders must be between 1 and 1000")
+    if not 0 <= sources.delegate_scan_wait <= 2.5:
+        raise ConfigError("config [sources] delegate_scan_wait must be between 0 and 2.5 s")
     for name in ("holders_limit", "keyless_holders_limit"):
         if not 1 <= getattr(sources, name) <= 10_000:
             raise ConfigError(f"config [sources] {name} must be between 1 and 10000")

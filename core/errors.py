@@ -17,8 +17,10 @@ CLI turn each into one short sentence (no traceback, no host name or URL shown t
         │                            ``.unreachable``: DNS failure or connection refused
         ├── RateLimited              429 after retries; ``.retry_after`` seconds or None
         ├── BadResponse              malformed or surprising body (never becomes a number)
-        │   └── Refused              a 4xx answer (not 404); ``.status``, ``.content_type``
-        │                            and ``.text`` (the body's start, for parsing — never shown)
+        │   ├── Refused              a 4xx answer (not 404); ``.status``, ``.content_type``
+        │   │                        and ``.text`` (the body's start, for parsing — never shown)
+        │   └── RpcError             a JSON-RPC error object (HTTP 200); ``.code``,
+        │                            ``.detail`` (the node's message), ``.reverted``
         ├── KeyRequired              the provider now wants a (free) key; says which variable
         └── NotFound                 the API does not know the token / slug / space
 
@@ -116,6 +118,24 @@ class Refused(BadResponse):
         self.status = status
         self.content_type = content_type
         self.text = text
+        super().__init__(message, host, sources)
+
+
+class RpcError(BadResponse):
+    """A JSON-RPC node answered with an error object instead of a result.
+
+    ``code`` is the JSON-RPC error code (``3`` or ``-32000`` for a reverted call on most
+    nodes), ``detail`` the node's own message (for parsing and logs — never shown: it may
+    name the provider's limits in its own words). ``reverted`` says whether the call itself
+    reverted (the contract refused: a missing function, a future timepoint), as opposed to
+    the node refusing the request (range too wide, too many results, rate limits).
+    """
+
+    def __init__(self, message: str, host: str = "", sources: tuple[str, ...] = (), *,
+                 code: int = 0, detail: str = "", reverted: bool = False):
+        self.code = code
+        self.detail = detail
+        self.reverted = reverted
         super().__init__(message, host, sources)
 
 

@@ -20,6 +20,18 @@ DEFAULT_BLOCKSCOUT: dict[str, str] = {
     "gnosis": "https://gnosis.blockscout.com",
 }
 
+#: Keyless public JSON-RPC endpoints, one per chain (overridable in ``[sources.rpc]``).
+#: Listed as public endpoints of their operators on Alchemy's Chain Connect pages:
+#: Ethereum — PublicNode (alchemy.com/node-providers/public-node), OP Mainnet — Optimism
+#: (alchemy.com/node-providers/optimism), Arbitrum One — Arbitrum
+#: (alchemy.com/node-providers/arbitrum), Polygon — PublicNode (same page as Ethereum).
+DEFAULT_RPC: dict[str, str] = {
+    "ethereum": "https://ethereum.publicnode.com",
+    "optimism": "https://mainnet.optimism.io",
+    "arbitrum": "https://arb1.arbitrum.io/rpc",
+    "polygon": "https://polygon-bor.publicnode.com",
+}
+
 
 @dataclass(frozen=True)
 class SourcesConfig:
@@ -38,6 +50,12 @@ class SourcesConfig:
         timeout_seconds: per-request timeout (connect is capped at 5 s).
         cache_dir: where the SQLite HTTP cache lives (``None``: the user cache directory).
         max_body_bytes: a response larger than this is refused as a bad response (bytes).
+        rpc: per-chain JSON-RPC URLs for on-chain governance reads (``[sources.rpc]``).
+        delegate_holders: how many of the top holders' delegates are read (the lower-bound
+            delegate set; at most 1,000).
+        delegate_scan_wait: seconds an analysis waits for the background
+            ``DelegateVotesChanged`` log scan before answering with what it has (keep it
+            well under Discord's 3-second window; 0 = never wait).
     """
 
     defillama_url: str = "https://api.llama.fi"
@@ -54,3 +72,6 @@ class SourcesConfig:
     timeout_seconds: float = 10.0
     cache_dir: Path | None = None
     max_body_bytes: int = 8 * 1024 * 1024
+    rpc: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RPC))
+    delegate_holders: int = 200
+    delegate_scan_wait: float = 1.5

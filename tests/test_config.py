@@ -63,6 +63,17 @@ def test_environment_secrets_win_and_never_show(tmp_path):
     assert repr(Secret("x")) == "Secret('***')" and repr(Secret("")) == "Secret('')"
 
 
+def test_rpc_urls_default_to_keyless_endpoints_and_can_be_overridden(tmp_path):
+    from sources.config import DEFAULT_RPC
+
+    f = tmp_path / "c.toml"
+    f.write_text("[sources.rpc]\nEthereum = 'http://127.0.0.1:8545/'\nbase = 'https://b.example'\n")
+    cfg = load_config(f, env={})
+    assert cfg.sources.rpc["ethereum"] == "http://127.0.0.1:8545"
+    assert cfg.sources.rpc["base"] == "https://b.example"
+    assert cfg.sources.rpc["arbitrum"] == DEFAULT_RPC["arbitrum"]
+
+
 @pytest.mark.parametrize(("body", "needle"), [
     ("[discord]\nfoo = 1\n", "unknown key 'foo'"),
     ("[nope]\n", "unknown section"),
@@ -73,6 +84,9 @@ def test_environment_secrets_win_and_never_show(tmp_path):
     ("[sources]\nkeyless_holders_limit = 0\n", "keyless_holders_limit"),
     ("[sources]\nblockscout_pro_url = 'api.blockscout.com'\n", "http(s) URL"),
     ("[sources.blockscout]\nethereum = 5\n", "ethereum"),
+    ("[sources.rpc]\narbitrum = 'arb1.arbitrum.io'\n", "http(s) URL"),
+    ("[sources]\nrpc = 'x'\n", "[sources.rpc]"),
+    ("[sources]\ndelegate_holders = 5000\n", "delegate_holders"),
     ("[discord\n", "not valid TOML"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, body, needle):

@@ -12,6 +12,7 @@ import discord
 
 from core.categories import VIEWS, in_view
 from core.report import Report
+from core.views import ViewSet
 from pipeline.service import Answer
 from scoring.formatting import level_colour, nakamoto_text, pct, short_address, usd
 from scoring.verdict import LEVELS, methodology_text
@@ -111,7 +112,22 @@ def _view_value(report: Report, view: str) -> str:
     ]
     if view != "raw":
         lines.append(f"left out {pct(v.excluded.share, 0)} ({v.excluded.count} holders)")
+    if view == "beneficial":
+        lines.extend(_look_through_value(report.views))
     return clip("\n".join(lines), FIELD_VALUE_MAX)
+
+
+def _look_through_value(views: ViewSet) -> list[str]:
+    """What the beneficial view looked through and what it could not, in short."""
+    lines = []
+    if views.looked_through:
+        lines.append("looked through " + ", ".join(
+            f"{safe(w.label, 40)} ({pct(w.share, 0)}, {w.holders_listed:,} holders)"
+            for w in views.looked_through))
+    if views.not_looked_through:
+        lines.append("not looked through " + ", ".join(
+            f"{safe(n.label, 40)} ({pct(n.share, 0)})" for n in views.not_looked_through[:3]))
+    return lines
 
 
 def _fees_value(report: Report) -> str:
@@ -188,7 +204,8 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
     embed = discord.Embed(title=_title(report), description=clip(description, DESCRIPTION_MAX),
                           colour=colour)
     if report.views is not None:
-        for view in ("owners", "circulating", "raw"):
+        shown = ("owners", "circulating", "raw")
+        for view in (("beneficial", *shown) if report.views.beneficial else shown):
             embed.add_field(name=f"{view} view", value=_view_value(report, view), inline=False)
     if report.fees is not None:
         embed.add_field(name=_fees_title(report), value=_fees_value(report), inline=False)

@@ -41,13 +41,20 @@ CUSTODIANS: frozenset[Category] = frozenset(
     {Category.EXCHANGE, Category.BRIDGE, Category.STAKING, Category.LENDING, Category.AMM_POOL}
 )
 
-#: What each view leaves out.
+#: The optional view of beneficial owners: wrappers looked through (DESIGN.md §2).
+BENEFICIAL = "beneficial"
+
+#: What each view leaves out. The beneficial view leaves out what the owners view does,
+#: among the wrappers' holders too.
 VIEW_EXCLUSIONS: dict[str, frozenset[Category]] = {
     "raw": frozenset(),
     "circulating": NOT_CIRCULATING,
     "owners": NOT_CIRCULATING | CUSTODIANS,
+    BENEFICIAL: NOT_CIRCULATING | CUSTODIANS,
 }
 
+#: The views every holder list has (the beneficial view exists only when a wrapper was
+#: looked through).
 VIEWS: tuple[str, ...] = ("raw", "circulating", "owners")
 
 

@@ -1,10 +1,11 @@
-"""Holders and the three views of a holder list (computed by :mod:`scoring.views`)."""
+"""Holders and the views of a holder list (computed by :mod:`scoring.views`): raw,
+circulating, owners, and — when a wrapper was looked through — beneficial owners."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.categories import VIEWS, Category
+from core.categories import BENEFICIAL, VIEWS, Category
 from core.scores import GiniBounds, Scores
 
 
@@ -54,12 +55,54 @@ class ViewResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LookedThrough:
+    """A wrapper whose own holders got its wrapped balance in the beneficial view.
+
+    Attributes:
+        address, label: the wrapper (lower-case) and its name.
+        wrapped: its balance of the analysed token (token units).
+        share: ``wrapped`` over the raw view's denominator (0–1).
+        holders_listed: its listed holders that got a share (itself left out).
+        supply_covered: the share (0–1) of its supply those holders hold, ``None`` when its
+            supply is unknown (then its listed holders were taken as all of it).
+        attributed, remainder: token units given to them / left unattributed (held by its
+            unlisted holders: in the view's denominator, never scored as one owner).
+        source, as_of: where its holder list came from, and when.
+    """
+
+    address: str
+    label: str
+    wrapped: float
+    share: float
+    holders_listed: int
+    supply_covered: float | None
+    attributed: float
+    remainder: float
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotLookedThrough:
+    """A wrapper or custodian contract among the holders that was *not* looked through:
+    its balance's ``share`` of the raw denominator (0–1) and why (``reason``)."""
+
+    address: str
+    label: str
+    share: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ViewSet:
-    """The three views of one holder list.
+    """The views of one holder list: raw, circulating, owners — and ``beneficial`` when a
+    wrapper was looked through (``None`` otherwise).
 
     ``bounds_problem`` says why the supply and holder count cannot both be right ("" when
     they can, or when either is unknown): e.g. the unlisted holders would each need more
     than the smallest listed balance, so the Gini bounds would be degenerate.
+    ``looked_through`` / ``not_looked_through`` say which wrappers the beneficial view
+    looked through and which it could not (the latter is filled even when no view was made).
     """
 
     raw: ViewResult
@@ -67,12 +110,23 @@ class ViewSet:
     owners: ViewResult
     supply_known: bool
     bounds_problem: str = ""
+    beneficial: ViewResult | None = None
+    looked_through: tuple[LookedThrough, ...] = ()
+    not_looked_through: tuple[NotLookedThrough, ...] = ()
 
     def __iter__(self):
-        return iter((self.raw, self.circulating, self.owners))
+        views = (self.raw, self.circulating, self.owners)
+        return iter(views if self.beneficial is None else (*views, self.beneficial))
 
     def get(self, name: str) -> ViewResult:
-        """The view called ``name`` (``raw``, ``circulating`` or ``owners``)."""
+        """The view called ``name`` (``raw``, ``circulating``, ``owners``, or ``beneficial``
+        when there is one).
+
+        Raises:
+            KeyError: an unknown view, or ``beneficial`` when nothing was looked through.
+        """
+        if name == BENEFICIAL and self.beneficial is not None:
+            return self.beneficial
         if name not in VIEWS:
             raise KeyError(name)
         return getattr(self, name)

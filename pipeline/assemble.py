@@ -21,7 +21,8 @@ from core.report import Report, SourceRef
 from core.views import Holder
 from core.votes import VoteReport
 from pipeline.fees import with_profit_flow
-from pipeline.labels import label_snapshot
+from pipeline.labels import LabelBook, label_snapshot
+from pipeline.look_through import WrapperHolders, look_through
 from scoring.verdict import fee_clause, make_provenance, make_verdict
 from scoring.views import score_views
 from sources.holders import HolderSnapshot
@@ -39,18 +40,23 @@ def analyze_holders(
     extra_reasons: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
     warnings: tuple[str, ...] = (),
+    wrappers: Sequence[WrapperHolders] = (),
+    book: LabelBook | None = None,
 ) -> Report:
     """Score labelled holders into a report (views, verdict, provenance).
 
     ``holders`` (largest first) are kept in the report as a
     :class:`~core.holder_table.HolderTable`: columns, with ``Holder`` objects made only for
-    the rows a reader asks for.
+    the rows a reader asks for. ``wrappers`` are the holder lists of wrappers among them:
+    looked through into the beneficial view (:func:`pipeline.look_through.look_through`),
+    their holders labelled by ``book`` (default: Ethereum's built-in facts only).
 
     Raises:
         ValueError: from the scoring engine (empty list, supply below the listed sum…).
     """
     holders = as_table(holders)
     views = score_views(holders, supply=supply, holder_count=holder_count)
+    views = look_through(views, holders, wrappers, book or LabelBook())
     if views.bounds_problem:
         warnings = (*warnings, views.bounds_problem)
     verdict = make_verdict(views, symbol, extra_reasons)
@@ -94,6 +100,8 @@ def score_snapshot(
     snapshot: HolderSnapshot,
     holders: Sequence[Holder],
     fees: FeeReport | None,
+    wrappers: Sequence[WrapperHolders] = (),
+    book: LabelBook | None = None,
 ) -> Report:
     """The score stage: :func:`analyze_holders` on the labelled holders of ``snapshot``.
 
@@ -109,7 +117,7 @@ def score_snapshot(
         holder_count=snapshot.token.holder_count,
         sources=(snapshot.source,),  # the views' figures; fees and votes cite their own
         as_of=snapshot.fetched_at, extra_reasons=fee_clause(fees, symbol),
-        notes=notes, warnings=warnings,
+        notes=notes, warnings=warnings, wrappers=wrappers, book=book,
     )
 
 
@@ -133,8 +141,12 @@ def build_report(
     missing: Sequence[str],
     sources: Sequence[SourceRef],
     user_labels: tuple[tuple[str, Label], ...] = (),
+    wrappers: Sequence[WrapperHolders] = (),
 ) -> Report:
     """The assemble stage: label → score → the report with its fee and vote parts.
+
+    ``wrappers`` (the fetched holder lists of wrappers among the holders) are looked through
+    into the beneficial view, their holders labelled like the token's.
 
     Without holders the report has no views and no verdict, only what was fetched. With
     them, the fees get the profit flow of the top-10 owners over the circulating supply
@@ -145,8 +157,10 @@ def build_report(
         return Report(name=record.name, symbol=symbol, holders=None, views=None,
                       verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
                       sources=tuple(sources), missing=tuple(missing))
-    holders = label_snapshot(snapshot, record.chain or "ethereum", user_labels)
-    scored = score_snapshot(record, snapshot, holders, fees)
+    chain = record.chain or "ethereum"
+    holders = label_snapshot(snapshot, chain, user_labels)
+    scored = score_snapshot(record, snapshot, holders, fees, wrappers,
+                            LabelBook(chain=chain, labels=user_labels))
     if fees is not None and scored.views is not None:
         share = top10_owner_share(holders, scored.views.circulating.denominator)
         if share is not None:

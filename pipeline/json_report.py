@@ -7,7 +7,7 @@ from typing import Any
 
 from core.report import Report
 from core.scores import Scores
-from core.views import ViewResult
+from core.views import ViewResult, ViewSet
 from scoring.windows import windows
 
 _SCORE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scores))
@@ -26,6 +26,14 @@ def _view_json(view: ViewResult) -> dict[str, Any]:
     out["excluded"] = {"count": view.excluded.count, "share": view.excluded.share,
                        "by_category": dict(view.excluded.by_category)}
     return out
+
+
+def _look_through_json(views: ViewSet) -> dict[str, list[dict[str, Any]]]:
+    """What the beneficial view looked through (wrapper, holders listed, share of its
+    supply covered, attributed and remainder in token units, source, as-of) and what it
+    could not (wrapper, share of the raw denominator, reason)."""
+    return {"looked_through": [asdict(w) for w in views.looked_through],
+            "not_looked_through": [asdict(n) for n in views.not_looked_through]}
 
 
 def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
@@ -47,6 +55,11 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
         # window, the voted proposals' closing dates (None where the part is absent)
         "windows": windows(report),
     }
+    if report.views is not None:
+        # also when no beneficial view was made: what could not be looked through (veCRV…)
+        doc["look_through"] = _look_through_json(report.views)
+        if report.views.beneficial is not None:
+            doc["views"]["beneficial"].update(doc["look_through"])
     if report.protocol is not None:
         doc["protocol"] = report.protocol.to_dict()
     if report.fees is not None:

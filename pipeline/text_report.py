@@ -7,6 +7,7 @@ the charts); the terminal's table gives every percentage one decimal so its colu
 from __future__ import annotations
 
 from core.report import Report
+from pipeline.look_through import look_through_lines
 from scoring.formatting import nakamoto_text, pct, short_address, usd
 from scoring.windows import window_lines
 
@@ -67,6 +68,7 @@ def _views_table(report: Report) -> list[str]:
     if bounds is not None:
         lines.append(f"Gini of all owners (bounds from the holder count): "
                      f"{bounds.low:.3f}–{bounds.high:.3f}")
+    lines.extend(look_through_lines(report.views))
     return lines
 
 

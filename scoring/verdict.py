@@ -1,8 +1,9 @@
 """The verdict: a level, one plain sentence of reasons, and the provenance (DESIGN.md §2).
 
-The level is read off the **owners** view (falling back to circulating, then raw, when a
-view is empty) with the thresholds in :data:`LEVELS` — the one place they are written
-down; ``lorenz methodology`` and ``/methodology`` print them from here.
+The level is read off the **beneficial owners** view when wrappers were looked through,
+else the **owners** view (falling back to circulating, then raw, when a view is empty),
+with the thresholds in :data:`LEVELS` — the one place they are written down;
+``lorenz methodology`` and ``/methodology`` print them from here.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ CONFIDENCE: tuple[ConfidenceRule, ...] = (
 #: as the lowest rule's coverage, so a verdict given is never "low".
 MIN_COVERAGE_FOR_VERDICT: float = CONFIDENCE[-1].min_coverage
 
-_VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-held"}
+_VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-held",
+               "beneficial": "beneficially owned"}
 
 
 def confidence_for(identified: float | None, coverage: float | None) -> str:
@@ -126,13 +128,14 @@ def withheld_reasons(views: ViewSet, basis: ViewResult) -> list[str]:
 
 
 def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = ()) -> Verdict:
-    """The verdict for a token from its three views.
+    """The verdict for a token from its views (the beneficial view when there is one).
 
     ``extra_reasons`` are appended to the sentence (e.g. "no fees reach UNI holders"). The
     level is withheld (``None``, with ``withheld`` saying why, and a summary that says what
     is unknown instead of judging) for any of :func:`withheld_reasons`.
     """
-    basis = next((v for v in (views.owners, views.circulating, views.raw) if v.scores), None)
+    basis = next((v for v in (views.beneficial, views.owners, views.circulating, views.raw)
+                  if v is not None and v.scores), None)
     assert basis is not None and basis.scores is not None  # raw always has scores
     s = basis.scores
     words = _VIEW_WORDS[basis.name]
@@ -205,14 +208,22 @@ def methodology_text() -> str:
         "  circulating  — leaves out " + describe_exclusions()["circulating"] + ".",
         "  owners       — also leaves out custodians that hold for many: "
         + _category_words(VIEW_EXCLUSIONS["owners"] - VIEW_EXCLUSIONS["circulating"]) + ".",
-        "Each view's denominator is the supply minus what it left out.",
+        "  beneficial   — only when a staking/escrow wrapper among the holders was looked",
+        "                 through: the wrapper's own top holders get its balance pro rata",
+        "                 to their share of its supply; leaves out what owners leaves out.",
+        "                 Which wrappers can be looked through is data with a source; a",
+        "                 vote-escrow whose locks are not a token list (veCRV) cannot be,",
+        "                 and the report names it and its share.",
+        "Each view's denominator is the supply minus what it left out; the beneficial view",
+        "keeps a wrapper's unlisted holders' part as an unattributed remainder in it.",
         "",
         "Metrics: top-1/10/100 shares; Nakamoto coefficient (smallest number of wallets",
         f"holding strictly more than {NAKAMOTO_THRESHOLD:.0%}); HHI = Σ share² (0–1; ×10,000 is",
         "the antitrust scale, > 0.25 highly concentrated); effective holders = 1/HHI; Gini,",
         "Theil-T and Shannon entropy of the listed balances.",
         "",
-        "Verdict (owners view; the first level whose any limit is met):",
+        "Verdict (beneficial view when there is one, else owners; the first level whose any",
+        "limit is met):",
     ]
     for level in LEVELS:
         limits = []

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from core.categories import VIEWS, Category, in_view
+from core.categories import BENEFICIAL, VIEWS, Category, in_view
 from core.holder_table import CATEGORIES, HolderTable, as_table
 from core.scores import GiniBounds, Scores
 from core.views import Exclusion, Holder, ViewResult, ViewSet
@@ -81,7 +81,33 @@ def score_views(
             bounds = _gini_all(kept, scores, holder_count - excluded.count, denominator)
         results[view] = ViewResult(view, scores, excluded, denominator, bounds,
                                    *_identification(kept, known))
-    return ViewSet(**results, supply_known=supply is not None, bounds_problem=problem)
+    return ViewSet(results["raw"], results["circulating"], results["owners"],
+                   supply_known=supply is not None, bounds_problem=problem)
+
+
+def score_beneficial(table: HolderTable, views: ViewSet, direct_listed: float,
+                     remainder: float) -> ViewResult:
+    """The beneficial-owners view (DESIGN.md §2) of ``table``: the direct holders with the
+    looked-through wrappers' balances moved to the wrappers' own holders
+    (:mod:`scoring.look_through`), labelled like the others.
+
+    It leaves out what the owners view leaves out (custodians among the wrappers' holders
+    too). Its denominator is what it kept, plus the supply held by nobody listed (as in the
+    other views: ``views.raw.denominator − direct_listed`` when the supply is known, where
+    ``direct_listed`` is the direct list's sum), plus ``remainder``: the wrappers' balances
+    left to their unlisted holders (token units) — in the denominator, never scored as one
+    owner. No all-holder Gini bounds (the number of beneficial holders is not known).
+    """
+    raw_denominator = views.raw.denominator
+    unlisted = (max(raw_denominator - direct_listed, 0.0) if views.supply_known else 0.0)
+    keep = table.kept(BENEFICIAL)
+    kept = table.balances[keep]
+    denominator = float(kept.sum()) + unlisted + max(remainder, 0.0)
+    share, top_share, top_unknown, top_count = _identification(kept, table.identified()[keep])
+    return ViewResult(BENEFICIAL, _score_kept(kept, denominator),
+                      _exclusion(table, keep, raw_denominator), denominator,
+                      identified_share=share, top10_identified_share=top_share,
+                      top10_unidentified=top_unknown, top10_count=top_count)
 
 
 def _identification(kept: NDArray[np.float64], known: NDArray[np.bool_],

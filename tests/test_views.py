@@ -106,7 +106,12 @@ def test_excluded_categories_in_a_stable_order():
 
 def test_in_view_rejects_an_unknown_view():
     with pytest.raises(KeyError):
-        in_view(C.WALLET, "beneficial")
+        in_view(C.WALLET, "nonsense")
+
+
+def test_the_beneficial_view_leaves_out_what_owners_leaves_out():
+    assert VIEW_EXCLUSIONS["beneficial"] == VIEW_EXCLUSIONS["owners"]
+    assert "beneficial" not in VIEWS  # it exists only when a wrapper was looked through
 
 
 # ----------------------------------------------------------------- denominators and counts

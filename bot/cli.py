@@ -35,7 +35,9 @@ from core.version import __version__
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
+    from core.holder_table import HolderTable
     from core.report import Report
+    from pipeline.look_through import WrapperHolders
     from sources.holder_files import HolderList
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,22 @@ def _decimals(text: str) -> int:
     if not 0 <= value <= MAX_DECIMALS:
         raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DECIMALS}")
     return value
+
+
+def _look_through(text: str) -> tuple[str, Path]:
+    """``--look-through WRAPPER=FILE``: a wrapper's address (lower-cased) and its own
+    holder file (read later, so a missing file names itself like ``--holders-file``)."""
+    from sources.parsing import evm_address
+
+    wrapper, sep, path = text.partition("=")
+    address = evm_address(wrapper.strip())
+    if not sep or not path.strip():
+        raise argparse.ArgumentTypeError("expected WRAPPER=FILE (a wrapper's address and "
+                                         "its own holder file)")
+    if address is None:
+        raise argparse.ArgumentTypeError(f"{wrapper.strip()[:50]!r} is not an address "
+                                         "(expected 0x and 40 hex digits)")
+    return address, Path(path.strip())
 
 
 def _chart_path(text: str) -> Path:
@@ -152,6 +170,11 @@ def _add_analyze(an: argparse.ArgumentParser) -> None:
                     help="decimals of an Ethplorer file's raw amounts (0-36; default 18)")
     an.add_argument("--labels", type=Path, action="append", default=[], metavar="PATH",
                     help="address-label file or folder (repeatable; first label wins)")
+    an.add_argument("--look-through", type=_look_through, action="append",
+                    metavar="WRAPPER=FILE",
+                    help="a wrapper among the holders (e.g. stkAAVE) and its own holder "
+                         "file: its balance goes to its holders pro rata in the beneficial "
+                         "view (repeatable; holder files only — a live analysis fetches it)")
     an.add_argument("--chain", metavar="CHAIN",
                     help="chain of the token, for built-in labels (default ethereum; "
                          "holder files only)")
@@ -291,7 +314,8 @@ def _cmd_invite(args: argparse.Namespace) -> int:
 
 #: Options that only a holder file uses / only a live analysis uses: (flag, attribute).
 _FILE_ONLY = (("--supply", "supply"), ("--holder-count", "holder_count"),
-              ("--symbol", "symbol"), ("--decimals", "decimals"), ("--chain", "chain"))
+              ("--symbol", "symbol"), ("--decimals", "decimals"), ("--chain", "chain"),
+              ("--look-through", "look_through"))
 _LIVE_ONLY = (("--holders", "holders"), ("--no-votes", "no_votes"))
 
 
@@ -417,6 +441,7 @@ def _analyze_file(args: argparse.Namespace) -> Report:
         notes.append("supply inferred from the file's share column")
     symbol = (args.symbol or holder_list.symbol or "").upper()
     holders = label_holders(holder_list.addresses, balances, book, holder_list.live_labels)
+    wrappers = _wrapper_files(args, holders)
     try:
         return analyze_holders(
             holders,
@@ -428,9 +453,43 @@ def _analyze_file(args: argparse.Namespace) -> Report:
             as_of=holder_list.as_of,
             notes=tuple(notes),
             warnings=holder_list.warnings,
+            wrappers=wrappers,
+            book=book,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
+
+
+def _wrapper_files(args: argparse.Namespace, holders: HolderTable) -> list[WrapperHolders]:
+    """The ``--look-through`` holder files, read (any holder-file format; the wrapper's
+    supply is what the file implies, else unknown).
+
+    Raises:
+        InputError: a wrapper given twice or not among the holders of ``--holders-file``,
+            or a file that cannot be read or lists a non-address.
+    """
+    import numpy as np
+
+    from pipeline.look_through import WrapperHolders
+    from sources.parsing import first_non_address
+
+    wrappers: list[WrapperHolders] = []
+    for address, path in args.look_through or ():
+        if any(w.address == address for w in wrappers):
+            raise InputError(f"--look-through: {address} is given twice")
+        if not holders.addresses.rows_of([address]):
+            raise InputError(f"--look-through: {address} is not among the holders in "
+                             f"{args.holders_file.name}")
+        wrapper_list = _read_holders(path, "")
+        bad = first_non_address(wrapper_list.addresses)
+        if bad is not None:
+            raise InputError(f"{path.name}: holder {bad[:50]!r} is not an address "
+                             "(expected 0x and 40 hex digits)")
+        wrappers.append(WrapperHolders(
+            address, wrapper_list.addresses, np.asarray(wrapper_list.balances, np.float64),
+            wrapper_list.supply_hint, f"{wrapper_list.format} file {path.name}",
+            wrapper_list.as_of, dict(wrapper_list.live_labels)))
+    return wrappers
 
 
 def _write_chart(report: Report, path: Path) -> str:

@@ -30,6 +30,7 @@ from core.report import Report, SourceRef
 from core.votes import VoteReport
 from pipeline.assemble import build_report
 from pipeline.fees import fetch_fees
+from pipeline.look_through import WrapperHolders, fetch_wrappers, wrapper_fact, wrappers_to_fetch
 from pipeline.votes import fetch_votes
 from sources.config import SourcesConfig
 from sources.directory import Directory
@@ -60,6 +61,8 @@ class Fetched:
         missing: one line per part that is absent and why ("fee data: …"), holders first.
         sources: where each fetched part came from, and when.
         failures: the errors of the parts that failed (not of those that are unknown).
+        wrappers: the holder lists of the wrappers among the holders that can be looked
+            through (:mod:`pipeline.look_through`); one that failed carries its reason.
     """
 
     holders: HolderSnapshot | None = None
@@ -68,6 +71,7 @@ class Fetched:
     missing: tuple[str, ...] = ()
     sources: tuple[SourceRef, ...] = ()
     failures: tuple[SourceError, ...] = ()
+    wrappers: tuple[WrapperHolders, ...] = ()
 
     @property
     def nothing(self) -> bool:
@@ -106,6 +110,42 @@ async def _fetch_holders(services: Services, record: ProtocolRecord, limit: int 
         return _Part(missing=f"holder data: {exc}", failure=exc)
     what = "holders, supply" + (", labels" if snap.live_labels else "")
     return _Part(snap, source=SourceRef(what, snap.source, snap.fetched_at))
+
+
+async def _fetch_wrappers(services: Services, record: ProtocolRecord,
+                          holders: _Part[HolderSnapshot],
+                          say: Progress) -> tuple[WrapperHolders, ...]:
+    """The holder lists of the wrappers among the fetched holders that can be looked
+    through (none when the holders are missing); failures are carried, never raised."""
+    snap = holders.value
+    if snap is None or not record.token_address:
+        return ()
+    chain = record.chain or "ethereum"
+    wanted = wrappers_to_fetch(chain, record.token_address, snap.addresses, snap.balances)
+    if not wanted:
+        return ()
+    say(f"fetching the holders of {len(wanted)} wrapper(s) to look through…")
+    return await fetch_wrappers(services.http, services.cfg, chain, record.token_address,
+                                snap)
+
+
+async def _fetch_holders_and_wrappers(
+    services: Services, record: ProtocolRecord, limit: int | None, say: Progress,
+) -> tuple[_Part[HolderSnapshot], tuple[WrapperHolders, ...]]:
+    """The token's holders, then the holder lists of the wrappers among them."""
+    holders = await _fetch_holders(services, record, limit, say)
+    return holders, await _fetch_wrappers(services, record, holders, say)
+
+
+def _wrapper_sources(chain: str, wrappers: tuple[WrapperHolders, ...]) -> tuple[SourceRef, ...]:
+    """Where each fetched wrapper's holder list came from, and when."""
+    refs = []
+    for w in wrappers:
+        if not w.failure:
+            fact = wrapper_fact(w.address, chain)
+            name = fact.label if fact is not None else w.address
+            refs.append(SourceRef(f"holders of wrapper {name}", w.source, w.as_of))
+    return tuple(refs)
 
 
 async def _fetch_fees(services: Services, record: ProtocolRecord,
@@ -168,18 +208,23 @@ async def fetch(
 
     A part the record gives no way to fetch (no token, no DefiLlama slug, no Snapshot
     space) or whose source fails is ``None`` with a line in ``missing``; a failure is kept
-    in ``failures`` too. Never raises a :class:`SourceError`.
+    in ``failures`` too. After the holders, the holder lists of the wrappers among them
+    that can be looked through (:func:`pipeline.look_through.fetch_wrappers`; a wrapper
+    that fails is named in the report, not in ``missing``). Never raises a
+    :class:`SourceError`.
     """
-    holders, fees, vote_part = await asyncio.gather(
-        _fetch_holders(services, record, holders_limit, say),
+    (holders, wrappers), fees, vote_part = await asyncio.gather(
+        _fetch_holders_and_wrappers(services, record, holders_limit, say),
         _fetch_fees(services, record, say),
         _fetch_votes(services, record, votes, say),
     )
     return Fetched(
         holders=holders.value, fees=fees.value, votes=vote_part.value,
         missing=tuple(m for m in (holders.missing, fees.missing, vote_part.missing) if m),
-        sources=tuple(s for s in (holders.source, fees.source, vote_part.source) if s),
+        sources=(*(s for s in (holders.source, fees.source, vote_part.source) if s),
+                 *_wrapper_sources(record.chain or "ethereum", wrappers)),
         failures=tuple(f for f in (holders.failure, fees.failure, vote_part.failure) if f),
+        wrappers=wrappers,
     )
 
 
@@ -234,6 +279,6 @@ async def analyze_protocol(
     started = time.perf_counter()
     report = await asyncio.to_thread(build_report, record, fetched.holders, fetched.fees,
                                      fetched.votes, fetched.missing, fetched.sources,
-                                     services.user_labels)
+                                     services.user_labels, fetched.wrappers)
     stage_times["score"] = time.perf_counter() - started
     return report

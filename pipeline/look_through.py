@@ -238,7 +238,7 @@ def _beneficial_table(table: HolderTable, moved: _Moved, book: LabelBook) -> Hol
     nothing left dropped; largest first (stable)."""
     balances = table.balances.copy()
     balances[moved.rows] = 0.0
-    found = table.addresses.rows_of(moved.amounts.keys())
+    found = _rows_of(table.addresses, moved.amounts)
     for r, address in found.items():
         balances[r] += moved.amounts[address]
     known = set(found.values())
@@ -256,6 +256,15 @@ def _beneficial_table(table: HolderTable, moved: _Moved, book: LabelBook) -> Hol
     labels = {int(where[old[r]]): v for r, v in table.labels.items() if r in old}
     labels.update({int(where[keep.size + r]): v for r, v in extra.labels.items()})
     return HolderTable(addresses, all_balances[order], codes[order], labels)
+
+
+def _rows_of(column: Addresses, keys: dict[str, float]) -> dict[int, str]:
+    """The rows of ``column`` whose address is a key of ``keys``: row → address. With more
+    keys than rows (a 10,000-holder wrapper, a 1,000-holder list) the rows are read and
+    looked up in ``keys``; else the keys are hashed (:meth:`Addresses.rows_of`)."""
+    if len(keys) <= len(column):
+        return column.rows_of(keys.keys())
+    return {row: address for row, address in enumerate(column) if address in keys}
 
 
 def _concat(a: Addresses, b: Addresses) -> Addresses:

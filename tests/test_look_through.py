@@ -228,3 +228,151 @@ def test_without_wrappers_the_report_still_names_what_was_not_looked_through():
     assert "beneficial" not in doc["views"]
     assert {n["address"] for n in doc["look_through"]["not_looked_through"]} == {
         VECRV, WRAPPER, addr("f")}
+
+
+# ------------------------------------------------------------------- the live pipeline
+
+
+def _aave_upstream():
+    """A fake Blockscout serving an AAVE list led by stkAAVE (4M of 16M) and aEthAAVE
+    (whose holder list is not served), and stkAAVE's own holders: 3 of its 5M supply
+    listed, one of them also a direct AAVE holder. Fixture numbers only."""
+    from tests.fake_upstream import FakeUpstream, Token
+
+    a_token = "0xa700b4eb416be35b2911fd5dee80678ff64ff6c9"
+    fake = FakeUpstream()
+    fake.tokens[AAVE] = Token(AAVE, "AAVE", "Aave Token", [
+        (STKAAVE, 4e6), (addr("1"), 3e6), (a_token, 1e6), (addr("2"), 5e5)], 16e6, 4)
+    fake.tokens[STKAAVE] = Token(STKAAVE, "stkAAVE", "Staked Aave", [
+        (addr("3"), 2e6), (addr("1"), 1e6), (addr("4"), 5e5)], 5e6, 3_000)
+    return fake, a_token
+
+
+async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, closing):
+    import httpx
+
+    from core.protocol import ProtocolRecord
+    from pipeline.analyze import Services, analyze_protocol
+    from sources.config import SourcesConfig
+    from sources.directory import Directory
+    from sources.http import HttpClient, make_http_client
+
+    fake, a_token = _aave_upstream()
+    cfg = SourcesConfig(cache_dir=tmp_path)
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
+                                       cache_path=tmp_path / "cache.sqlite"),
+                      rate_limits={}, default_rate=(10_000, 1))
+    closing(http)
+    record = ProtocolRecord(name="Aave", slug="", symbol="AAVE", chain="ethereum",
+                            token_address=AAVE)
+    report = await analyze_protocol(Services(cfg, http, Directory(http, cfg)), record,
+                                    votes=False)
+    views = report.views
+    (w,) = views.looked_through
+    assert (w.address, w.wrapped, w.holders_listed) == (STKAAVE, 4e6, 3)
+    assert w.supply_covered == 0.7 and w.source.startswith("Blockscout")
+    # 4M × 2/5, 4M × 1/5 (+3M direct), 4M × 0.5/5; 4M × 1.5/5 unattributed
+    assert (w.attributed, w.remainder) == (2.8e6, 1.2e6)
+    b = views.beneficial
+    # kept: addr 1 3M direct + 0.8M, addr 3 1.6M, addr 4 0.4M, addr 2 0.5M (the aToken is
+    # a custodian); + 7.5M unlisted AAVE + 1.2M unattributed stkAAVE remainder
+    assert b.denominator == 15e6
+    assert b.scores.top1_share == 3.8e6 / 15e6
+    missed = {n.address: n.reason for n in views.not_looked_through}
+    assert "could not be fetched" in missed[a_token]  # no holder list served for it
+    assert report.verdict.basis_view == "beneficial"
+    assert any(s.what == "holders of wrapper Aave: Staked Aave (stkAAVE)"
+               for s in report.sources)
+    assert fake.count(f"/tokens/{STKAAVE}/holders") == 1
+    # a wrapper that fails is named in the view, not as missing data
+    assert not any("holder" in m for m in report.missing)
+
+
+# ------------------------------------------------------------------- the command line
+
+
+def _stk_file(tmp_path, rows) -> str:
+    """A small synthetic stkAAVE holder file (a test fixture, not real balances)."""
+    path = tmp_path / "stkaave_fixture.csv"
+    path.write_text("address,balance\n" + "".join(f"{a},{b}\n" for a, b in rows))
+    return str(path)
+
+
+def _cli_json(capsys, *argv) -> dict:
+    import json
+
+    from bot.cli import main
+
+    assert main(["analyze", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_look_through_a_wrapper_file(capsys, tmp_path):
+    holders = tmp_path / "aave_fixture.csv"
+    holders.write_text(f"address,balance\n{STKAAVE},40\n{addr('1')},30\n{addr('2')},30\n")
+    stk = _stk_file(tmp_path, [(addr("1"), 3), (addr("3"), 1)])
+    doc = _cli_json(capsys, "--holders-file", str(holders), "--look-through",
+                    f"{STKAAVE.upper().replace('0X', '0x')}={stk}")
+    b = doc["views"]["beneficial"]
+    (w,) = b["looked_through"]
+    # supply of the file unknown: its 4 listed units are all of it; 1: 30 + 40·3/4 = 60
+    assert (w["holders_listed"], w["supply_covered"], w["remainder"]) == (2, None, 0.0)
+    assert w["source"] == "csv file stkaave_fixture.csv"
+    assert b["top1_share"] == 0.6 and b["holders"] == 3
+    assert doc["verdict"]["basis_view"] == "beneficial"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--look-through", "nonsense"], "expected WRAPPER=FILE"),
+    (["--look-through", "0x12=x.csv"], "is not an address"),
+    (["--look-through", f"{addr('9')}=STK"], "is not among the holders"),
+    (["--look-through", f"{STKAAVE}=STK", "--look-through", f"{STKAAVE}=STK"], "twice"),
+    (["--look-through", f"{STKAAVE}=missing.csv"], "missing.csv"),
+])
+def test_cli_look_through_bad_input_is_one_line(capsys, tmp_path, extra, message):
+    from bot.cli import main
+
+    holders = tmp_path / "h.csv"
+    holders.write_text(f"address,balance\n{STKAAVE},40\n{addr('1')},30\n")
+    stk = _stk_file(tmp_path, [(addr("1"), 3)])
+    argv = [a.replace("STK", stk) if a.endswith("STK") else a for a in extra]
+    if argv[-1].endswith("missing.csv"):
+        argv[-1] = f"{STKAAVE}={tmp_path / 'missing.csv'}"
+    assert main(["analyze", "--holders-file", str(holders), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_cli_look_through_is_for_holder_files_only(capsys):
+    from bot.cli import main
+
+    assert main(["analyze", "aave", "--look-through", f"{STKAAVE}=x.csv"]) == 2
+    assert "--look-through applies only to --holders-file" in capsys.readouterr().err
+
+
+def test_real_aave_list_with_a_synthetic_stkaave_file(capsys, tmp_path):
+    """The real top-1000 AAVE list (shared data) with a made-up 3-holder stkAAVE file: the
+    beneficial view gives stkAAVE's real balance to the fixture holders exactly."""
+    import json
+
+    from shared_data import DATA, shared
+
+    path = shared(DATA / "holders_dune_2026-02-19" / "dune_balance_b_aave.json")
+    rows = {r["address"]: float(r["balance"])
+            for r in json.loads(path.read_text())["result"]["rows"]}
+    wrapped = rows[STKAAVE]
+    direct = sorted((b, a) for a, b in rows.items()
+                    if a not in (STKAAVE, "0xa700b4eb416be35b2911fd5dee80678ff64ff6c9"))
+    small = direct[0][1]  # the smallest listed holder: gets 30% of stkAAVE's balance
+    stk = _stk_file(tmp_path, [(addr("7"), 6.0), (small, 3.0), (addr("8"), 1.0)])
+    doc = _cli_json(capsys, "--holders-file", str(path), "--supply", "16000000",
+                    "--look-through", f"{STKAAVE}={stk}", "--top", "1000")
+    (w,) = doc["views"]["beneficial"]["looked_through"]
+    assert w["wrapped"] == wrapped and w["share"] == wrapped / 16e6
+    assert w["attributed"] == pytest.approx(wrapped, rel=1e-15)
+    owners = doc["views"]["owners"]
+    b = doc["views"]["beneficial"]
+    assert b["top1_share"] == pytest.approx(0.6 * wrapped / b["denominator"], rel=1e-15)
+    assert doc["verdict"]["basis_view"] == "beneficial"
+    # the owners view is as it was; the beneficial view has the wrapper's holders in it
+    assert owners["holders"] + 2 == b["holders"]  # two new holders, one merged

@@ -244,8 +244,11 @@ def _aave_upstream():
     fake.tokens[AAVE] = Token(AAVE, "AAVE", "Aave Token", [
         (STKAAVE, 4e6), (addr("1"), 3e6), (a_token, 1e6), (addr("2"), 5e5)], 16e6, 4)
     fake.tokens[STKAAVE] = Token(STKAAVE, "stkAAVE", "Staked Aave", [
-        (addr("3"), 2e6), (addr("1"), 1e6), (addr("4"), 5e5)], 5e6, 3_000)
+        (addr("3"), 2e6), (addr("1"), 1e6), (BINANCE_8, 5e5)], 5e6, 3_000)
     return fake, a_token
+
+
+BINANCE_8 = "0xf977814e90da44bfa03b6295a0616a897441acec"  # a built-in fact: an exchange
 
 
 async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, closing):
@@ -274,10 +277,12 @@ async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, clo
     # 4M × 2/5, 4M × 1/5 (+3M direct), 4M × 0.5/5; 4M × 1.5/5 unattributed
     assert (w.attributed, w.remainder) == (2.8e6, 1.2e6)
     b = views.beneficial
-    # kept: addr 1 3M direct + 0.8M, addr 3 1.6M, addr 4 0.4M, addr 2 0.5M (the aToken is
-    # a custodian); + 7.5M unlisted AAVE + 1.2M unattributed stkAAVE remainder
-    assert b.denominator == 15e6
-    assert b.scores.top1_share == 3.8e6 / 15e6
+    # kept: addr 1 3M direct + 0.8M, addr 3 1.6M, addr 2 0.5M (the aToken and Binance 8,
+    # labelled by the built-in facts, are custodians); + 7.5M unlisted AAVE + 1.2M
+    # unattributed stkAAVE remainder
+    assert b.denominator == 14.6e6
+    assert b.scores.top1_share == 3.8e6 / 14.6e6
+    assert b.excluded.by_category["exchange"] == 4e5 / 16e6
     missed = {n.address: n.reason for n in views.not_looked_through}
     assert "could not be fetched" in missed[a_token]  # no holder list served for it
     assert report.verdict.basis_view == "beneficial"
@@ -376,3 +381,36 @@ def test_real_aave_list_with_a_synthetic_stkaave_file(capsys, tmp_path):
     assert doc["verdict"]["basis_view"] == "beneficial"
     # the owners view is as it was; the beneficial view has the wrapper's holders in it
     assert owners["holders"] + 2 == b["holders"]  # two new holders, one merged
+
+
+def test_a_wrapper_holding_another_wrapper_keeps_that_share_as_a_custodian():
+    other = addr("e")
+    table = HolderTable.from_holders([*direct(), Holder(other, 1.0, "Other wrapper",
+                                                        C.STAKING)])
+    first = wrapper_list(addresses=(addr("1"), other), balances=np.array([10.0, 10.0]),
+                         supply=20.0)
+    second = WrapperHolders(other, (addr("3"),), np.array([1.0]), 1.0, "fixture", "")
+    report = analyze_holders(table, name="T", symbol="T", supply=200.0, holder_count=None,
+                             sources=("fixture",), as_of="", wrappers=[first, second],
+                             book=book())
+    b = report.views.beneficial
+    # "other" gets 15 of the first wrapper; its own 1 goes to "3"; one level deep, so its
+    # 15 stays with it (a staking contract, left out like in the owners view)
+    # (veCRV's 3 is staking too)
+    assert b.excluded.by_category["staking"] == pytest.approx(18.0 / 200.0, rel=1e-15)
+    assert [w.address for w in report.views.looked_through] == [WRAPPER, other]
+
+
+def test_the_embed_and_the_chart_show_a_beneficial_report():
+    from charts.render import render_report_png
+    from commands.embeds import concentration_embed
+    from pipeline.service import Answer
+
+    report = analyze([wrapper_list(supply=55.0)])
+    embed = concentration_embed(Answer(report, None, 0.0), None)
+    names = [f.name for f in embed.fields]
+    assert names[0] == "beneficial view"
+    value = embed.fields[0].value
+    assert "looked through Staked Token (15%, 3 holders)" in value
+    assert "not looked through Curve.fi: Voting Escrow (veCRV) (2%)" in value
+    assert render_report_png(report).startswith(b"\x89PNG")

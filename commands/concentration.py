@@ -2,9 +2,13 @@
 and "@Lorenz how centralized is aave?" mentions.
 
 Every command that fetches first resolves the protocol (a typo is answered at once,
-ephemerally, and costs no cooldown), then checks the per-user and per-guild cooldowns,
-defers (Discord's 3-second window), runs the shared analysis service and answers with one
-message: an embed, and the chart attached from memory.
+ephemerally, and costs no cooldown), then starts its work — only the parts it shows
+(``/fees`` fetches fees, ``/votes`` votes) — charging the per-user and per-guild cooldowns
+of its command family only when that means new work (an answer kept fresh, or an analysis
+already running that it joins, is free), defers (Discord's 3-second window) and answers
+with one message: an embed, and the chart attached from memory. When none of the parts it
+shows came back the reply is one error sentence naming the protocol and each part; when
+some did, a report whose "Missing" field names the rest (:mod:`pipeline.analyze`).
 
 Mentions are routed by this cog's ``on_message`` listener: a message that names the bot
 (``<@bot>`` in its text, not ``@everyone``, not a reply that merely pings it) is a question,
@@ -27,6 +31,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from commands.embeds import (
+    clip,
     compare_embed,
     concentration_embed,
     fees_embed,
@@ -38,8 +43,9 @@ from commands.embeds import (
 )
 from commands.errors import describe
 from commands.host import Host, host_of
-from core.errors import CooldownActive, ProtocolNotFound
+from core.errors import CooldownActive, InputError, LorenzError, ProtocolNotFound, public_text
 from core.protocol import ProtocolRecord
+from pipeline.analyze import PARTS
 from pipeline.resolve import find_protocol
 from pipeline.service import Answer, answer_key, render_comparison, render_votes
 
@@ -93,9 +99,18 @@ async def send_embed(ctx: Ctx, embed: discord.Embed, file: discord.File | None) 
         await ctx.send(embed=embed, file=file)
 
 
+#: Command families, each with its own cooldowns: a refusal blocks only its own family.
+FAMILIES: tuple[str, ...] = ("report", "compare", "holders", "fees", "votes")
+#: The parts each family shows (and so fetches).
+FAMILY_PARTS: dict[str, tuple[str, ...]] = {
+    "report": PARTS, "compare": ("holders", "fees"), "holders": ("holders",),
+    "fees": ("fees",), "votes": ("votes",)}
+
+
 class Cooldowns:
-    """Per-user and per-guild rate limits, kept on the cog (not per function) and timed
-    from the message/interaction timestamp so a virtual clock works in tests."""
+    """Per-user and per-guild rate limits of one command family, kept on the cog (not per
+    function) and timed from the message/interaction timestamp so a virtual clock works in
+    tests."""
 
     def __init__(self, user_rate: int, user_per: float, guild_rate: int, guild_per: float):
         self.user = commands.CooldownMapping.from_cooldown(user_rate, user_per,
@@ -138,39 +153,58 @@ class Concentration(commands.Cog):
         self.bot = bot
         self.host = host
         cfg = host.settings
-        self.cooldowns = Cooldowns(cfg.user_rate, cfg.user_per, cfg.guild_rate, cfg.guild_per)
+        self.cooldowns = {family: Cooldowns(cfg.user_rate, cfg.user_per, cfg.guild_rate,
+                                            cfg.guild_per) for family in FAMILIES}
 
     # -- shared steps --------------------------------------------------------------------
 
     async def _find(self, ctx: Ctx, text: str) -> tuple[ProtocolRecord, bool]:
         """The record for ``text``, and whether it had to defer to get it.
 
+        Mentions in the text ("@everyone uniswap") are dropped first, as in a mention.
         Answered from memory whenever possible (a due daily refresh runs in the
         background); only a name that needs the list while it is still loading defers first
         (see :func:`commands.host.find_protocol`). A typo raises :class:`ProtocolNotFound`
         before any deferral, so it gets an ephemeral reply and costs no cooldown.
         """
+        text = _MENTION.sub(" ", text).strip() or text
         record, deferred = await find_protocol(self.host.directory, text,
                                                before_loading=ctx.defer)
         if not deferred:
             self.host.refresh_directory_soon()
         return record, deferred
 
-    async def _answer(self, record: ProtocolRecord) -> Answer:
-        return await self.host.analyses.answer(record)
+    def _begin(self, message: discord.Message, when: float, family: str,
+               records: list[ProtocolRecord], chart: bool = True
+               ) -> list[asyncio.Future[Answer]]:
+        """Charge ``family``'s cooldowns once if any record needs new work (a fresh or
+        running answer is free), then start every answer now (see
+        :meth:`pipeline.service.AnalysisService.begin`).
 
-    async def _prepare(self, ctx: Ctx, text: str) -> ProtocolRecord:
+        Raises:
+            CooldownActive: new work was needed and the family's allowance is used up.
+        """
+        analyses = self.host.analyses
+        parts = FAMILY_PARTS[family]
+        if not all(analyses.is_free(r, chart=chart, parts=parts) for r in records):
+            self.cooldowns[family].consume(message, when)
+        return [analyses.begin(r, chart=chart, parts=parts) for r in records]
+
+    async def _start(self, ctx: Ctx, family: str, text: str, chart: bool = True
+                     ) -> tuple[ProtocolRecord, asyncio.Future[Answer]]:
+        """Resolve ``text``, start its answer (charging the cooldown when it is new work),
+        then defer — an unknown name and a cooldown are answered before the deferral."""
         started = time.perf_counter()
         record, deferred = await self._find(ctx, text)
-        self.cooldowns.consume(ctx.message, _when(ctx))
-        if not deferred:
-            await ctx.defer()
+        (pending,) = self._begin(ctx.message, _when(ctx), family, [record], chart)
+        await _defer_unless(ctx, deferred, [pending])
         log.info("resolve %r → %s in %.0f ms", text[:40], record.slug or record.name,
                  (time.perf_counter() - started) * 1000)
-        return record
+        return record, pending
 
-    async def _send_answer(self, ctx: Ctx, record: ProtocolRecord) -> None:
-        answer = await self._answer(record)
+    async def _send_answer(self, ctx: Ctx, record: ProtocolRecord,
+                           pending: asyncio.Future[Answer]) -> None:
+        answer = await pending
         filename = chart_filename(record)
         file = png_file(answer.png, filename)
         embed = concentration_embed(answer, filename if file else None)
@@ -206,8 +240,8 @@ class Concentration(commands.Cog):
     @app_commands.describe(protocol="a DeFi protocol, e.g. uniswap")
     async def concentration(self, ctx: Ctx, *, protocol: str) -> None:
         """How concentrated are a protocol's token, votes and fees?"""
-        record = await self._prepare(ctx, protocol)
-        await self._send_answer(ctx, record)
+        record, pending = await self._start(ctx, "report", protocol)
+        await self._send_answer(ctx, record, pending)
 
     @hybrid_command(name="compare")
     @app_commands.describe(first="protocol", second="protocol", third="optional",
@@ -216,51 +250,79 @@ class Concentration(commands.Cog):
                       third: str | None = None, fourth: str | None = None) -> None:
         """Compare 2–4 protocols side by side."""
         names = [n for n in (first, second, third, fourth) if n]
+        records, notes, deferred = await self._compared(ctx, names)
+        if len(records) < 2:
+            raise InputError(clip("Name at least two different protocols I know to compare. "
+                                  + " ".join(notes), 1500))
+        pending = self._begin(ctx.message, _when(ctx), "compare", records, chart=False)
+        await _defer_unless(ctx, deferred, pending)
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        answers: list[Answer] = []
+        for record, result in zip(records, results, strict=True):
+            if isinstance(result, LorenzError):
+                notes.append(f"{record.name}: {public_text(result)}")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                answers.append(result)
+        if not answers:
+            raise InputError(clip("I could not analyse any of them. " + " ".join(notes), 1500))
+        file = None
+        if len(answers) >= 2:
+            key = "compare|" + ",".join(answer_key(a, a.report.name) for a in answers)
+            png = await self.host.analyses.render(render_comparison,
+                                                  [a.report for a in answers], key=key)
+            file = png_file(png, "compare.png")
+        await send_embed(ctx, compare_embed(answers, "compare.png" if file else None, notes),
+                         file)
+
+    async def _compared(self, ctx: Ctx, names: list[str]
+                        ) -> tuple[list[ProtocolRecord], list[str], bool]:
+        """The distinct protocols of ``names``, sentences about the names left out (unknown,
+        or the same protocol as another), and whether resolving had to defer."""
         records: list[ProtocolRecord] = []
+        notes: list[str] = []
         deferred = False
         for n in names:
-            record, needed_defer = await self._find(ctx, n)
+            try:
+                record, needed_defer = await self._find(ctx, n)
+            except ProtocolNotFound as exc:
+                notes.append(f"I don't know a protocol called “{safe(exc.query, 60)}”.")
+                continue
             deferred = deferred or needed_defer
-            if all((r.slug or r.name) != (record.slug or record.name) for r in records):
+            same = next((r for r in records
+                         if (r.slug or r.name) == (record.slug or record.name)), None)
+            if same is None:
                 records.append(record)
-        if len(records) < 2:
-            await ctx.send("Name at least two different protocols to compare.", ephemeral=True)
-            return
-        self.cooldowns.consume(ctx.message, _when(ctx))
-        if not deferred:
-            await ctx.defer()
-        answers = list(await asyncio.gather(*(self._answer(r) for r in records)))
-        key = "compare|" + ",".join(answer_key(a, r.slug or r.name)
-                                    for a, r in zip(answers, records, strict=True))
-        png = await self.host.analyses.render(render_comparison, [a.report for a in answers],
-                                              key=key)
-        filename = "compare.png"
-        file = png_file(png, filename)
-        await send_embed(ctx, compare_embed(answers, filename if file else None), file)
+            else:
+                notes.append(f"“{safe(n, 60)}” is the same protocol as "
+                             f"{safe(same.name, 60)}.")
+        return records, notes, deferred
 
     @hybrid_command(name="holders")
     @app_commands.describe(protocol="a DeFi protocol", view="which holders to list")
     async def holders(self, ctx: Ctx, protocol: str,
                       view: Literal["owners", "circulating", "raw"] = "owners") -> None:
-        """The top 15 holders with labels and categories."""
-        record = await self._prepare(ctx, protocol)
-        answer = await self._answer(record)
+        """The top 15 holders of a view (owners, circulating, raw) with labels and
+        categories."""
+        record, pending = await self._start(ctx, "holders", protocol)
+        answer = await pending
         await self._send_with_chart(ctx, holders_embed(answer.report, view), answer, record)
 
     @hybrid_command(name="fees")
     @app_commands.describe(protocol="a DeFi protocol")
     async def fees(self, ctx: Ctx, *, protocol: str) -> None:
         """Where a protocol's fees go: supply side, treasury, token holders."""
-        record = await self._prepare(ctx, protocol)
-        answer = await self._answer(record)
+        record, pending = await self._start(ctx, "fees", protocol)
+        answer = await pending
         await self._send_with_chart(ctx, fees_embed(answer.report), answer, record)
 
     @hybrid_command(name="votes")
     @app_commands.describe(protocol="a DeFi protocol")
     async def votes(self, ctx: Ctx, *, protocol: str) -> None:
         """Who holds the voting power on recent Snapshot proposals."""
-        record = await self._prepare(ctx, protocol)
-        answer = await self._answer(record)
+        record, pending = await self._start(ctx, "votes", protocol, chart=False)
+        answer = await pending
         report = answer.report
         embed = votes_embed(report)
         file = None
@@ -353,8 +415,8 @@ class Concentration(commands.Cog):
                 hint = (" Did you mean " + ", ".join(f"**{safe(s, 60)}**"
                                                       for s in exc.suggestions) + "?"
                         if exc.suggestions else " Try “@Lorenz uniswap”.")
-                await message.reply(f"I couldn't find a protocol in that.{hint}",
-                                    mention_author=False)
+                await message.reply(f"I couldn't find a protocol called "
+                                    f"“{safe(exc.query, 80)}”.{hint}", mention_author=False)
                 return None
         if len(found) > 1:
             names = ", ".join(f"**{safe(r.name, 40)}**" for r in found[:4])
@@ -364,10 +426,14 @@ class Concentration(commands.Cog):
         return found[0]
 
     async def _reply_answer(self, message: discord.Message, record: ProtocolRecord) -> None:
-        """The /concentration answer, as a reply to ``message`` (after its cooldown)."""
-        self.cooldowns.consume(message, message.created_at.timestamp())
-        async with message.channel.typing():
-            answer = await self._answer(record)
+        """The /concentration answer, as a reply to ``message`` (charged to the "report"
+        family's cooldown only when it is new work)."""
+        (pending,) = self._begin(message, message.created_at.timestamp(), "report", [record])
+        try:
+            async with message.channel.typing():
+                answer = await pending
+        finally:
+            pending.cancel()  # no-op when done; a failed typing call leaves it unawaited
         filename = chart_filename(record)
         file = png_file(answer.png, filename)
         embed = concentration_embed(answer, filename if file else None)
@@ -375,6 +441,20 @@ class Concentration(commands.Cog):
             await message.reply(embed=embed, mention_author=False)
         else:
             await message.reply(embed=embed, file=file, mention_author=False)
+
+
+async def _defer_unless(ctx: Ctx, deferred: bool, pending: list[asyncio.Future[Answer]]
+                        ) -> None:
+    """Defer (Discord's 3-second window) unless already deferred; when deferring fails,
+    the started answers are let go (they still finish and are kept for the next asker)."""
+    if deferred:
+        return
+    try:
+        await ctx.defer()
+    except BaseException:
+        for p in pending:
+            p.cancel()
+        raise
 
 
 async def setup(bot: commands.Bot) -> None:

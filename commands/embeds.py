@@ -196,7 +196,8 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
     if report.verdict is not None:
         description = safe(report.verdict.summary, 1500)
     else:
-        description = "No verdict: holder data is missing."
+        description = (f"No verdict: the holder list of {safe(report.name, 100)} is missing "
+                       "(see Missing).")
     if answer.stale_reason:
         minutes = max(1, round(answer.age_seconds() / 60))
         description = (f"⚠️ Live data unavailable ({safe(answer.stale_reason, 200)}). "
@@ -246,7 +247,7 @@ def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.E
     embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — top {top} holders "
                                      f"({view} view)", TITLE_MAX), colour=NEUTRAL)
     if report.holders is None or report.views is None:
-        embed.description = "Holder data is missing: " + safe("; ".join(report.missing), 900)
+        embed.description = _missing_text(report, "holder")
         return fit(embed)
     v = report.views.get(view)
     kept = [h for h in report.holders if in_view(h.category, view)][:top]
@@ -266,14 +267,14 @@ def fees_embed(report: Report) -> discord.Embed:
     embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — where the fees go",
                                      TITLE_MAX), colour=NEUTRAL)
     if report.fees is None:
-        embed.description = "Fee data is missing: " + safe(
-            "; ".join(m for m in report.missing if m.startswith("fee")) or "not reported", 900)
+        embed.description = _missing_text(report, "fee")
     else:
         embed.description = (f"**{_fees_title(report)}**\n" + _fees_value(report))
         totals = report.fees.totals.get("fees", {})
         if totals:
             embed.add_field(name="Fees paid", value=" · ".join(
-                f"{k}: {usd(v)}" for k, v in totals.items()), inline=False)
+                f"{PERIOD_NAMES.get(k, k.replace('_', ' '))}: {usd(v)}"
+                for k, v in totals.items()), inline=False)
         caveats = [safe(w, 200) for w in report.fees.warnings]  # staleness, negatives…
         if report.fees.unavailable:
             caveats.append("could not fetch " + ", ".join(
@@ -295,14 +296,26 @@ def votes_embed(report: Report) -> discord.Embed:
     embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — who votes", TITLE_MAX),
                           colour=NEUTRAL)
     if report.votes is None:
-        embed.description = "Vote data is missing: " + safe(
-            "; ".join(m for m in report.missing if m.startswith("votes")) or "no space", 900)
+        embed.description = _missing_text(report, "vote")
     else:
         embed.description = _votes_value(report, 10)
     window = vote_window(report.votes)
     when = f"; proposals closed {window['from']} → {window['to']}" if window else ""
     embed.set_footer(text=f"Source: Snapshot hub (votes ordered by voting power{when}).")
     return fit(embed)
+
+
+#: Names of DefiLlama's total periods (``FeeReport.totals`` keys) for users.
+PERIOD_NAMES: dict[str, str] = {"24h": "last 24 h", "7d": "last 7 days", "30d": "last 30 days",
+                                "all_time": "all time"}
+
+
+def _missing_text(report: Report, part: str) -> str:
+    """Why ``part`` ("holder", "fee", "vote") of ``report`` is missing: the report's
+    missing lines — each names the protocol, the part and the provider, in words — or
+    "<name>: no <part> data" when none says more."""
+    lines = [m for m in report.missing if part in m.lower()] or list(report.missing)
+    return safe("; ".join(lines) or f"{report.name}: no {part} data", 900)
 
 
 def _compare_verdict(report: Report) -> str:
@@ -313,9 +326,15 @@ def _compare_verdict(report: Report) -> str:
     return f"verdict: {v.level or 'withheld'} ({v.confidence} confidence)"
 
 
-def compare_embed(answers: list[Answer], filename: str | None) -> discord.Embed:
-    """Side-by-side key figures of 2–4 protocols."""
+def compare_embed(answers: list[Answer], filename: str | None,
+                  notes: list[str] | tuple[str, ...] = ()) -> discord.Embed:
+    """Side-by-side key figures of 1–4 protocols (owners view); ``notes`` name the
+    protocols left out and why (unknown, the same as another, no data), in the
+    description."""
     embed = discord.Embed(title="Comparison (owners view)", colour=NEUTRAL)
+    if notes:
+        embed.description = clip("Not compared: " + " ".join(safe(n, 400) for n in notes),
+                                 DESCRIPTION_MAX)
     for a in answers:
         r = a.report
         s = r.views.owners.scores if r.views is not None else None
@@ -354,7 +373,9 @@ def help_embed(prefix_enabled: bool, prefix: str) -> discord.Embed:
     lines = [
         "`/concentration protocol` — verdict, key figures, fee split and chart",
         "`/compare a b [c] [d]` — 2–4 protocols side by side",
-        "`/holders protocol [view]` — top 15 holders with labels",
+        "`/holders protocol [view]` — top 15 holders with labels; views: **owners** "
+        "(default: without treasury, burn, vesting, exchanges, bridges, pools), "
+        "**circulating** (without treasury, burn, vesting), **raw** (everything)",
         "`/fees protocol` — where the fees go (30 days)",
         "`/votes protocol` — Snapshot voting power",
         "`/methodology` — what the numbers mean",

@@ -8,7 +8,8 @@ Mapping (the reply is ephemeral where Discord allows it):
 
 * :class:`ProtocolNotFound` → "I don't know …. Did you mean …?"
 * :class:`CooldownActive`  → "Slow down — try again in N s."
-* :class:`SourceError`     → the source's own sentence (host named, no secrets)
+* :class:`SourceError`     → the source's own sentence, the provider named (no host, no URL,
+  no secrets: :func:`core.errors.public_text`)
 * :class:`InputError`      → its message
 * bad or missing arguments → a short usage hint
 * Discord refusing our reply (403 missing permission, 429, 5xx) → a short sentence, logged as
@@ -26,7 +27,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from commands.embeds import CONTENT_MAX, clip, safe
-from core.errors import CooldownActive, InputError, LorenzError, ProtocolNotFound, SourceError
+from core.errors import (
+    CooldownActive,
+    InputError,
+    LorenzError,
+    ProtocolNotFound,
+    SourceError,
+    public_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,7 @@ def describe(error: BaseException) -> tuple[str, bool]:
         return clip(f"I don't know a protocol called “{safe(error.query, 80)}”.{hint}",
                     CONTENT_MAX), True
     if isinstance(error, SourceError | InputError | CooldownActive | LorenzError):
-        return clip(safe(str(error), 600), CONTENT_MAX), True
+        return clip(safe(public_text(error), 600), CONTENT_MAX), True
     if isinstance(error, commands.MissingRequiredArgument):
         return f"Missing `{error.param.name}`. Try `/help`.", True
     if isinstance(error, commands.BadArgument | commands.TooManyArguments
@@ -89,10 +97,38 @@ def _discord_refusal(error: discord.HTTPException) -> str:
     return "Discord had trouble taking my answer just now. Try again in a moment."
 
 
+#: Errors only the asker needs: ephemeral even after a public deferral.
+ASKER_ONLY = (ProtocolNotFound, CooldownActive, InputError, commands.UserInputError,
+              app_commands.TransformerError)
+
+
 async def reply_error(ctx: commands.Context[commands.Bot], error: BaseException) -> None:
-    """Send the short error reply for ``ctx`` (ephemeral for slash commands)."""
+    """Send the short error reply for ``ctx`` (ephemeral for slash commands).
+
+    An error only the asker needs (:data:`ASKER_ONLY`: unknown protocol, cooldown, bad
+    input) that comes after a public deferral is sent by :func:`private_after_defer`.
+    """
     message, _expected = describe(error)
+    interaction = ctx.interaction
     try:
-        await ctx.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        if (interaction is not None and interaction.response.is_done()
+                and isinstance(unwrap(error), ASKER_ONLY)):
+            await private_after_defer(interaction, message)
+        else:
+            await ctx.send(message, ephemeral=True,
+                           allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:  # Discord refused (missing permission, 429…)
         log.warning("could not send the error reply: %s %s", exc.status, exc.code)
+
+
+async def private_after_defer(interaction: discord.Interaction, message: str) -> None:
+    """``message`` to the asker alone although the interaction was deferred publicly.
+
+    Discord keeps a deferral's visibility: the first follow-up replaces the public
+    "thinking…" placeholder, ephemeral flag or not. So the placeholder is completed
+    (an edit), deleted, and the message follows as a new, ephemeral follow-up.
+    """
+    none = discord.AllowedMentions.none()
+    await interaction.edit_original_response(content="…", allowed_mentions=none)
+    await interaction.delete_original_response()
+    await interaction.followup.send(message, ephemeral=True, allowed_mentions=none)

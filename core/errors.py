@@ -30,6 +30,8 @@ their query string).
 
 from __future__ import annotations
 
+import re
+
 
 class LorenzError(Exception):
     """Base of every error Lorenz raises on purpose. The message is user-facing."""
@@ -146,3 +148,27 @@ class KeyRequired(SourceError):
 
 class NotFound(SourceError):
     """The host does not know what we asked for."""
+
+
+#: A URL, and a bare host name ("eth.blockscout.com", "api.llama.fi") — never shown to users.
+_URL = re.compile(r"\(?\s*\b(?:https?|wss?)://[^\s)]+\)?", re.IGNORECASE)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|io|fi|net|xyz|app|dev|co|info|finance|"
+                   r"network|exchange|tech|cloud|ai)\b(?::\d+)?", re.IGNORECASE)
+
+
+def public_text(error: BaseException, provider: str = "") -> str:
+    """The message of ``error`` fit for a user: no URL and no host name.
+
+    A :class:`SourceError`'s ``host`` becomes ``provider`` (default: the first of its
+    ``sources``, else "the data source"); a URL is dropped, any other host-like word is
+    replaced by the provider too. The raw message belongs in a DEBUG log line, not here.
+    """
+    text = str(error)
+    if not provider:
+        sources = error.sources if isinstance(error, SourceError) else ()
+        provider = sources[0] if sources else "the data source"
+    if isinstance(error, SourceError) and "." in error.host:  # a host, not a name
+        text = text.replace(error.host, provider)
+    text = _URL.sub("", text)
+    text = _HOST.sub(provider, text)
+    return re.sub(r"\s+([.,;:])", r"\1", " ".join(text.split()))

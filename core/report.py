@@ -53,6 +53,9 @@ class Report:
     ``holders``/``views``/``verdict``/``provenance`` are ``None`` when holder data is missing
     (then ``missing`` says why and no verdict is given). ``protocol`` is ``None`` for a
     holder file analysed without a protocol.
+    ``parts`` are the parts the question asked for ("holders", "fees", "votes"): a part
+    asked for and ``None`` is missing (``missing`` says why); one not asked for is simply
+    not part of this answer (``/fees`` asks only for fees).
     """
 
     name: str
@@ -67,6 +70,7 @@ class Report:
     sources: tuple[SourceRef, ...] = ()
     missing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ("holders", "fees", "votes")
 
     @property
     def title(self) -> str:

@@ -3,26 +3,35 @@
 Used by ``lorenz analyze PROTOCOL`` and by every bot command, so the bot's answers can be
 reproduced in a terminal. The stages:
 
-1. **fetch** (:func:`fetch`, here) — holders, fees and votes at once, into one
-   :class:`Fetched`; a source that fails leaves its part empty and says so in ``missing``;
+1. **fetch** (:func:`fetch`, here) — the parts asked for (holders, fees, votes; each
+   command asks only for what it shows) at once, into one :class:`Fetched`; a part that is
+   unknown or whose source fails is empty, and ``missing`` says so in words that name the
+   protocol, the part and the provider — never a host or URL (those go to the DEBUG log);
 2. **label** (:func:`pipeline.labels.label_snapshot`);
 3. **score** (:func:`pipeline.assemble.score_snapshot`);
 4. **assemble** (:func:`pipeline.assemble.build_report`, which runs 2–3 too).
 
 :func:`analyze_protocol` runs them, stages 2–4 in a worker thread so the event loop stays
-free. Only when *nothing* could be fetched does it raise.
+free.
+
+**One rule for error vs partial answer** (:func:`raise_if_nothing`, the same for every
+command and the CLI): when *none* of the parts asked for came back, the answer is one error
+sentence naming the protocol and every part; when at least one did, it is a report whose
+``missing`` names the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
-from core.errors import NotFound, SourceError, SourceUnavailable
+from core.errors import NotFound, SourceError, SourceUnavailable, public_text
 from core.fees import FeeReport
 from core.labels import Label
 from core.protocol import ProtocolRecord
@@ -35,7 +44,14 @@ from pipeline.votes import fetch_votes
 from sources.config import SourcesConfig
 from sources.directory import Directory
 from sources.holders import HolderSnapshot, fetch_holders
-from sources.http import HttpClient
+from sources.http import HttpClient, provider_of
+
+log = logging.getLogger(__name__)
+
+#: The parts of an answer, in the order they are fetched and named.
+PARTS: tuple[str, ...] = ("holders", "fees", "votes")
+#: How a part is named to users ("Aave — holder list: …").
+PART_NAMES: dict[str, str] = {"holders": "holder list", "fees": "fees", "votes": "votes"}
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -97,17 +113,44 @@ def _quiet(_message: str) -> None:
     """The default progress callback: say nothing."""
 
 
+def provider_name(exc: SourceError) -> str:
+    """The provider behind ``exc`` for users ("DefiLlama"): its first source, else the one
+    its host belongs to (a source that names itself in ``host`` is taken as is), else ""."""
+    if exc.sources:
+        return exc.sources[0]
+    if exc.host and "." not in exc.host:
+        return exc.host
+    provider = provider_of(exc.host) if exc.host else ""
+    return "" if provider == "a data source" else provider
+
+
+def failure_line(record: ProtocolRecord, part: str, exc: SourceError) -> str:
+    """"Aave — holder list: Blockscout did not answer in time." — the protocol, the part and
+    the provider's sentence without host or URL (the raw message is logged at DEBUG)."""
+    log.debug("%s %s failed: %s (host %s)", record.name, part, exc, exc.host or "-")
+    sentence = public_text(exc, provider_name(exc))
+    return f"{record.name} — {PART_NAMES[part]}: {sentence}"
+
+
 async def _fetch_holders(services: Services, record: ProtocolRecord, limit: int | None,
                          say: Progress) -> _Part[HolderSnapshot]:
     if not record.token_address:
-        return _Part(missing=f"holder data: no governance token known for {record.name}")
+        return _Part(missing=f"{record.name}: no governance token known, so no holder list")
     chain = record.chain or "ethereum"
     say(f"fetching top holders of {record.symbol or record.token_address} on {chain}…")
     try:
         snap = await fetch_holders(services.http, services.cfg, chain, record.token_address,
                                    limit)
+    except NotFound as exc:
+        log.debug("%s holders not found: %s (host %s)", record.name, exc, exc.host or "-")
+        provider = exc.sources[0] if exc.sources else "the holder source"
+        if "no such record" not in str(exc):  # the source says more than "404"
+            return _Part(missing=f"{record.name}: {public_text(exc, provider)}", failure=exc)
+        token = f" ({record.symbol})" if record.symbol else ""
+        return _Part(missing=f"{record.name}: {provider} has no holder list for its "
+                             f"token{token}", failure=exc)
     except SourceError as exc:
-        return _Part(missing=f"holder data: {exc}", failure=exc)
+        return _Part(missing=failure_line(record, "holders", exc), failure=exc)
     what = "holders, supply" + (", labels" if snap.live_labels else "")
     return _Part(snap, source=SourceRef(what, snap.source, snap.fetched_at))
 
@@ -151,15 +194,16 @@ def _wrapper_sources(chain: str, wrappers: tuple[WrapperHolders, ...]) -> tuple[
 async def _fetch_fees(services: Services, record: ProtocolRecord,
                       say: Progress) -> _Part[FeeReport]:
     if not record.slug:
-        return _Part(missing=f"fee data: DefiLlama does not list fees for {record.name}")
+        return _Part(missing=f"{record.name}: DefiLlama does not list it, so no fees")
     say(f"fetching fees of {record.slug} from DefiLlama…")
     try:
         fees = await fetch_fees(services.http, services.cfg, record.slug,
                                 record.category or None)
     except NotFound as exc:  # "not tracked by DefiLlama": an answer, not a failure
-        return _Part(missing=f"fee data: {exc}")
+        log.debug("%s fees not found: %s", record.name, exc)
+        return _Part(missing=f"{record.name}: DefiLlama does not track its fees")
     except SourceError as exc:
-        return _Part(missing=f"fee data: {exc}", failure=exc)
+        return _Part(missing=failure_line(record, "fees", exc), failure=exc)
     # "as of" the day the fee series ends (the 30-day window's last day), not today
     return _Part(fees, source=SourceRef(_fee_dimensions(fees), "DefiLlama",
                                         fees.window_end or _now_iso()))
@@ -181,19 +225,29 @@ async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,
     if not record.snapshot_spaces:
         governs = (f" (governs on-chain: {record.onchain_governance})"
                    if record.onchain_governance else "")
-        return _Part(missing=f"votes: no Snapshot space known for {record.name}{governs}")
+        return _Part(missing=f"{record.name}: no Snapshot space known, so no votes{governs}")
     say(f"fetching Snapshot votes of {', '.join(record.snapshot_spaces)}…")
     try:
         report = await fetch_votes(services.http, services.cfg, record.snapshot_spaces,
                                    onchain_governance=record.onchain_governance,
                                    name=record.name)
     except SourceError as exc:
-        return _Part(missing=f"votes: {exc}", failure=exc)
+        return _Part(missing=failure_line(record, "votes", exc), failure=exc)
     ends = [p.end for p in report.proposals if p.end > 0]
     as_of = (dt.datetime.fromtimestamp(max(ends), dt.UTC).date().isoformat() if ends
              else _now_iso())  # the last scored proposal's close, not today
     return _Part(report, source=SourceRef("voting power", f"Snapshot {report.space}",
                                           as_of))
+
+
+async def _skipped() -> _Part[T]:
+    """A part not asked for: empty, and not missing."""
+    return _Part()
+
+
+async def _no_holders() -> tuple[_Part[HolderSnapshot], tuple[WrapperHolders, ...]]:
+    """Holders not asked for: no holders, no wrappers."""
+    return _Part(), ()
 
 
 async def fetch(
@@ -202,9 +256,12 @@ async def fetch(
     *,
     holders_limit: int | None = None,
     votes: bool = True,
+    parts: Collection[str] = PARTS,
     say: Progress = _quiet,
 ) -> Fetched:
-    """The fetch stage: holders, fees and (when ``votes``) Snapshot votes, all at once.
+    """The fetch stage: the ``parts`` asked for (holders, fees, Snapshot votes — the latter
+    only when ``votes`` too), all at once; a part not asked for is neither fetched nor
+    missing.
 
     A part the record gives no way to fetch (no token, no DefiLlama slug, no Snapshot
     space) or whose source fails is ``None`` with a line in ``missing``; a failure is kept
@@ -213,10 +270,14 @@ async def fetch(
     that fails is named in the report, not in ``missing``). Never raises a
     :class:`SourceError`.
     """
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}")
     (holders, wrappers), fees, vote_part = await asyncio.gather(
-        _fetch_holders_and_wrappers(services, record, holders_limit, say),
-        _fetch_fees(services, record, say),
-        _fetch_votes(services, record, votes, say),
+        _fetch_holders_and_wrappers(services, record, holders_limit, say)
+        if "holders" in parts else _no_holders(),
+        _fetch_fees(services, record, say) if "fees" in parts else _skipped(),
+        _fetch_votes(services, record, votes and "votes" in parts, say),
     )
     return Fetched(
         holders=holders.value, fees=fees.value, votes=vote_part.value,
@@ -233,22 +294,42 @@ def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def raise_if_nothing(fetched: Fetched) -> None:
-    """Raise when no part was fetched because sources failed (not merely because none is
-    known): :class:`SourceUnavailable` naming every provider that could not be reached
-    (Ethplorer included when the holder fallback was tried) when all were unreachable, else
-    the first failure."""
-    if not fetched.nothing or not fetched.failures:
+def _without_name(line: str, name: str) -> str:
+    """A missing line without its leading protocol name ("Aave — fees: …" → "fees: …")."""
+    for lead in (f"{name} — ", f"{name}: "):
+        if line.startswith(lead):
+            return line[len(lead):]
+    return line
+
+
+def raise_if_nothing(fetched: Fetched, name: str = "") -> None:
+    """The one rule: raise when *none* of the parts asked for came back.
+
+    :class:`SourceUnavailable` naming every provider that could not be reached (Ethplorer
+    included when the holder fallback was tried) when every failure was one; else a
+    :class:`NotFound` (nothing known) or :class:`SourceError` (a source failed) whose
+    sentence names the protocol and why each part is missing. When at least one part came
+    back, nothing is raised: the report is partial and its ``missing`` says what is not
+    there.
+    """
+    if not fetched.nothing:
         return
     failures = fetched.failures
     names = list(dict.fromkeys(n for f in failures for n in f.sources))
-    if all(isinstance(f, SourceUnavailable) for f in failures):
+    who = f" for {name}" if name else ""
+    why = "; ".join(_without_name(m, name).rstrip(".") for m in fetched.missing
+                    ) or "nothing was asked for"
+    if failures and all(isinstance(f, SourceUnavailable) for f in failures) and (
+            len(failures) == len(fetched.missing)):
         offline = all(getattr(f, "unreachable", False) for f in failures)
         raise SourceUnavailable(
-            f"Could not reach {_names(names) if names else 'the data APIs'} — no data "
-            "fetched" + (" (no connection)." if offline else "."),
+            f"Could not reach {_names(names) if names else 'the data APIs'}{who} — no data "
+            "fetched" + (" (no connection)" if offline else "") + f" ({why}).",
             failures[0].host, tuple(names), unreachable=offline)
-    raise failures[0]
+    message = f"No data{who}: {why}."
+    if not failures or all(isinstance(f, NotFound) for f in failures):
+        raise NotFound(message, "", tuple(names))
+    raise SourceError(message, failures[0].host, tuple(names))
 
 
 async def analyze_protocol(
@@ -257,28 +338,34 @@ async def analyze_protocol(
     *,
     holders_limit: int | None = None,
     votes: bool = True,
+    parts: Collection[str] = PARTS,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
 ) -> Report:
-    """Run the whole pipeline for ``record``: fetch, then label → score → assemble.
+    """Run the pipeline for ``record``: fetch the ``parts`` asked for, then label → score →
+    assemble. The report's ``parts`` are those asked for.
 
     ``timings``, when given, receives the seconds spent per stage (``fetch``, ``score``;
     the latter covers labelling and assembling too).
 
     Raises:
-        SourceUnavailable: when no part at all could be fetched (naming the hosts).
-        SourceError: the first failure, when nothing was fetched for other reasons.
+        SourceUnavailable: when none of the parts could be fetched because every source
+            was unreachable (naming the providers).
+        NotFound, SourceError: when none of the parts came back for other reasons (one
+            sentence naming the protocol and every part; see :func:`raise_if_nothing`).
     """
     say = progress or _quiet
     stage_times = timings if timings is not None else {}
     started = time.perf_counter()
-    fetched = await fetch(services, record, holders_limit=holders_limit, votes=votes, say=say)
+    fetched = await fetch(services, record, holders_limit=holders_limit, votes=votes,
+                          parts=parts, say=say)
     stage_times["fetch"] = time.perf_counter() - started
-    raise_if_nothing(fetched)
+    raise_if_nothing(fetched, record.name)
     say("scoring…")
     started = time.perf_counter()
-    report = await asyncio.to_thread(build_report, record, fetched.holders, fetched.fees,
-                                     fetched.votes, fetched.missing, fetched.sources,
-                                     services.user_labels, fetched.wrappers)
+    report = await asyncio.to_thread(partial(
+        build_report, record, fetched.holders, fetched.fees, fetched.votes, fetched.missing,
+        fetched.sources, services.user_labels, fetched.wrappers,
+        parts=tuple(p for p in PARTS if p in parts)))
     stage_times["score"] = time.perf_counter() - started
     return report

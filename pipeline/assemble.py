@@ -142,8 +142,10 @@ def build_report(
     sources: Sequence[SourceRef],
     user_labels: tuple[tuple[str, Label], ...] = (),
     wrappers: Sequence[WrapperHolders] = (),
+    parts: tuple[str, ...] = ("holders", "fees", "votes"),
 ) -> Report:
-    """The assemble stage: label → score → the report with its fee and vote parts.
+    """The assemble stage: label → score → the report with its fee and vote parts;
+    ``parts`` are the parts asked for (:attr:`core.report.Report.parts`).
 
     ``wrappers`` (the fetched holder lists of wrappers among the holders) are looked through
     into the beneficial view, their holders labelled like the token's.
@@ -156,7 +158,7 @@ def build_report(
     if snapshot is None:
         return Report(name=record.name, symbol=symbol, holders=None, views=None,
                       verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
-                      sources=tuple(sources), missing=tuple(missing))
+                      sources=tuple(sources), missing=tuple(missing), parts=parts)
     chain = record.chain or "ethereum"
     holders = label_snapshot(snapshot, chain, user_labels)
     scored = score_snapshot(record, snapshot, holders, fees, wrappers,
@@ -169,4 +171,5 @@ def build_report(
         name=scored.name, symbol=symbol, holders=scored.holders, views=scored.views,
         verdict=scored.verdict, provenance=scored.provenance, protocol=record, fees=fees,
         votes=votes, sources=tuple(sources), missing=tuple(missing), warnings=scored.warnings,
+        parts=parts,
     )

@@ -1,7 +1,9 @@
 """The analysis service the bot's commands share: bounded, cached, coalesced, off the loop.
 
 * At most ``max_concurrent`` analyses run at once; the rest wait their turn (a semaphore).
-* Identical questions asked at the same time run once (in-flight coalescing).
+* Identical questions asked at the same time run once (in-flight coalescing); a question
+  for some parts (``/fees``: fees only) is answered by a fresh or running analysis of all
+  parts when there is one.
 * Answers are kept for ``fresh_ttl`` seconds (served again without fetching), and the last
   good answer per protocol is kept (at most ``keep_last`` of them, none older than
   ``keep_for`` seconds, a day by default) so that when an upstream API is down the bot can
@@ -25,11 +27,11 @@ from typing import Any, TypeVar
 
 import cachetools
 
-from core.errors import SourceError
+from core.errors import SourceError, public_text
 from core.protocol import ProtocolRecord
 from core.report import Report
 from core.votes import VoteReport
-from pipeline.analyze import Services, analyze_protocol
+from pipeline.analyze import PARTS, Services, analyze_protocol
 from sources.inflight import InFlight
 
 log = logging.getLogger(__name__)
@@ -167,33 +169,70 @@ class AnalysisService:
         return (f"<AnalysisService runs={self.runs} coalesced={self.coalesced} "
                 f"cache_hits={self.cache_hits}>")
 
-    async def answer(self, record: ProtocolRecord, *, chart: bool = True) -> Answer:
-        """The answer for ``record``: fresh cache, in-flight run, or a new bounded run.
+    def _key(self, record: ProtocolRecord, parts: tuple[str, ...], chart: bool) -> str:
+        return f"{record.slug or record.name}|{self.holders_limit}|{chart}|{','.join(parts)}"
+
+    def _keys(self, record: ProtocolRecord, parts: tuple[str, ...], chart: bool) -> list[str]:
+        """Keys whose answer also answers ``parts`` (with a chart when ``chart``): the exact
+        one first, then the same parts with a chart, then every part."""
+        keys = [self._key(record, parts, chart), self._key(record, parts, True),
+                self._key(record, PARTS, chart), self._key(record, PARTS, True)]
+        return list(dict.fromkeys(keys))
+
+    def is_free(self, record: ProtocolRecord, *, chart: bool = True,
+                parts: tuple[str, ...] = PARTS) -> bool:
+        """Whether :meth:`answer` would cost no work now: a fresh answer is kept, or an
+        analysis that answers it is running (it would be joined). Cooldowns charge only
+        for work, so the bot asks this before charging."""
+        parts = _ordered(parts)
+        return any(k in self._fresh or k in self._inflight
+                   for k in self._keys(record, parts, chart))
+
+    async def answer(self, record: ProtocolRecord, *, chart: bool = True,
+                     parts: tuple[str, ...] = PARTS) -> Answer:
+        """The answer for ``record``'s ``parts``: fresh cache, in-flight run (of these
+        parts or of all), or a new bounded run (see :meth:`begin`).
 
         Raises:
             SourceError: when the upstream APIs failed and no earlier answer is kept; when
                 one is kept it is returned with ``stale_reason`` set instead.
         """
-        key = f"{record.slug or record.name}|{self.holders_limit}|{chart}"
-        cached = self._fresh.get(key)
-        if cached is not None:
-            self.cache_hits += 1
-            return cached
-        return await self._inflight.run(key, lambda: self._run(key, record, chart))
+        return await self.begin(record, chart=chart, parts=parts)
 
-    async def _run(self, key: str, record: ProtocolRecord, chart: bool) -> Answer:
+    def begin(self, record: ProtocolRecord, *, chart: bool = True,
+              parts: tuple[str, ...] = PARTS) -> asyncio.Future[Answer]:
+        """:meth:`answer` started now: a fresh answer (done at once), a running analysis
+        that answers it (joined), or a new run registered before this returns — so a
+        question asked right after joins it and :meth:`is_free` says so. Needs a running
+        loop; cancelling the future does not cancel the shared run."""
+        parts = _ordered(parts)
+        keys = self._keys(record, parts, chart)
+        for key in keys:
+            cached = self._fresh.get(key)
+            if cached is not None:
+                self.cache_hits += 1
+                done: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+                done.set_result(cached)
+                return done
+        # join a running analysis that answers this one, else start one for these parts
+        key = next((k for k in keys[1:] if k in self._inflight), keys[0])
+        return self._inflight.share(key, lambda: self._run(key, record, chart, parts))
+
+    async def _run(self, key: str, record: ProtocolRecord, chart: bool,
+                   parts: tuple[str, ...]) -> Answer:
         async with self._slots:
             self.runs += 1
             stages: dict[str, float] = {}
             try:
                 report = await analyze_protocol(self.services, record,
                                                 holders_limit=self.holders_limit,
-                                                timings=stages)
+                                                parts=parts, timings=stages)
             except SourceError as exc:
                 last = self._last_good.get(key)
                 if last is None:
                     raise
-                return Answer(last.report, last.png, last.created, stale_reason=str(exc))
+                return Answer(last.report, last.png, last.created,
+                              stale_reason=public_text(exc))
             last = self._last_good.get(key)
             if report.verdict is None and last is not None and last.report.verdict is not None:
                 # The holder source is down now: the earlier full answer says more than a
@@ -233,6 +272,18 @@ class AnalysisService:
             return png
 
         return await self._charts_inflight.run(key, draw)
+
+
+def _ordered(parts: tuple[str, ...] | frozenset[str] | list[str]) -> tuple[str, ...]:
+    """``parts`` in :data:`pipeline.analyze.PARTS` order, each once.
+
+    Raises:
+        ValueError: for a name that is not a part.
+    """
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}")
+    return tuple(p for p in PARTS if p in parts)
 
 
 def answer_key(answer: Answer, name: str) -> str:

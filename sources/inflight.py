@@ -30,6 +30,12 @@ class InFlight(Generic[T]):
 
     async def run(self, key: str, start: Callable[[], Awaitable[T]]) -> T:
         """Await the task running for ``key``, or start one with ``start()``."""
+        return await self.share(key, start)
+
+    def share(self, key: str, start: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """The task running for ``key``, or one started now with ``start()``, registered
+        before this returns (so a caller checking ``key in`` right after sees it); shielded:
+        cancelling what is returned does not cancel the shared task. Needs a running loop."""
         task = self._tasks.get(key)
         if task is not None:
             self.joined += 1
@@ -38,7 +44,7 @@ class InFlight(Generic[T]):
             self._tasks[key] = task
             task.add_done_callback(lambda _t: self._tasks.pop(key, None))
             task.add_done_callback(_retrieve)
-        return await asyncio.shield(task)
+        return asyncio.shield(task)
 
 
 def _retrieve(task: asyncio.Future[T]) -> None:

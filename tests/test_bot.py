@@ -119,16 +119,24 @@ def _all_errors(env):
     return out
 
 
-async def test_cooldown_shows_the_wait_and_resets_with_time(world):
+async def test_cooldown_counts_work_shows_the_wait_and_resets_with_time(world):
     env, _guild, channel, alice = world
-    for _ in range(3):
-        await alice.slash(channel, "concentration", protocol="uniswap")
-    blocked = await alice.slash(channel, "concentration", protocol="uniswap")
+    for name in ("uniswap", "aave", "curve"):  # three analyses: the allowance (3 a minute)
+        await alice.slash(channel, "concentration", protocol=name)
+    # answers kept fresh cost nothing: asked again, each is served
+    for name in ("uniswap", "aave", "curve", "uniswap"):
+        served = await alice.slash(channel, "concentration", protocol=name)
+        assert not served.ephemeral and served.response.embeds, name
+    assert env.bot.analyses.runs == 3
+    blocked = await alice.slash(channel, "concentration", protocol="compound")
     assert blocked.ephemeral
     assert "Try again in" in blocked.response.content
     assert any(isinstance(e, CooldownActive) for e in _all_errors(env))
+    # the refusal blocks only its command family: /fees (its own family) still answers
+    fees = await alice.slash(channel, "fees", protocol="compound")
+    assert not fees.ephemeral and "where the fees go" in fees.response.embeds[0].title
     await env.advance_time(61)
-    again = await alice.slash(channel, "concentration", protocol="uniswap")
+    again = await alice.slash(channel, "concentration", protocol="compound")
     assert not again.ephemeral and again.response.embeds
 
 
@@ -203,23 +211,25 @@ async def test_upstream_down_serves_last_answer_marked_with_age(world, monkeypat
 
     async def upstream_down(*_a, **_kw):  # …and every API is down now
         raise SourceUnavailable("Could not reach eth.blockscout.com — no data fetched.",
-                                "eth.blockscout.com")
+                                "eth.blockscout.com", ("Blockscout",))
 
     monkeypatch.setattr("pipeline.service.analyze_protocol", upstream_down)
     stale = await alice.slash(channel, "concentration", protocol="uniswap")
     embed = stale.response.embeds[0]
     assert "Live data unavailable" in embed.description and "min ago" in embed.description
-    assert "eth.blockscout.com" in embed.description
+    # the provider is named, never its host (that goes to the DEBUG log)
+    assert "Could not reach Blockscout" in embed.description
+    assert "blockscout.com" not in embed.description
     assert stale.response.attachments  # the chart of the kept answer
 
 
 async def test_unexpected_error_gets_an_error_id(world, monkeypatch):
     env, _guild, channel, alice = world
 
-    async def boom(record, **_kw):
+    def boom(record, **_kw):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(env.bot.analyses, "answer", boom)
+    monkeypatch.setattr(env.bot.analyses, "begin", boom)
     result = await alice.slash(channel, "concentration", protocol="uniswap")
     assert "error id" in result.response.content
     assert "kaboom" not in result.response.content

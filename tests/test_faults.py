@@ -106,6 +106,7 @@ class Case:
         recover: protocol asked after the fault is lifted ("" = the same one again).
         draw: draw the faulty answer's chart for real (odd data, or a part missing); other
             charts are stubbed to keep the conversations short.
+        not_asked: URL substrings the command must not ask (parts it does not show).
     """
 
     id: str
@@ -119,6 +120,7 @@ class Case:
     hits: tuple[str, int] | None = None
     recover: str = ""
     draw: bool = False
+    not_asked: tuple[str, ...] = ()
 
 
 #: Every host (the fees overview is shared by all protocols: it comes from the HTTP cache).
@@ -128,10 +130,11 @@ NO_VERDICT = "no verdict"
 CASES = [
     # -- transport faults on the holder API (Ethereum: the Ethplorer fallback fails too) --
     Case("holders-timeout", "aave", faults={HOLDERS: "timeout"},
-         expect=(NO_VERDICT, "holder data: Blockscout did not answer in time"),
+         expect=(NO_VERDICT, "Aave — holder list: Blockscout did not answer in time"),
          hits=(HOLDERS, ATTEMPTS), draw=True),
+    # /holders shows only holders: none came back, so one error sentence naming Aave
     Case("holders-connection-reset", "aave", "holders", faults={HOLDERS: "reset"},
-         expect=("Holder data is missing", "Could not reach Blockscout")),
+         expect=("Could not reach Blockscout", "for Aave"), error=True),
     Case("429-storm-without-retry-after", "aave", rules={HOLDERS: status(429)},
          expect=("Blockscout is rate-limiting us",), hits=(HOLDERS, ATTEMPTS)),
     Case("429-short-retry-after-is-retried", "aave",
@@ -174,22 +177,23 @@ CASES = [
          rules={f"${AAVE_INFO}": patch_json(_set("total_supply", {"raw": 1}))},
          expect=("not a whole number",)),
     Case("fees-500", "aave", "fees", rules={"summary/fees/aave": status(500)},
-         expect=("Fee data is missing", "DefiLlama is having trouble (HTTP 500)"),
-         draw=True),
+         expect=("for Aave", "fees: DefiLlama is having trouble (HTTP 500)"),
+         error=True, not_asked=("blockscout.com", "hub.snapshot.org")),
     Case("fee-totals-are-dicts", "aave", "fees",
          rules={"summary/fees/aave": patch_json(lambda d: d.update(
              {k: {"usd": 1} for k in ("total24h", "total7d", "total30d", "totalAllTime")}))},
          expect=("where the fees go", "paid")),
     Case("fee-chart-is-a-dict", "aave", "fees",
          rules={"summary/fees/aave": patch_json(_set("totalDataChart", {"a": 1}))},
-         expect=("Fee data is missing", "not a list")),
+         expect=("No data for Aave", "DefiLlama sent", "not a list"), error=True),
     Case("fee-summary-truncated", "aave", faults={"summary/fees/aave": "truncated"},
-         expect=("fee data: DefiLlama sent a body that is not valid JSON",)),
+         expect=("Aave — fees: DefiLlama sent a body that is not valid JSON",)),
     Case("snapshot-html", "aave", "votes", faults={"hub.snapshot.org": "garbage"},
-         expect=("Vote data is missing", "Snapshot sent a body that is not valid JSON")),
+         expect=("No data for Aave", "votes: Snapshot sent a body that is not valid JSON"),
+         error=True),
     Case("snapshot-graphql-errors", "aave", "votes",
          rules={"hub.snapshot.org": body({"errors": [{"message": "too many requests"}]})},
-         expect=("Snapshot refused the query: too many requests",)),
+         expect=("Aave", "Snapshot refused the query: too many requests"), error=True),
     Case("snapshot-vp-wrong-types", "aave", "votes",
          rules={"hub.snapshot.org": graphql("votes", patch_json(_vp_garbage))},
          expect=("Proposal 0",)),
@@ -198,8 +202,10 @@ CASES = [
          expect=("Could not reach", "no data fetched"), error=True),
     Case("everything-resets", "compound", "mention", faults=dict.fromkeys(ALL_DOWN, "reset"),
          expect=("Could not reach", "Blockscout"), error=True),
-    Case("everything-503", "compound", "holders", faults=dict.fromkeys(ALL_DOWN, 503),
-         expect=("Could not reach",), error=True),
+    Case("everything-503", "compound", "holders",
+         faults=dict.fromkeys(("blockscout.com", "api.ethplorer.io"), 503),
+         expect=("Could not reach", "for Compound", "holder list"), error=True,
+         not_asked=("api.llama.fi/summary", "hub.snapshot.org")),
     # -- odd but real data: a verdict where one is possible, else what is missing --
     Case("zero-supply", "lido", recover="curve",
          tokens=(Token(LDO, "LDO", "Lido DAO Token", synthetic_holders(60, 11), 0, 9000),),
@@ -210,7 +216,7 @@ CASES = [
          expect=(NO_VERDICT, "negative holder balance"), draw=True),
     Case("empty-holder-list", "sushi", "holders", recover="curve",
          tokens=(Token(SUSHI, "SUSHI", "SushiToken", [], 2.5e8, 0),),
-         expect=("Holder data is missing", "lists no holders")),
+         expect=("No data for", "lists no holders"), error=True),
     Case("single-holder", "1inch", recover="curve",
          tokens=(Token(ONEINCH, "1INCH", "1INCH Token", [(A_WALLET, 1.5e9)], 1.5e9, 1),),
          # one unlabelled wallet holds it all: the figures are shown, the level withheld
@@ -309,6 +315,8 @@ async def test_fault_mid_conversation(world, fake, rules, charts, case: Case, ca
         assert asked_since(fake, before, needle), needle
     for needle in case.rules:
         assert rules.hits[needle], needle
+    for needle in case.not_asked:  # each command fetches only the parts it shows
+        assert not asked_since(fake, before, needle), needle
 
     # The fault is gone: the same question gets a full answer (nothing bad was cached).
     fake.faults.clear()

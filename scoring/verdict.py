@@ -203,7 +203,8 @@ def make_provenance(
 def methodology_text() -> str:
     """Plain-text explanation of the views, metrics and verdict thresholds."""
     lines = [
-        "Lorenz scores the governance token's holder list in three views:",
+        "Lorenz scores the governance token's holder list in three views (four when a",
+        "wrapper among the holders is looked through):",
         "  raw          — every listed holder; shares of the total supply (or listed sum).",
         "  circulating  — leaves out " + describe_exclusions()["circulating"] + ".",
         "  owners       — also leaves out custodians that hold for many: "

@@ -414,3 +414,40 @@ def test_the_embed_and_the_chart_show_a_beneficial_report():
     assert "looked through Staked Token (15%, 3 holders)" in value
     assert "not looked through Curve.fi: Voting Escrow (veCRV) (2%)" in value
     assert render_report_png(report).startswith(b"\x89PNG")
+
+
+def test_wrapper_holders_fetched_within_the_configured_limits():
+    from core.secret import Secret
+    from pipeline.look_through import WRAPPER_HOLDERS_LIMIT, wrapper_limit
+    from sources.config import SourcesConfig
+
+    assert wrapper_limit(SourcesConfig()) == 500  # keyless: the keyless limit
+    pro = SourcesConfig(blockscout_pro_api_key=Secret("proapi_test"))
+    assert wrapper_limit(pro) == WRAPPER_HOLDERS_LIMIT == 1000
+    assert wrapper_limit(SourcesConfig(holders_limit=200)) == 200
+
+
+async def test_a_wrapper_whose_source_fails_is_named_without_a_host(tmp_path, closing):
+    import httpx
+
+    from core.protocol import ProtocolRecord
+    from pipeline.analyze import Services, analyze_protocol
+    from sources.config import SourcesConfig
+    from sources.directory import Directory
+    from sources.http import HttpClient, make_http_client
+
+    fake, _ = _aave_upstream()
+    fake.faults[f"/tokens/{STKAAVE}"] = 503  # and Ethplorer (the fallback) answers 503 too
+    cfg = SourcesConfig(cache_dir=tmp_path)
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
+                                       cache_path=tmp_path / "cache.sqlite"),
+                      rate_limits={}, default_rate=(10_000, 1))
+    closing(http)
+    record = ProtocolRecord(name="Aave", slug="", symbol="AAVE", chain="ethereum",
+                            token_address=AAVE)
+    report = await analyze_protocol(Services(cfg, http, Directory(http, cfg)), record,
+                                    votes=False)
+    assert report.views.beneficial is None and report.verdict.basis_view == "owners"
+    reason = {n.address: n.reason for n in report.views.not_looked_through}[STKAAVE]
+    assert reason.startswith("its holder list could not be fetched (")
+    assert "Blockscout" in reason and "blockscout.com" not in reason and "http" not in reason

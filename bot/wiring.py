@@ -87,6 +87,8 @@ class Collaborators:
             await asyncio.gather(task, return_exceptions=True)
         if not self.closed:
             self.closed = True
+            # background delegate log scans unwind before their HTTP client closes
+            await self.analyses.services.delegate_scans.aclose()
             await self.http.aclose()
             self.renderer.shutdown()
 

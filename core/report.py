@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.fees import FeeReport
+from core.governance import GovernanceReport
 from core.protocol import ProtocolRecord
 from core.verdict import Provenance, Verdict
 from core.views import Holder, ViewSet
@@ -70,7 +71,8 @@ class Report:
     sources: tuple[SourceRef, ...] = ()
     missing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    parts: tuple[str, ...] = ("holders", "fees", "votes")
+    parts: tuple[str, ...] = ("holders", "fees", "votes", "governance")
+    governance: GovernanceReport | None = None  # on-chain delegates and quorum
 
     @property
     def title(self) -> str:

@@ -3,10 +3,11 @@
 Used by ``lorenz analyze PROTOCOL`` and by every bot command, so the bot's answers can be
 reproduced in a terminal. The stages:
 
-1. **fetch** (:func:`fetch`, here) — the parts asked for (holders, fees, votes; each
-   command asks only for what it shows) at once, into one :class:`Fetched`; a part that is
-   unknown or whose source fails is empty, and ``missing`` says so in words that name the
-   protocol, the part and the provider — never a host or URL (those go to the DEBUG log);
+1. **fetch** (:func:`fetch`, here) — the parts asked for (holders, fees, votes, on-chain
+   governance; each command asks only for what it shows) at once, into one
+   :class:`Fetched`; a part that is unknown or whose source fails is empty, and
+   ``missing`` says so in words that name the protocol, the part and the provider — never
+   a host or URL (those go to the DEBUG log);
 2. **label** (:func:`pipeline.labels.label_snapshot`);
 3. **score** (:func:`pipeline.assemble.score_snapshot`);
 4. **assemble** (:func:`pipeline.assemble.build_report`, which runs 2–3 too).
@@ -27,18 +28,20 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, TypeVar
 
 from core.errors import NotFound, SourceError, SourceUnavailable, public_text
 from core.fees import FeeReport
+from core.governance import GovernanceReport
 from core.labels import Label
 from core.protocol import ProtocolRecord
 from core.report import Report, SourceRef
 from core.votes import VoteReport
 from pipeline.assemble import build_report
 from pipeline.fees import fetch_fees
+from pipeline.governance import DelegateScans, fetch_governance, governor_known
 from pipeline.look_through import WrapperHolders, fetch_wrappers, wrapper_fact, wrappers_to_fetch
 from pipeline.votes import fetch_votes
 from sources.config import SourcesConfig
@@ -49,9 +52,10 @@ from sources.http import HttpClient, provider_of
 log = logging.getLogger(__name__)
 
 #: The parts of an answer, in the order they are fetched and named.
-PARTS: tuple[str, ...] = ("holders", "fees", "votes")
+PARTS: tuple[str, ...] = ("holders", "fees", "votes", "governance")
 #: How a part is named to users ("Aave — holder list: …").
-PART_NAMES: dict[str, str] = {"holders": "holder list", "fees": "fees", "votes": "votes"}
+PART_NAMES: dict[str, str] = {"holders": "holder list", "fees": "fees", "votes": "votes",
+                              "governance": "on-chain delegates"}
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -65,6 +69,7 @@ class Services:
     http: HttpClient
     directory: Directory
     user_labels: tuple[tuple[str, Label], ...] = ()
+    delegate_scans: DelegateScans = field(default_factory=DelegateScans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +77,8 @@ class Fetched:
     """What the fetch stage brought back.
 
     Attributes:
-        holders, fees, votes: each part, or ``None`` when it is unknown, failed or was not
-            asked for.
+        holders, fees, votes, governance: each part, or ``None`` when it is unknown,
+            failed or was not asked for (governance: when the DAO has no on-chain governor).
         missing: one line per part that is absent and why ("fee data: …"), holders first.
         sources: where each fetched part came from, and when.
         failures: the errors of the parts that failed (not of those that are unknown).
@@ -88,11 +93,13 @@ class Fetched:
     sources: tuple[SourceRef, ...] = ()
     failures: tuple[SourceError, ...] = ()
     wrappers: tuple[WrapperHolders, ...] = ()
+    governance: GovernanceReport | None = None
 
     @property
     def nothing(self) -> bool:
         """No part at all was fetched."""
-        return self.holders is None and self.fees is None and self.votes is None
+        return (self.holders is None and self.fees is None and self.votes is None
+                and self.governance is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +179,48 @@ async def _fetch_wrappers(services: Services, record: ProtocolRecord,
                                 snap)
 
 
-async def _fetch_holders_and_wrappers(
-    services: Services, record: ProtocolRecord, limit: int | None, say: Progress,
-) -> tuple[_Part[HolderSnapshot], tuple[WrapperHolders, ...]]:
-    """The token's holders, then the holder lists of the wrappers among them."""
+async def _fetch_governance(services: Services, record: ProtocolRecord,
+                            holders: _Part[HolderSnapshot],
+                            say: Progress) -> _Part[GovernanceReport]:
+    """On-chain delegates and quorum (after the holders: their delegates are read). A DAO
+    without an on-chain governor has no such part (empty, not missing)."""
+    snap = holders.value
+    say(f"reading on-chain delegates and quorum of {record.name}…")
+    try:
+        report = await fetch_governance(
+            services.http, services.cfg, record, snap.addresses if snap else (),
+            services.delegate_scans, user_labels=services.user_labels,
+            live=snap.live_labels if snap else None)
+    except LookupError as exc:
+        return _Part(missing=f"{record.name}: {exc}, so no on-chain delegates")
+    except SourceError as exc:
+        return _Part(missing=failure_line(record, "governance", exc), failure=exc)
+    if report is None:
+        return _Part()
+    return _Part(report, source=SourceRef("delegates, quorum", report.source, report.as_of))
+
+
+async def _holders_wrappers_governance(
+    services: Services, record: ProtocolRecord, limit: int | None, parts: Collection[str],
+    say: Progress,
+) -> tuple[_Part[HolderSnapshot], tuple[WrapperHolders, ...], _Part[GovernanceReport]]:
+    """The token's holders, then together the holder lists of the wrappers among them and
+    the on-chain governance reads (which read the top holders' delegates: the holders are
+    fetched for them even when the holder part itself was not asked for)."""
+    want_holders, want_gov = "holders" in parts, "governance" in parts
+    if not want_holders and not (want_gov and governor_known(record)):
+        return _Part(), (), _Part()
     holders = await _fetch_holders(services, record, limit, say)
-    return holders, await _fetch_wrappers(services, record, holders, say)
+    wrappers, gov = await asyncio.gather(
+        _fetch_wrappers(services, record, holders, say) if want_holders else _no_wrappers(),
+        _fetch_governance(services, record, holders, say) if want_gov else _skipped())
+    if not want_holders:  # fetched only for the delegates: not a part of this answer
+        holders = _Part()
+    return holders, wrappers, gov
+
+
+async def _no_wrappers() -> tuple[WrapperHolders, ...]:
+    return ()
 
 
 def _wrapper_sources(chain: str, wrappers: tuple[WrapperHolders, ...]) -> tuple[SourceRef, ...]:
@@ -245,11 +288,6 @@ async def _skipped() -> _Part[T]:
     return _Part()
 
 
-async def _no_holders() -> tuple[_Part[HolderSnapshot], tuple[WrapperHolders, ...]]:
-    """Holders not asked for: no holders, no wrappers."""
-    return _Part(), ()
-
-
 async def fetch(
     services: Services,
     record: ProtocolRecord,
@@ -273,18 +311,18 @@ async def fetch(
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown parts {sorted(unknown)}")
-    (holders, wrappers), fees, vote_part = await asyncio.gather(
-        _fetch_holders_and_wrappers(services, record, holders_limit, say)
-        if "holders" in parts else _no_holders(),
+    (holders, wrappers, gov), fees, vote_part = await asyncio.gather(
+        _holders_wrappers_governance(services, record, holders_limit, parts, say),
         _fetch_fees(services, record, say) if "fees" in parts else _skipped(),
         _fetch_votes(services, record, votes and "votes" in parts, say),
     )
+    got = (holders, fees, vote_part, gov)
     return Fetched(
-        holders=holders.value, fees=fees.value, votes=vote_part.value,
-        missing=tuple(m for m in (holders.missing, fees.missing, vote_part.missing) if m),
-        sources=(*(s for s in (holders.source, fees.source, vote_part.source) if s),
+        holders=holders.value, fees=fees.value, votes=vote_part.value, governance=gov.value,
+        missing=tuple(p.missing for p in got if p.missing),
+        sources=(*(p.source for p in got if p.source),
                  *_wrapper_sources(record.chain or "ethereum", wrappers)),
-        failures=tuple(f for f in (holders.failure, fees.failure, vote_part.failure) if f),
+        failures=tuple(p.failure for p in got if p.failure),
         wrappers=wrappers,
     )
 
@@ -366,6 +404,6 @@ async def analyze_protocol(
     report = await asyncio.to_thread(partial(
         build_report, record, fetched.holders, fetched.fees, fetched.votes, fetched.missing,
         fetched.sources, services.user_labels, fetched.wrappers,
-        parts=tuple(p for p in PARTS if p in parts)))
+        parts=tuple(p for p in PARTS if p in parts), governance=fetched.governance))
     stage_times["score"] = time.perf_counter() - started
     return report

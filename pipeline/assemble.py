@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 
 from core.fees import FeeReport
+from core.governance import GovernanceReport
 from core.holder_table import as_table
 from core.labels import Label
 from core.protocol import ProtocolRecord
@@ -142,7 +143,8 @@ def build_report(
     sources: Sequence[SourceRef],
     user_labels: tuple[tuple[str, Label], ...] = (),
     wrappers: Sequence[WrapperHolders] = (),
-    parts: tuple[str, ...] = ("holders", "fees", "votes"),
+    parts: tuple[str, ...] = ("holders", "fees", "votes", "governance"),
+    governance: GovernanceReport | None = None,
 ) -> Report:
     """The assemble stage: label → score → the report with its fee and vote parts;
     ``parts`` are the parts asked for (:attr:`core.report.Report.parts`).
@@ -158,7 +160,8 @@ def build_report(
     if snapshot is None:
         return Report(name=record.name, symbol=symbol, holders=None, views=None,
                       verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
-                      sources=tuple(sources), missing=tuple(missing), parts=parts)
+                      sources=tuple(sources), missing=tuple(missing), parts=parts,
+                      governance=governance)
     chain = record.chain or "ethereum"
     holders = label_snapshot(snapshot, chain, user_labels)
     scored = score_snapshot(record, snapshot, holders, fees, wrappers,
@@ -172,4 +175,5 @@ def build_report(
         verdict=scored.verdict, provenance=scored.provenance, protocol=record, fees=fees,
         votes=votes, sources=tuple(sources), missing=tuple(missing), warnings=scored.warnings,
         parts=parts,
+        governance=governance,
     )

@@ -77,6 +77,8 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
                 for p in report.votes.proposals
             ],
         }
+    if report.governance is not None:
+        doc["governance"] = report.governance.to_dict()
     if report.sources:
         doc["sources"] = [s.to_dict() for s in report.sources]
     return doc

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.report import Report
 from pipeline.look_through import look_through_lines
 from scoring.formatting import nakamoto_text, pct, short_address, usd
+from scoring.power_text import power_lines
 from scoring.windows import window_lines
 
 # ``pct``, ``nakamoto_text``, ``short_address`` and ``usd`` are re-exported for callers that
@@ -24,8 +25,8 @@ def render_text(report: Report, top: int = 10) -> str:
     provenance — each section only when the report has it, separated by blank lines."""
     lines = _verdict_lines(report)
     for section in (_views_table(report), _holder_lines(report, top), _fee_lines(report),
-                    _vote_lines(report), _missing_lines(report), _source_lines(report),
-                    _window_section(report), _provenance_lines(report)):
+                    _power_lines(report), _vote_lines(report), _missing_lines(report),
+                    _source_lines(report), _window_section(report), _provenance_lines(report)):
         if section:
             lines += ["", *section]
     lines += _warning_lines(report)
@@ -106,6 +107,11 @@ def _fee_lines(report: Report) -> list[str]:
                      f"{usd(fees.profit_flow_top10_usd)} of 30-day holders revenue "
                      f"({fees.profit_flow_assumption})")
     return lines
+
+
+def _power_lines(report: Report) -> list[str]:
+    """On-chain delegates, quorum and trend (:func:`scoring.power_text.power_lines`)."""
+    return power_lines(report.governance) if report.governance is not None else []
 
 
 def _vote_lines(report: Report) -> list[str]:

@@ -78,6 +78,9 @@ class FakeUpstream:
     ethplorer: bool = False
     #: Blockscout PRO's headers on every api.blockscout.com reply (credits count down).
     pro_credits: int = 100_000
+    #: JSON-RPC nodes by host (the default Ethereum endpoint serves Uniswap, Compound and
+    #: Aave governance: tests.fake_governance).
+    chains: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def default(cls) -> FakeUpstream:
@@ -91,6 +94,7 @@ class FakeUpstream:
                                   220_000)
         fake.tokens[CRV] = Token(CRV, "CRV", "Curve DAO Token", synthetic_holders(70, 9),
                                  2.3e9, 90_000)
+        fake.chains[RPC_ETHEREUM_HOST] = governance_chain(fake)
         return fake
 
     # -- the transport handler ------------------------------------------------------------
@@ -107,6 +111,8 @@ class FakeUpstream:
             if needle in url:
                 return _fault(fault, request)
         host = request.url.host
+        if host in self.chains:
+            return await self.chains[host].handler(request)
         if host == "api.llama.fi":
             return self._llama(request)
         if host.endswith("blockscout.com"):
@@ -217,6 +223,23 @@ class FakeUpstream:
             votes = [{"voter": f"0x{i:040x}", "vp": 1e5 / (i + 1)} for i in range(40)]
             return httpx.Response(200, json={"data": {"votes": votes}})
         return httpx.Response(200, json={"errors": [{"message": "unknown query"}]})
+
+
+#: The default Ethereum JSON-RPC host (sources.config.DEFAULT_RPC).
+RPC_ETHEREUM_HOST = "ethereum.publicnode.com"
+
+
+def governance_chain(fake: FakeUpstream) -> Any:
+    """An Ethereum node with the Uniswap, Compound and Aave governors and tokens, whose top
+    holders (the fake Blockscout's) delegate to ten delegates (tests.fake_governance)."""
+    from tests.fake_chain import FakeChain
+    from tests.fake_governance import default_dao, install_dao
+
+    chain = FakeChain()
+    for slug, token in (("uniswap", UNI), ("compound-v3", COMP), ("aave", AAVE)):
+        holders = [a for a, _ in fake.tokens[token].holders] if token in fake.tokens else []
+        install_dao(chain, default_dao(slug, holders))
+    return chain
 
 
 def llama_not_found(slug: str) -> httpx.Response:

@@ -23,6 +23,7 @@ PREFIXES = {
     "/blockscout": "eth.blockscout.com",
     "/ethplorer": "api.ethplorer.io",
     "/snapshot": "hub.snapshot.org",
+    "/rpceth": "ethereum.publicnode.com",
 }
 
 
@@ -40,7 +41,8 @@ class LocalUpstream:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                prefix = next((p for p in PREFIXES if self.path.startswith(p + "/")), None)
+                prefix = next((p for p in PREFIXES
+                               if self.path == p or self.path.startswith(p + "/")), None)
                 if prefix is None:
                     self.send_response(404)
                     self.end_headers()
@@ -92,8 +94,13 @@ snapshot_url = "{base}/snapshot/graphql"
 cache_dir = "{cache_dir}"
 timeout_seconds = 5.0
 
+delegate_scan_wait = 2.0
+
 [sources.blockscout]
 ethereum = "{base}/blockscout"
+
+[sources.rpc]
+ethereum = "{base}/rpceth"
 """)
     return path
 

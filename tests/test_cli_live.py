@@ -49,6 +49,15 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     assert doc["provenance"]["denominator"].startswith("total supply")
     assert doc["top_holders"][0]["category"] == "treasury"
     assert upstream.fake.count("/holders") >= 1
+    # on-chain power from the JSON-RPC stand-in (tests.fake_governance: 9M, 8M, 7M… vs 20M)
+    gov = doc["governance"]
+    assert gov["quorum"] == pytest.approx(20e6) and gov["proposal_threshold"] == 2.5e6
+    assert gov["delegates_to_quorum"] == 3 and gov["kind"] == "bravo"
+    assert gov["top_delegates"][0]["votes"] == 9e6 and 0 < gov["top_delegates"][0]["share"] <= 1
+    assert {"address", "votes", "share", "label"} <= set(gov["top_delegates"][0])
+    assert gov["delegated_votes"] > 0 and gov["block"] > 0 and "getCurrentVotes" in gov["method"]
+    assert {t["days"] for t in gov["trend"]} == {30, 90}
+    assert any(s["what"] == "delegates, quorum" for s in doc["sources"])
 
 
 def test_analyze_text_and_chart(upstream, tmp_path):

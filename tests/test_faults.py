@@ -124,7 +124,8 @@ class Case:
 
 
 #: Every host (the fees overview is shared by all protocols: it comes from the HTTP cache).
-ALL_DOWN = ("blockscout.com", "api.llama.fi/summary", "hub.snapshot.org", "api.ethplorer.io")
+ALL_DOWN = ("blockscout.com", "api.llama.fi/summary", "hub.snapshot.org", "api.ethplorer.io",
+            "publicnode.com")  # the default Ethereum JSON-RPC node
 NO_VERDICT = "no verdict"
 
 CASES = [

@@ -1,0 +1,231 @@
+"""On-chain governance: reads against an eth-abi node stand-in, the scan, the maths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.errors import SourceUnavailable
+from core.protocol import ProtocolRecord
+from pipeline.governance import DelegateScans, fetch_governance
+from scoring.power import score_power, votes_to_reach
+from sources.config import SourcesConfig
+from sources.delegate_scan import DelegateScan
+from sources.governors import governor_for
+from sources.http import HttpClient, make_http_client
+from sources.protocols import BUILTIN
+from sources.rpc import RpcClient
+from tests.fake_chain import FakeChain
+from tests.fake_governance import (
+    PAST_RATIO,
+    RECENT_RATIO,
+    ZERO,
+    addr,
+    chain_for,
+    default_dao,
+    install_dao,
+)
+
+RPC = {"ethereum": "https://eth.rpc.test", "optimism": "https://op.rpc.test",
+       "arbitrum": "https://arb.rpc.test"}
+
+
+def record(slug: str) -> ProtocolRecord:
+    return next(b.record for b in BUILTIN if b.record.slug == slug)
+
+
+@pytest.fixture
+async def http_for(tmp_path: Path):
+    opened: list[HttpClient] = []
+
+    def factory(chain: FakeChain) -> tuple[HttpClient, SourcesConfig]:
+        cfg = SourcesConfig(cache_dir=tmp_path, rpc=dict(RPC), delegate_scan_wait=2.0)
+        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(chain.handler)),
+                          default_rate=(10_000, 1))
+        opened.append(http)
+        return http, cfg
+
+    yield factory
+    for http in opened:
+        await http.aclose()
+
+
+# ------------------------------------------------------------------------------ the maths
+
+@pytest.mark.parametrize(("votes", "target", "strict", "expected"), [
+    ([3, 2, 1], 4, False, 2), ([3, 2, 1], 3, False, 1), ([3, 2, 1], 3, True, 2),
+    ([1, 2, 3], 6, False, 3), ([1], 2, False, None), ([], 1, False, None),
+    ([5], None, False, None), ([5], 0, False, None),
+])
+def test_votes_to_reach(votes, target, strict, expected):
+    assert votes_to_reach(votes, target, strict=strict) == expected
+
+
+@given(st.lists(st.floats(0, 1e9), min_size=1, max_size=50), st.floats(1, 1e10))
+def test_votes_to_reach_is_the_fewest(votes, target):
+    k = votes_to_reach(votes, target)
+    ordered = sorted(votes, reverse=True)
+    if k is None:
+        assert sum(ordered) < target
+    else:
+        assert sum(ordered[:k]) >= target and (k == 1 or sum(ordered[:k - 1]) < target)
+
+
+def test_score_power_shares_and_inactive():
+    s = score_power([40, 30, 20, 10], quorum=50, threshold=25, delegated=100, supply=400)
+    assert (s.delegates_to_quorum, s.nakamoto, s.over_threshold) == (2, 2, 2)
+    assert s.top5_share == 1.0 and s.inactive_share == 0.75
+    lower = score_power([40], quorum=50, threshold=None, delegated=40, supply=400,
+                        delegated_exact=False)
+    assert lower.delegates_to_quorum is None and lower.inactive_share is None
+
+
+# ------------------------------------------------------------------------------ the table
+
+def test_every_builtin_governor_cites_a_source_and_matches_the_directory():
+    for slug in ("uniswap", "compound-v3", "aave", "ens", "arbitrum", "optimism"):
+        rec = record(slug)
+        spec = governor_for(rec)
+        assert spec is not None and spec.source and spec.tokens[0] == rec.token_address
+        assert spec.chain == rec.chain
+
+
+def test_directory_eip155_governor_becomes_an_auto_spec():
+    rec = ProtocolRecord(name="Gitcoin", slug="gitcoin", chain="ethereum",
+                         token_address="0x" + "de" * 20,
+                         onchain_governance="eip155:1:0x" + "9d" * 20)
+    spec = governor_for(rec)
+    assert spec is not None and spec.kind == "auto" and spec.source == "DefiLlama governanceID"
+    assert governor_for(ProtocolRecord(name="X", slug="x", token_address="0x" + "de" * 20,
+                                       onchain_governance="Snapshot only")) is None
+
+
+# ------------------------------------------------------------------------------ six DAOs
+
+@pytest.mark.parametrize(("slug", "to_quorum"), [
+    ("uniswap", 3), ("compound-v3", 3), ("aave", 3), ("ens", 3), ("arbitrum", 3),
+    ("optimism", 2),
+])
+async def test_each_dao_gives_delegates_quorum_and_trend(http_for, slug, to_quorum):
+    dao = default_dao(slug)
+    chain = chain_for(dao.spec)
+    install_dao(chain, dao)
+    http, cfg = http_for(chain)
+    gov = await fetch_governance(http, cfg, record(slug), list(dao.holders), DelegateScans())
+    assert gov is not None and gov.kind == dao.spec.kind
+    assert gov.scores.delegates_to_quorum == to_quorum
+    assert [d.votes for d in gov.delegates[:3]] == [9e6, 8e6, 7e6]
+    assert gov.delegates[0].address == addr(1)
+    assert gov.block == chain.head and gov.method and gov.completeness
+    if slug == "aave":
+        assert gov.quorum == 20e6 and gov.trend == ()
+        assert any("checkpoints" in n for n in gov.notes)
+    else:
+        days = {t.days: t for t in gov.trend}
+        assert set(days) == {30, 90}
+        top5 = 9e6 + 8e6 + 7e6 + 6e6 + 5e6
+        assert days[30].votes_then == pytest.approx(top5 * RECENT_RATIO)
+        assert days[90].votes_then == pytest.approx(top5 * PAST_RATIO)
+        assert days[90].change_points == pytest.approx(top5 * (1 - PAST_RATIO) / 1e9 * 100)
+    if slug == "optimism":
+        assert gov.delegated_exact and gov.quorum == pytest.approx(0.3 * 45.5e6)
+        assert gov.scores.inactive_share == pytest.approx(1 - 45.5e6 / 1e9)
+
+
+async def test_lower_bound_without_logs_and_complete_with_them(http_for):
+    dao = default_dao("uniswap")
+    hidden = addr(77, "c")  # a delegate no top holder chose: only the logs know it
+    dao.votes[hidden] = 30_000_000
+    chain = chain_for(dao.spec)
+    install_dao(chain, dao)
+    http, cfg = http_for(chain)
+    gov = await fetch_governance(http, cfg, record("uniswap"), list(dao.holders), None)
+    assert gov is not None and not gov.complete and "lower bound" in gov.completeness
+    assert hidden not in {d.address for d in gov.delegates}
+    assert gov.scores.delegates_to_quorum == 3
+    chain.add_delegate_votes_changed(dao.spec.tokens[0], 15_000_000, hidden, 0, 30 * 10**24)
+    chain.add_delegate_votes_changed(dao.spec.tokens[0], 16_000_000, addr(1), 0, 9 * 10**24)
+    gov = await fetch_governance(http, cfg, record("uniswap"), list(dao.holders),
+                                 DelegateScans())
+    assert gov is not None and gov.complete and "complete" in gov.completeness
+    assert gov.delegates[0].address == hidden and gov.scores.delegates_to_quorum == 1
+
+
+async def test_scan_splits_ranges_a_provider_refuses_and_resumes(http_for):
+    chain = FakeChain(head=20_000_000, log_range_cap=40_000, log_result_cap=5)
+    token = "0x" + "7e" * 20
+    for i in range(12):
+        chain.add_delegate_votes_changed(token, 19_000_000 + i * 10, addr(i + 1), 0,
+                                         (i + 1) * 10**18)
+    chain.add_delegate_votes_changed(token, 19_500_000, addr(1), 10**18, 0)  # undelegated
+    http, _cfg = http_for(chain)
+    rpc = RpcClient(http, RPC["ethereum"], "ethereum")
+    scan = DelegateScan(token, start_block=18_000_000)
+    assert not await scan.run(rpc, 20_000_000, max_calls=5)  # budget runs out: resumable
+    assert 18_000_000 <= scan.next_block <= 20_000_000
+    assert await scan.run(rpc, 20_000_000, max_calls=500)
+    assert set(scan.delegates()) == {addr(i) for i in range(2, 13)}
+    assert scan.votes[addr(1)] == 0 and scan.calls > 0
+
+
+async def test_scan_stops_on_a_dead_node_and_keeps_its_cursor(tmp_path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+    cfg = SourcesConfig(cache_dir=tmp_path)
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(handler)))
+    try:
+        scan = DelegateScan("0x" + "7e" * 20, start_block=5)
+        assert not await scan.run(RpcClient(http, RPC["ethereum"], "ethereum"), 100, 10)
+        assert scan.next_block == 5 and scan.failed
+    finally:
+        await http.aclose()
+
+
+async def test_reverting_quorum_is_unknown_not_invented(http_for):
+    dao = default_dao("ens")
+    chain = chain_for(dao.spec)
+    install_dao(chain, dao)
+    del chain.contracts[dao.spec.governor][next(
+        k for k, v in chain.contracts[dao.spec.governor].items() if v[0] == "quorum(uint256)")]
+    http, cfg = http_for(chain)
+    gov = await fetch_governance(http, cfg, record("ens"), list(dao.holders), None)
+    assert gov is not None and gov.quorum is None and gov.scores.delegates_to_quorum is None
+    assert any("quorum" in n for n in gov.notes)
+
+
+async def test_before_multicall3_the_same_figures_come_from_plain_calls(http_for):
+    dao = default_dao("uniswap")
+    chain = chain_for(dao.spec, head=12_000_000)  # Ethereum before block 14,353,601
+    install_dao(chain, dao)
+    http, cfg = http_for(chain)
+    gov = await fetch_governance(http, cfg, record("uniswap"), list(dao.holders), None)
+    assert gov is not None and gov.scores.delegates_to_quorum == 3
+    assert chain.calls.count("eth_call") > 30  # one request per read
+
+
+async def test_unreachable_node_is_a_source_error(tmp_path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+    cfg = SourcesConfig(cache_dir=tmp_path, rpc=dict(RPC))
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(handler)))
+    try:
+        with pytest.raises(SourceUnavailable) as err:
+            await fetch_governance(http, cfg, record("uniswap"), [], None)
+        assert "rpc.test" not in str(err.value)
+    finally:
+        await http.aclose()
+
+
+async def test_no_endpoint_for_the_chain_is_a_lookup_error(tmp_path):
+    cfg = SourcesConfig(cache_dir=tmp_path, rpc={})
+    with pytest.raises(LookupError):
+        await fetch_governance(None, cfg, record("uniswap"), [], None)  # type: ignore[arg-type]
+
+
+def test_holder_without_delegate_is_not_a_delegate():
+    dao = default_dao("uniswap")
+    assert ZERO in dao.holders.values()

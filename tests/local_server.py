@@ -96,11 +96,11 @@ timeout_seconds = 5.0
 
 delegate_scan_wait = 2.0
 
-[sources.blockscout]
-ethereum = "{base}/blockscout"
-
 [sources.rpc]
 ethereum = "{base}/rpceth"
+
+[sources.blockscout]
+ethereum = "{base}/blockscout"
 """)
     return path
 

@@ -192,7 +192,7 @@ async def test_upstream_down_says_so_clearly(world, fake):
     env, _guild, channel, alice = world
     fake.faults.update({"blockscout.com": "reset", "api.llama.fi/summary": "reset",
                         "api.llama.fi/overview": "reset", "hub.snapshot.org": "reset",
-                        "api.ethplorer.io": "reset"})
+                        "api.ethplorer.io": "reset", "publicnode.com": "reset"})
     result = await alice.slash(channel, "concentration", protocol="compound")
     text = result.response.content
     assert "Could not reach" in text

@@ -129,7 +129,7 @@ SCENARIOS = [
     Scenario("everything-down-mention", "mention", "compound",
              rules=lambda _f: {"blockscout.com": status(503), "api.llama.fi/summary":
                                status(500), "hub.snapshot.org": status(502),
-                               "api.ethplorer.io": echo_key},
+                               "publicnode.com": status(503), "api.ethplorer.io": echo_key},
              expect="Could not reach", uses="ethplorer"),
 ]
 

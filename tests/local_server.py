@@ -95,9 +95,7 @@ cache_dir = "{cache_dir}"
 timeout_seconds = 5.0
 
 delegate_scan_wait = 2.0
-
-[sources.rpc]
-ethereum = "{base}/rpceth"
+rpc = {{ ethereum = "{base}/rpceth" }}
 
 [sources.blockscout]
 ethereum = "{base}/blockscout"

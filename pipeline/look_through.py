@@ -282,7 +282,8 @@ def not_looked_through(table: HolderTable, raw_denominator: float, skipped: dict
     ``wrapper_facts.csv`` among the holders that were not looked through, the largest
     :data:`MAX_NOT_LOOKED`, each with its share of ``raw_denominator`` and the reason: the
     one in ``skipped`` (a failed fetch, an unusable supply), the fact's (a vote-escrow…),
-    or that no holder list is known for it."""
+    that its list was not given (a wrapper that can be looked through, beyond the bound or
+    in a holder-file analysis), or that no holder list is known for it."""
     codes = [CATEGORY_CODE[c] for c in UNRESOLVED]
     facts = {a for (c, a) in WRAPPER_FACTS if c == normalize_chain(chain)}
     candidates = set(np.flatnonzero(np.isin(table.categories, codes)).tolist())
@@ -295,8 +296,9 @@ def not_looked_through(table: HolderTable, raw_denominator: float, skipped: dict
         fact = wrapper_fact(address, chain)
         reason = skipped.get(address) or (
             fact.reason if fact is not None and not fact.look_through
-            else f"not fetched: at most {MAX_WRAPPERS} wrappers of the token are looked "
-                 "through" if fact is not None
+            else f"its holder list was not given (a live analysis fetches the {MAX_WRAPPERS} "
+                 "largest wrappers; a holder file needs --look-through WRAPPER=FILE)"
+            if fact is not None
             else "no holder list is known for it (not in Lorenz's wrapper facts)")
         label = table.labels.get(row, ("", ""))[0] or (fact.label if fact else "")
         share = balance / raw_denominator if raw_denominator > 0 else 0.0

@@ -451,3 +451,14 @@ async def test_a_wrapper_whose_source_fails_is_named_without_a_host(tmp_path, cl
     reason = {n.address: n.reason for n in report.views.not_looked_through}[STKAAVE]
     assert reason.startswith("its holder list could not be fetched (")
     assert "Blockscout" in reason and "blockscout.com" not in reason and "http" not in reason
+
+
+def test_a_wrapper_that_could_be_looked_through_but_was_not_given_says_how():
+    a_crv = "0x7b95ec873268a6bfc6427e7a28e396db9d0ebc65"
+    table = HolderTable.from_holders([Holder(addr("1"), 5.0, "", C.WALLET),
+                                      Holder(a_crv, 1.0, "aEthCRV", C.LENDING)])
+    report = analyze_holders(table, name="T", symbol="T", supply=None, holder_count=None,
+                             sources=("fixture",), as_of="")
+    (missed,) = report.views.not_looked_through
+    assert missed.address == a_crv and missed.share == 1.0 / 6.0
+    assert "a holder file needs --look-through WRAPPER=FILE" in missed.reason

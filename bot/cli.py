@@ -168,8 +168,10 @@ def _add_analyze(an: argparse.ArgumentParser) -> None:
                     help="token symbol (and filter of a multi-token CSV; holder files only)")
     an.add_argument("--decimals", type=_decimals, metavar="N",
                     help="decimals of an Ethplorer file's raw amounts (0-36; default 18)")
-    an.add_argument("--labels", type=Path, action="append", default=[], metavar="PATH",
-                    help="address-label file or folder (repeatable; first label wins)")
+    an.add_argument("--labels", action="append", default=[], metavar="[CHAIN:]PATH",
+                    help="address-label file or folder, searched recursively (repeatable; "
+                         "first label wins); each label applies on the chain its file or "
+                         "folder names, else Ethereum, or on CHAIN when given")
     an.add_argument("--look-through", type=_look_through, action="append",
                     metavar="WRAPPER=FILE",
                     help="a wrapper among the holders (e.g. stkAAVE) and its own holder "
@@ -420,14 +422,15 @@ def _analyze_file(args: argparse.Namespace) -> Report:
 
     from pipeline.assemble import analyze_holders
     from pipeline.labels import LabelBook, label_holders
-    from sources.label_files import load_labels
+    from sources.label_files import load_labels, split_chain
 
     cfg = _load_config(args.config)
     book = LabelBook(chain=_file_chain(args.chain, cfg))
     holder_list = _read_holders(args.holders_file, args.symbol or "")
     _check_holder_list(args, holder_list)
-    for path in args.labels:
-        book.extend(load_labels(path))
+    for spec in args.labels:
+        chain, path = split_chain(spec)
+        book.extend(load_labels(path, chain))
     decimals = 18 if args.decimals is None else args.decimals
     scale = 10 ** decimals if holder_list.format == "ethplorer" else 1
     # a float64 column (no copy when it is one already): one division, none for token units
@@ -539,12 +542,13 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
     from pipeline.resolve import find_protocol
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
-    from sources.label_files import load_labels
+    from sources.label_files import load_labels, split_chain
 
     cfg = _load_config(args.config)
     user_labels: list = []
-    for path in args.labels:
-        user_labels.extend(load_labels(path))
+    for spec in args.labels:
+        chain, path = split_chain(spec)
+        user_labels.extend(load_labels(path, chain))
     progress = _progress if sys.stderr.isatty() else None
     http = HttpClient(make_http_client(cfg.sources))
     try:

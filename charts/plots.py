@@ -25,9 +25,10 @@ from charts import style
 from charts.format import TextFitter
 from core.categories import Category
 from core.fees import FeeSplit
+from core.scores import GiniBounds
 from core.views import Holder
 from core.votes import ProposalPower
-from scoring.formatting import nakamoto_text, pct, short_address, usd
+from scoring.formatting import gini_texts, nakamoto_text, pct, short_address, usd
 
 #: Lorenz curves: the points of the largest holders kept exactly, and the total budget.
 LORENZ_EXACT_TOP = 50
@@ -229,20 +230,25 @@ def lorenz_points(
 
 @dataclass(frozen=True, slots=True)
 class LorenzSeries:
-    """One Lorenz curve to draw: a name, the balances (token units), the view's Gini."""
+    """One Lorenz curve to draw: a name, the balances (token units), the view's Gini of
+    the listed holders and — for a truncated list — the bounds on the Gini of all holders."""
 
     name: str
     balances: NDArray[np.float64]
     gini: float | None
     color: str
+    gini_all: GiniBounds | None = None
 
 
-def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz curve") -> Axes:
+def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz curve",
+                xlabel: str = "share of holders") -> Axes:
     """Lorenz curves with the (dashed) line of equality; each curve named with its Gini.
 
-    Axes: x = share of holders (smallest first), y = share of the listed total, both 0–100 %.
-    The names ("owners · Gini 0.81") are written in the curves' colours in the empty upper
-    left triangle. A series without positive balances is named "… nothing left", no curve.
+    Axes: x = share of the *listed* holders (smallest first; ``xlabel`` says how many of
+    how many, e.g. "share of the top 1,000 of 384,211 holders"), y = share of the listed
+    total, both 0–100 %. The names ("owners · Gini 0.32 of the listed · 0.95–0.99 of all
+    holders") are written in the curves' colours in the empty upper left triangle. A series
+    without positive balances is named "… nothing left", no curve.
     """
     style.style_axes(ax, grid_axis=None)
     ax.set_xlim(0, 1)  # limits first: changing them later re-invalidates every transform
@@ -254,12 +260,13 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
         if x.size == 0:
             name = f"{s.name}: nothing left"
         else:
-            name = f"{s.name} · Gini {s.gini:.2f}" if s.gini is not None else s.name
+            ginis = gini_texts(s.gini, s.gini_all)
+            name = f"{s.name} · {ginis}" if ginis else s.name
             ax.plot(x, y, color=s.color, linewidth=2.6, solid_joinstyle="round", gid=s.name)
         ax.text(0.04, 0.95 - 0.085 * i, name, ha="left", va="top", color=s.color,
                 fontsize=style.LEGEND_SIZE + 1, fontweight="bold", family=style.FONT_FAMILY,
                 transform=ax.transAxes, parse_math=False, gid="lorenz-name")
-    _percent_frame(ax, xlabel="share of holders", ylabel="share of tokens")
+    _percent_frame(ax, xlabel=xlabel, ylabel="share of tokens")
     style.panel_title(ax, title)
     return ax
 

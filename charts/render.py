@@ -48,6 +48,7 @@ from scoring.formatting import (
     NO_VERDICT_COLOUR,
     date_text,
     level_colour,
+    listed_text,
     moment_text,
     nakamoto_text,
     pct,
@@ -266,8 +267,12 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
         scores = views.get(view).scores if views is not None else None
         series.append(LorenzSeries(style.VIEW_NAMES[view], _kept_balances(holders, view),
                                    scores.gini if scores is not None else None,
-                                   style.VIEW_COLORS[view]))
-    plot_lorenz(add_axes(fig, _LORENZ_RECT), series)
+                                   style.VIEW_COLORS[view],
+                                   views.get(view).gini_all if views is not None else None))
+    listed = views.raw.scores.holders if views is not None and views.raw.scores else len(holders)
+    count = views.holder_count if views is not None else None
+    plot_lorenz(add_axes(fig, _LORENZ_RECT), series,
+                xlabel=f"share of the {listed_text(listed, count)}")
     denominator = (views.raw.denominator if views is not None
                    else float(sum(h.balance for h in holders)))
     top = holders[:TOP_HOLDERS]

@@ -73,6 +73,7 @@ CATEGORY_COLORS: dict[Category, str] = {
     Category.LENDING: "#5c8dff",  # blue
     Category.AMM_POOL: "#4cd6a0",  # green
     Category.FUND: "#ff6b81",  # red-pink
+    Category.MULTISIG: "#e6a8d7",  # orchid
     Category.OTHER: "#f48fb1",  # pink
     Category.UNLABELED_CONTRACT: "#9fb3c8",  # steel
     Category.WALLET: "#d9dee7",  # near white
@@ -91,6 +92,7 @@ CATEGORY_NAMES: dict[Category, str] = {
     Category.LENDING: "lending pool",
     Category.AMM_POOL: "AMM pool",
     Category.FUND: "fund",
+    Category.MULTISIG: "Safe multisig",
     Category.OTHER: "other (labelled)",
     Category.UNLABELED_CONTRACT: "unlabeled contract",
     Category.WALLET: "wallet",

@@ -25,6 +25,7 @@ class Category(StrEnum):
     LENDING = "lending"  # lending-pool tokens holding deposits (aTokens, cTokens)
     AMM_POOL = "amm_pool"  # AMM pools and vaults (Uniswap pairs, Balancer vault)
     FUND = "fund"  # named owners: funds, companies, market makers, team multisigs
+    MULTISIG = "multisig"  # a Safe multisig whose signers nobody named: an owner
     OTHER = "other"  # labelled, but the label does not say which kind (counted as an owner)
     UNLABELED_CONTRACT = "unlabeled_contract"  # a contract nobody labelled
     WALLET = "wallet"  # an externally owned account (not a contract), no label
@@ -109,6 +110,8 @@ _SYNONYMS: dict[str, Category] = {
     "pool": Category.AMM_POOL,
     "dex": Category.AMM_POOL,
     "fund": Category.FUND,
+    "multisig": Category.MULTISIG,
+    "safe": Category.MULTISIG,
     "company-funds": Category.FUND,
     "market-maker": Category.FUND,
     "unlabeled-contract": Category.UNLABELED_CONTRACT,
@@ -156,6 +159,42 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
     (re.compile(r"\ba(Eth|Arb|Opt|Pol)?[A-Z]{2,}\b|\bc[A-Z]{3,}\b"), Category.LENDING),
     (re.compile(r"\b(pool|pair|vault|uniswap v[234]|sushiswap|lp)\b", re.I), Category.AMM_POOL),
 )
+
+
+#: What a *verified contract's compiled name* (or its proxy implementation's) says it is —
+#: the rules for contracts the holder API names but no label covers (DESIGN.md §2,
+#: LABEL_SOURCES.md item 6). Matched on the whole name, first rule wins. A contract whose
+#: name matches none stays ``UNLABELED_CONTRACT`` ("unidentified contract"). Names are
+#: Solidity/Vyper contract names as Blockscout reports them.
+CONTRACT_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
+    # Safe (Gnosis Safe) proxies and singletons: a multisig wallet — an owner
+    (re.compile(r"(Gnosis)?Safe(L2)?(Proxy)?(_v\d[\d_]*)?"), Category.MULTISIG),
+    # timelocks and governance executors hold a DAO's funds
+    (re.compile(r"\w*Timelock(Controller)?\w*|Executor(V\d)?|Collector(V\d)?"),
+     Category.TREASURY),
+    (re.compile(r"\w*(Vesting|TokenLock)\w*"), Category.VESTING),
+    (re.compile(r"\w*(MerkleDistributor|Airdrop|Reward(s)?(Distributor|Controller|Pool)?)\w*"),
+     Category.UNDISTRIBUTED),
+    (re.compile(r"\w*(Bridge|Gateway|BridgeEscrow|Portal)\w*"), Category.BRIDGE),
+    (re.compile(r"Staked\w*|\w*VotingEscrow\w*|\w*Staking\w*"), Category.STAKING),
+    (re.compile(r"AToken\w*|CErc20\w*|CEther|Comet\w*|Morpho\w*|\w*LendingPool\w*"),
+     Category.LENDING),
+    (re.compile(r"UniswapV[234]P(ool|air)|\w*Pair|\w*Pool|Vault|\w*StableSwap\w*|"
+                r"Curve\w*(Swap|Crypto)\w*"), Category.AMM_POOL),
+)
+
+
+def category_from_contract(*names: str | None) -> Category | None:
+    """Category of a contract from its compiled name and/or its implementation's name
+    (:data:`CONTRACT_RULES`, whole-name matches, the first name that matches wins), or
+    ``None`` when no rule matches."""
+    for name in names:
+        if not name:
+            continue
+        for pattern, category in CONTRACT_RULES:
+            if pattern.fullmatch(name.strip()):
+                return category
+    return None
 
 
 def parse_category(text: str) -> Category:

@@ -260,21 +260,25 @@ class HolderTable(Sequence[Holder]):
         categories: uint8 codes into :data:`CATEGORIES`.
         labels: ``row → (label, label source)`` for the rows that have a label name or a
             source (the others have ``("", "")``).
+        entities: ``row → entity`` for the rows whose label names an organisation
+            (:attr:`core.labels.Label.entity`); the others have none.
 
     ``table[i]`` is a :class:`Holder`; ``table[a:b]`` a tuple of them (only those rows are
     made); iterating makes them one at a time. Equal tables hold equal rows.
     """
 
-    __slots__ = ("addresses", "balances", "categories", "labels")
+    __slots__ = ("addresses", "balances", "categories", "entities", "labels")
 
     def __init__(self, addresses: Addresses, balances: NDArray[np.float64],
-                 categories: NDArray[np.uint8], labels: Mapping[int, tuple[str, str]]):
+                 categories: NDArray[np.uint8], labels: Mapping[int, tuple[str, str]],
+                 entities: Mapping[int, str] | None = None):
         if not len(addresses) == balances.shape[0] == categories.shape[0]:
             raise ValueError("holder columns differ in length")
         self.addresses = addresses
         self.balances = balances
         self.categories = categories
         self.labels = dict(labels)
+        self.entities = {row: e for row, e in (entities or {}).items() if e}
 
     @classmethod
     def from_holders(cls, holders: Iterable[Holder]) -> HolderTable:
@@ -285,7 +289,7 @@ class HolderTable(Sequence[Holder]):
         return cls(Addresses.from_strings(h.address for h in rows),
                    np.array([h.balance for h in rows], dtype=np.float64),
                    np.array([CATEGORY_CODE[h.category] for h in rows], dtype=np.uint8),
-                   labels)
+                   labels, {i: h.entity for i, h in enumerate(rows) if h.entity})
 
     def __len__(self) -> int:
         return int(self.balances.shape[0])
@@ -308,7 +312,7 @@ class HolderTable(Sequence[Holder]):
         """Row ``row`` (0 ≤ row < len) as a Holder."""
         label, source = self.labels.get(row, ("", ""))
         return Holder(self.addresses[row], float(self.balances[row]), label,
-                      CATEGORIES[self.categories[row]], source)
+                      CATEGORIES[self.categories[row]], source, self.entities.get(row, ""))
 
     def __iter__(self) -> Iterator[Holder]:
         for row in range(len(self)):
@@ -319,7 +323,7 @@ class HolderTable(Sequence[Holder]):
             return (len(self) == len(other) and bool(np.array_equal(self.balances,
                                                                     other.balances))
                     and bool(np.array_equal(self.categories, other.categories))
-                    and self.labels == other.labels
+                    and self.labels == other.labels and self.entities == other.entities
                     and bool(np.array_equal(self.addresses.bytes_array(),
                                             other.addresses.bytes_array())))
         if isinstance(other, Sequence):

@@ -11,13 +11,15 @@ from core.scores import GiniBounds, Scores
 
 @dataclass(frozen=True, slots=True)
 class Holder:
-    """One listed holder: address, balance (token units), label and category."""
+    """One listed holder: address, balance (token units), label, category and the entity
+    its label names ("" when none)."""
 
     address: str
     balance: float
     label: str = ""
     category: Category = Category.UNLABELED
     label_source: str = ""
+    entity: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,13 @@ class ViewResult:
     identified addresses; ``top10_identified_share`` the same over the view's 10 largest
     listed holders, of whom ``top10_unidentified`` (of ``top10_count``) are unidentified.
     The shares are ``None`` when the view lists no positive balance.
+
+    Entities (wallets merged only where their labels name one organisation,
+    :attr:`core.labels.Label.entity`): ``entity_nakamoto`` is the Nakamoto coefficient
+    counting each entity once (``None`` when the listed holders never reach a majority,
+    or the view is empty); ``entity_wallets`` listed wallets of the view were merged into
+    ``entities`` entities (both 0 when no label in the view names an entity — then
+    ``entity_nakamoto`` equals the wallet Nakamoto).
     """
 
     name: str
@@ -52,6 +61,9 @@ class ViewResult:
     top10_identified_share: float | None = None
     top10_unidentified: int = 0
     top10_count: int = 0
+    entity_nakamoto: int | None = None
+    entities: int = 0
+    entity_wallets: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +115,8 @@ class ViewSet:
     than the smallest listed balance, so the Gini bounds would be degenerate.
     ``looked_through`` / ``not_looked_through`` say which wrappers the beneficial view
     looked through and which it could not (the latter is filled even when no view was made).
+    ``holder_count`` is the token's total number of holders when the holder API reports it
+    (``None`` otherwise); the list is truncated when it is larger than the listed count.
     """
 
     raw: ViewResult
@@ -113,6 +127,7 @@ class ViewSet:
     beneficial: ViewResult | None = None
     looked_through: tuple[LookedThrough, ...] = ()
     not_looked_through: tuple[NotLookedThrough, ...] = ()
+    holder_count: int | None = None
 
     def __iter__(self):
         views = (self.raw, self.circulating, self.owners)

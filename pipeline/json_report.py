@@ -23,6 +23,8 @@ def _view_json(view: ViewResult) -> dict[str, Any]:
     out["identified_share"] = view.identified_share
     out["top10_identified_share"] = view.top10_identified_share
     out["top10_unidentified"] = view.top10_unidentified
+    out["entity_nakamoto"] = view.entity_nakamoto
+    out["entities"] = {"count": view.entities, "wallets": view.entity_wallets}
     out["excluded"] = {"count": view.excluded.count, "share": view.excluded.share,
                        "by_category": dict(view.excluded.by_category)}
     return out
@@ -43,10 +45,14 @@ def report_to_json(report: Report, top: int = 20) -> dict[str, Any]:
         "symbol": report.symbol,
         "verdict": report.verdict.to_dict() if report.verdict else None,
         "views": ({v.name: _view_json(v) for v in report.views} if report.views else None),
+        # the token's total number of holders when the holder API reports it (the views'
+        # Gini is of the listed holders; gini_all_* bound the Gini of all of them)
+        "holder_count": report.views.holder_count if report.views else None,
         "provenance": report.provenance.to_dict() if report.provenance else None,
         "top_holders": [
             {"rank": i + 1, "address": h.address, "balance": h.balance, "label": h.label,
-             "category": h.category.value, "label_source": h.label_source}
+             "category": h.category.value, "entity": h.entity,
+             "label_source": h.label_source}
             for i, h in enumerate((report.holders or ())[:top])
         ],
         "missing": list(report.missing),

@@ -3,9 +3,12 @@
 The facts are data, one CSV file per chain in ``pipeline/address_facts/`` (``all_chains.csv``
 holds those true on every EVM chain, such as burn sinks), with the columns ``address``
 (lower-case), ``protocol`` (``*`` for none in particular), ``category`` (a
-:class:`~core.categories.Category` value), ``label`` and ``source`` (repository, commit and
-path, or the label data set, so a reader can check the fact). An address that is not there,
-in a live label, or in a user label file stays "unlabeled" — we never guess.
+:class:`~core.categories.Category` value), ``label``, ``entity`` (the organisation that
+holds through the address — "Binance" for "Binance 8" — or empty for contracts that hold
+for many: pools, markets, bridges, distributors) and ``source`` (repository, commit and
+path, or the label data set, so a reader can check the fact). Lines starting with ``#``
+are comments (each file says when it was last checked). An address that is not there, in
+a live label, or in a user label file stays "unlabeled" — we never guess.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class KnownAddress:
     category: Category
     label: str
     source: str
+    entity: str = ""
 
 
 def _load() -> tuple[KnownAddress, ...]:
@@ -49,12 +53,14 @@ def _load() -> tuple[KnownAddress, ...]:
             continue
         stem = entry.name.removesuffix(".csv")
         chain = "*" if stem == ALL_CHAINS else stem
-        text = entry.read_text(encoding="utf-8")
-        for row in csv.DictReader(text.splitlines()):
+        lines = [line for line in entry.read_text(encoding="utf-8").splitlines()
+                 if not line.startswith("#")]
+        for row in csv.DictReader(lines):
             if not row["source"].strip():
                 raise ValueError(f"{entry.name}: {row['address']} has no source")
             facts.append(KnownAddress(chain, row["address"].strip().lower(), row["protocol"],
-                                      Category(row["category"]), row["label"], row["source"]))
+                                      Category(row["category"]), row["label"], row["source"],
+                                      row["entity"].strip()))
     return tuple(facts)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from core.categories import Category, category_from_label
+from core.categories import Category, category_from_contract, category_from_label
 from core.holder_table import CATEGORY_CODE, Addresses, HolderTable
 from core.labels import Label, LiveLabel
 from pipeline.known_addresses import known_address, known_keys
@@ -34,7 +34,9 @@ class LabelBook:
     """User labels by lower-case address, plus the built-in facts, for one chain.
 
     The first label given for an address wins among user labels (so list the most specific
-    file first).
+    file first). A user label scoped to another chain (:attr:`Label.chain` set and not
+    ``chain``) is left out: an Ethereum label says nothing about the same address on
+    Optimism.
     """
 
     def __init__(self, chain: str = "ethereum", labels: Iterable[tuple[str, Label]] = ()):
@@ -47,7 +49,10 @@ class LabelBook:
         return len(self._user)
 
     def add(self, address: str, label: Label) -> None:
-        """Add a user label unless the address already has one."""
+        """Add a user label unless the address already has one or the label is for
+        another chain."""
+        if label.chain and label.chain != self.chain:
+            return
         self._user.setdefault(address.strip().lower(), label)
 
     def extend(self, labels: Iterable[tuple[str, Label]]) -> None:
@@ -68,7 +73,8 @@ class LabelBook:
             return user
         fact = known_address(key, self.chain)
         if fact is not None:  # a built-in fact beats a user label that names no category
-            return Label(fact.label, fact.category, f"built-in: {fact.source}")
+            return Label(fact.label, fact.category, f"built-in: {fact.source}", fact.entity,
+                         self.chain)
         if user is not None:
             return user
         if live is not None:
@@ -77,14 +83,22 @@ class LabelBook:
 
 
 def classify_live(live: LiveLabel) -> Label:
-    """Category from a holder API's own labels (tags first, then the contract name).
+    """Category from a holder API's own labels: its tags first, then — for a contract — the
+    compiled contract name or its proxy's implementation name
+    (:data:`core.categories.CONTRACT_RULES`: Safe multisigs, timelocks, vesting, pools,
+    bridges…), then keyword rules on the name.
 
-    A contract name that matches no rule (``"GnosisSafeProxy"``) does not make a category:
-    the holder is reported as an unlabeled contract with that name shown.
+    A contract whose names match no rule (``"TransparentUpgradeableProxy"``) does not make
+    a category: it is reported as an unlabeled contract with its name shown.
     """
     name = (live.name or "").strip()
     source = "holder API label"
     category = category_from_label(" ".join(live.tags), live.tags) if live.tags else None
+    if category is None and live.is_contract:
+        category = category_from_contract(name, live.implementation)
+        if category is not None:
+            source = "holder API contract name"
+            name = _contract_label(name, live.implementation, category)
     if category is None and name:
         category = category_from_label(name)
     if category is not None:
@@ -94,6 +108,17 @@ def classify_live(live: LiveLabel) -> Label:
     if live.is_contract is False:
         return Label(name, Category.WALLET, source)
     return Label(name, Category.UNLABELED, source if name else "")
+
+
+def _contract_label(name: str, implementation: str | None, category: Category) -> str:
+    """What to show for a contract classified by its compiled name: the name (and the
+    implementation behind a proxy); a Safe says that its signers are not named."""
+    shown = name or implementation or ""
+    if implementation and name and implementation != name:
+        shown = f"{name} → {implementation}"
+    if category is Category.MULTISIG:
+        return f"Safe multisig, signers not named ({shown})"
+    return shown
 
 
 def _largest_first(balances: NDArray[np.float64]) -> NDArray[np.integer]:
@@ -139,12 +164,15 @@ def label_holders(
     column = column.take(order)
     categories = np.full(len(column), CATEGORY_CODE[Category.UNLABELED], dtype=np.uint8)
     labels: dict[int, tuple[str, str]] = {}
+    entities: dict[int, str] = {}
     for row, key in column.rows_of(book.keys() | live_labels.keys()).items():
         label = book.classify(key, live_labels.get(key))
         categories[row] = CATEGORY_CODE[label.category]
         if label.name or label.source:
             labels[row] = (label.name, label.source)
-    return HolderTable(column, values[order], categories, labels)
+        if label.entity:
+            entities[row] = label.entity
+    return HolderTable(column, values[order], categories, labels, entities)
 
 
 def label_snapshot(

@@ -7,8 +7,9 @@ the charts); the terminal's table gives every percentage one decimal so its colu
 from __future__ import annotations
 
 from core.report import Report
+from core.views import ViewSet
 from pipeline.look_through import look_through_lines
-from scoring.formatting import nakamoto_text, pct, short_address, usd
+from scoring.formatting import listed_text, nakamoto_text, pct, short_address, usd
 from scoring.power_text import power_lines
 from scoring.windows import window_lines
 
@@ -65,12 +66,22 @@ def _views_table(report: Report) -> list[str]:
     lines.append("identified (share of each view's listed balance whose holder is known): "
                  + " · ".join(f"{v.name} {pct(v.identified_share, DIGITS)}"
                               for v in report.views))
-    bounds = report.views.owners.gini_all
-    if bounds is not None:
-        lines.append(f"Gini of all owners (bounds from the holder count): "
-                     f"{bounds.low:.3f}–{bounds.high:.3f}")
+    lines.append(_gini_note(report.views))
     lines.extend(look_through_lines(report.views))
     return lines
+
+
+def _gini_note(views: ViewSet) -> str:
+    """Which Gini is which: the table's is of the listed holders only; with a truncated
+    list and a known holder count, the bounds for all holders per view."""
+    raw = views.raw.scores
+    listed = listed_text(raw.holders if raw else 0, views.holder_count)
+    bounds = [f"{v.name} {v.gini_all.low:.3f}–{v.gini_all.high:.3f}" for v in views
+              if v.gini_all is not None]
+    note = f"Gini above: of the listed holders only ({listed})"
+    if bounds:
+        note += "; of all holders (bounds from the holder count): " + " · ".join(bounds)
+    return note
 
 
 def _holder_lines(report: Report, top: int) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.scores import Scores
+from core.scores import GiniBounds, Scores
 from core.verdict import Level
 
 ELLIPSIS = "…"
@@ -90,3 +90,25 @@ def moment_text(as_of: str) -> str:
 def date_text(unix_seconds: int) -> str:
     """Unix seconds → the UTC day, ``"2026-02-19"``."""
     return datetime.fromtimestamp(unix_seconds, tz=UTC).strftime("%Y-%m-%d")
+
+
+def listed_text(listed: int, holder_count: int | None) -> str:
+    """How much of the holder list was read: ``"top 1,000 of 384,211 holders"`` when the
+    list is truncated, ``"all 1,000 holders"`` when it is complete, ``"1,000 listed
+    holders (total unknown)"`` when the holder count is unknown."""
+    if holder_count is None:
+        return f"{listed:,} listed holders (total unknown)"
+    if holder_count > listed:
+        return f"top {listed:,} of {holder_count:,} holders"
+    return f"all {listed:,} holders"
+
+
+def gini_texts(listed_gini: float | None, bounds: GiniBounds | None) -> str:
+    """Which Gini is which: ``"Gini 0.81 of the listed · 0.97–0.99 of all holders"``; just
+    the listed one when there are no bounds; "" when there is neither."""
+    parts = []
+    if listed_gini is not None:
+        parts.append(f"Gini {listed_gini:.2f} of the listed")
+    if bounds is not None:
+        parts.append(f"{bounds.low:.2f}–{bounds.high:.2f} of all holders")
+    return " · ".join(parts)

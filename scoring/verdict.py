@@ -60,27 +60,33 @@ def level_for(scores: Scores) -> Level:
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceRule:
-    """The least a verdict needs for a confidence: both limits must be met.
+    """The least a verdict needs for a confidence: every limit must be met.
 
-    ``min_identified`` is the basis view's ``top10_identified_share`` (share of its 10
-    largest listed holders' balance whose category is known); ``min_coverage`` the raw
-    view's coverage (listed sum / a valid total supply).
+    ``min_identified`` is the list's own identification — the raw view's
+    ``top10_identified_share``: the share of the 10 largest listed holders' balance whose
+    category is known (are the biggest holders treasuries, exchanges, bridges, or owners?);
+    ``min_coverage`` the raw view's coverage (listed sum / a valid total supply);
+    ``min_basis_identified`` the same top-10 identification on the view the level is read
+    from (are the largest *owners* known?).
     """
 
     confidence: str
     min_identified: float
     min_coverage: float
+    min_basis_identified: float = 0.0
 
 
 #: Confidence of a verdict, highest first (the one place these limits are written
 #: down); below the last rule it is "low", and a "low" verdict is withheld (``level``
-#: None). Why these numbers: a level is read off the top holders, so it can be trusted
-#: only when we know who holds most of their balance — half of it (medium) or four
-#: fifths (high) — and when the list covers a quarter (medium) or half (high) of the
-#: supply. On the seven real top-1000 lists the owners view's top 10 are nearly all
-#: unidentified, so no verdict is given there until their holders are labelled.
+#: None). Why these numbers: the views are built by leaving out the holders whose kind is
+#: known, so a level can be trusted only when we know what the list's biggest holders are
+#: — half of their balance (medium) or four fifths (high) — and when the list covers a
+#: quarter (medium) or half (high) of the supply. "High" also needs half of the basis
+#: view's top-10 balance identified (named funds, multisigs…): an owners view of unnamed
+#: wallets may still hide a foundation or a custodian, so it is at most "medium" and the
+#: verdict says how many of its top 10 are unidentified.
 CONFIDENCE: tuple[ConfidenceRule, ...] = (
-    ConfidenceRule("high", min_identified=0.80, min_coverage=0.50),
+    ConfidenceRule("high", min_identified=0.80, min_coverage=0.50, min_basis_identified=0.50),
     ConfidenceRule("medium", min_identified=0.50, min_coverage=0.25),
 )
 
@@ -93,13 +99,18 @@ _VIEW_WORDS = {"raw": "listed", "circulating": "circulating", "owners": "owner-h
                "beneficial": "beneficially owned"}
 
 
-def confidence_for(identified: float | None, coverage: float | None) -> str:
-    """The first rule of :data:`CONFIDENCE` met by the basis view's top-10 identified
-    share and the list's coverage (both 0–1; ``None`` = unknown, which meets no rule);
-    "low" when none is."""
+def confidence_for(identified: float | None, coverage: float | None,
+                   basis_identified: float | None = None) -> str:
+    """The first rule of :data:`CONFIDENCE` met by the list's top-10 identified share,
+    its coverage and the basis view's top-10 identified share (all 0–1; ``None`` =
+    unknown, which meets no limit above 0); "low" when none is."""
+    def meets(value: float | None, limit: float) -> bool:
+        return limit <= 0 or (value is not None and value >= limit)
+
     for rule in CONFIDENCE:
-        if (identified is not None and coverage is not None
-                and identified >= rule.min_identified and coverage >= rule.min_coverage):
+        if (meets(identified, rule.min_identified) and coverage is not None
+                and meets(coverage, rule.min_coverage)
+                and meets(basis_identified, rule.min_basis_identified)):
             return rule.confidence
     return "low"
 
@@ -107,7 +118,7 @@ def confidence_for(identified: float | None, coverage: float | None) -> str:
 def withheld_reasons(views: ViewSet, basis: ViewResult) -> list[str]:
     """Why no level may be given (empty when one may): no valid supply, a list covering
     less than :data:`MIN_COVERAGE_FOR_VERDICT`, a supply/holder count that disagree, and
-    top holders too little identified for :data:`CONFIDENCE`."""
+    the list's 10 largest holders too little identified for :data:`CONFIDENCE`."""
     reasons = []
     raw = views.raw.scores
     if not views.supply_known:
@@ -117,14 +128,23 @@ def withheld_reasons(views: ViewSet, basis: ViewResult) -> list[str]:
                        f"(at least {MIN_COVERAGE_FOR_VERDICT:.0%} needed)")
     if views.bounds_problem:
         reasons.append(views.bounds_problem)
-    identified = basis.top10_identified_share
+    identified = views.raw.top10_identified_share
     if identified is None or identified < CONFIDENCE[-1].min_identified:
-        words = _VIEW_WORDS[basis.name]
-        reasons.append(f"{basis.top10_unidentified} of the top {basis.top10_count} "
-                       f"{words} holders are unidentified ({pct(identified or 0.0)} of "
-                       f"their balance identified, "
+        top = views.raw
+        reasons.append(f"{top.top10_unidentified} of the top {top.top10_count} holders are "
+                       f"unidentified ({pct(identified or 0.0)} of their balance identified, "
                        f"{CONFIDENCE[-1].min_identified:.0%} needed)")
     return reasons
+
+
+def _unidentified_clause(basis: ViewResult) -> tuple[str, ...]:
+    """``("7 of the top 10 owner-held holders are unidentified",)`` when any of the basis
+    view's top 10 is (a caveat on the level), else ``()``; never for the raw view (the
+    identification rule already speaks of it)."""
+    if basis.name == "raw" or not basis.top10_unidentified:
+        return ()
+    return (f"{basis.top10_unidentified} of the top {basis.top10_count} "
+            f"{_VIEW_WORDS[basis.name]} holders are unidentified",)
 
 
 def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = ()) -> Verdict:
@@ -146,12 +166,13 @@ def make_verdict(views: ViewSet, symbol: str, extra_reasons: tuple[str, ...] = (
     else:
         first = (f"even the {s.holders:,} largest listed wallets hold less than half of "
                  f"{what} (Nakamoto ≥ {s.nakamoto_lower_bound:,})")
-    reasons = [first, f"the top 10 hold {pct(s.top10_share)}"]
+    reasons = [first, f"the top 10 hold {pct(s.top10_share)}", *_unidentified_clause(basis)]
     if not views.supply_known:
         reasons.append("shares are of the listed holders only (supply unknown)")
     reasons.extend(extra_reasons)
     coverage = views.raw.scores.coverage if views.supply_known and views.raw.scores else None
-    confidence = confidence_for(basis.top10_identified_share, coverage)
+    confidence = confidence_for(views.raw.top10_identified_share, coverage,
+                                basis.top10_identified_share)
     withheld = withheld_reasons(views, basis)
     if withheld:
         why = "; ".join(withheld)
@@ -242,11 +263,15 @@ def methodology_text() -> str:
         "No verdict is given from missing data.",
         "",
         "Confidence (identified = a category is known: not a bare wallet or unlabelled",
-        "address or contract; read on the basis view's 10 largest holders, by balance):",
+        "address or contract; read on the list's 10 largest holders, by balance, and on",
+        "the 10 largest of the view the level is read from):",
     ]
     for rule in CONFIDENCE:
-        lines.append(f"  {rule.confidence:<7} top-10 identified ≥ {rule.min_identified:.0%} "
-                     f"and listed holders cover ≥ {rule.min_coverage:.0%} of the supply")
+        extra = (f", and ≥ {rule.min_basis_identified:.0%} of the basis view's top 10"
+                 if rule.min_basis_identified > 0 else "")
+        lines.append(f"  {rule.confidence:<7} top-10 holders identified ≥ "
+                     f"{rule.min_identified:.0%}{extra}; listed holders cover ≥ "
+                     f"{rule.min_coverage:.0%} of the supply")
     lines += [
         "  low     otherwise — and then the level is withheld.",
         "The level is also withheld without a valid total supply (unknown, or below the",

@@ -80,9 +80,11 @@ def score_views(
         if supply is not None and holder_count is not None and not problem:
             bounds = _gini_all(kept, scores, holder_count - excluded.count, denominator)
         results[view] = ViewResult(view, scores, excluded, denominator, bounds,
-                                   *_identification(kept, known))
+                                   *_identification(kept, known),
+                                   *_entity_nakamoto(table, keep, denominator, scores))
     return ViewSet(results["raw"], results["circulating"], results["owners"],
-                   supply_known=supply is not None, bounds_problem=problem)
+                   supply_known=supply is not None, bounds_problem=problem,
+                   holder_count=holder_count)
 
 
 def score_beneficial(table: HolderTable, views: ViewSet, direct_listed: float,
@@ -104,10 +106,14 @@ def score_beneficial(table: HolderTable, views: ViewSet, direct_listed: float,
     kept = table.balances[keep]
     denominator = float(kept.sum()) + unlisted + max(remainder, 0.0)
     share, top_share, top_unknown, top_count = _identification(kept, table.identified()[keep])
-    return ViewResult(BENEFICIAL, _score_kept(kept, denominator),
-                      _exclusion(table, keep, raw_denominator), denominator,
-                      identified_share=share, top10_identified_share=top_share,
-                      top10_unidentified=top_unknown, top10_count=top_count)
+    scores = _score_kept(kept, denominator)
+    entity_nakamoto, entities, entity_wallets = _entity_nakamoto(table, keep, denominator,
+                                                                 scores)
+    return ViewResult(BENEFICIAL, scores, _exclusion(table, keep, raw_denominator),
+                      denominator, identified_share=share, top10_identified_share=top_share,
+                      top10_unidentified=top_unknown, top10_count=top_count,
+                      entity_nakamoto=entity_nakamoto, entities=entities,
+                      entity_wallets=entity_wallets)
 
 
 def _identification(kept: NDArray[np.float64], known: NDArray[np.bool_],
@@ -128,6 +134,30 @@ def _identification(kept: NDArray[np.float64], known: NDArray[np.bool_],
     top_total = float(kept[top].sum())
     top_share = min(1.0, float(kept[top][known[top]].sum()) / top_total)
     return share, top_share, int((~known[top]).sum()), int(top.size)
+
+
+def _entity_nakamoto(table: HolderTable, keep: NDArray[np.bool_], denominator: float,
+                     scores: Scores | None) -> tuple[int | None, int, int]:
+    """``(entity_nakamoto, entities, entity_wallets)`` of the rows a view keeps.
+
+    The kept rows whose label names an entity (``table.entities``) are summed per entity;
+    every other row stays one holder. The Nakamoto coefficient of the merged balances is
+    taken against the view's ``denominator`` (token units), with the tie rule of
+    :func:`score_balances`. Without any entity in the view nothing is merged: the wallet
+    Nakamoto and ``(…, 0, 0)``.
+    """
+    wallet_nakamoto = scores.nakamoto if scores is not None else None
+    rows = [r for r in table.entities if keep[r] and table.balances[r] > 0]
+    if scores is None or not rows:
+        return wallet_nakamoto, 0, 0
+    sums: dict[str, float] = {}
+    for r in rows:  # sparse: only labelled rows have an entity
+        sums[table.entities[r]] = sums.get(table.entities[r], 0.0) + float(table.balances[r])
+    loose = np.ones(len(table), dtype=bool)
+    loose[rows] = False
+    merged = np.concatenate([table.balances[keep & loose],
+                             np.fromiter(sums.values(), dtype=np.float64, count=len(sums))])
+    return score_balances(merged, denominator).nakamoto, len(sums), len(rows)
 
 
 def bounds_problem(balances: NDArray[np.float64], holder_count: int, supply: float) -> str:

@@ -318,11 +318,23 @@ def parse_holder_item(item: object, host: str) -> tuple[str, int, LiveLabel, int
     assert raw is not None
     token = item.get("token")
     decimals = parse_decimals(token.get("decimals"), host) if isinstance(token, dict) else None
-    name = meta.get("name")
-    is_contract = meta.get("is_contract")
-    label = LiveLabel(name.strip() if isinstance(name, str) and name.strip() else None,
-                      is_contract if isinstance(is_contract, bool) else None, _tags(meta))
-    return address, raw, label, decimals
+    return address, raw, live_label(meta), decimals
+
+
+def live_label(meta: dict[str, Any]) -> LiveLabel:
+    """What a Blockscout address object says about the address: its name (a verified
+    contract's compiled name, or a public name), ``is_contract``, ``is_verified``, its tags,
+    and the name of a proxy's first implementation (``implementations[0].name``)."""
+    def text(value: object) -> str | None:
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def flag(value: object) -> bool | None:
+        return value if isinstance(value, bool) else None
+
+    impls = meta.get("implementations")
+    first = impls[0] if isinstance(impls, list) and impls and isinstance(impls[0], dict) else {}
+    return LiveLabel(text(meta.get("name")), flag(meta.get("is_contract")), _tags(meta),
+                     flag(meta.get("is_verified")), text(first.get("name")))
 
 
 #: One parsed holders item: (address, raw balance, live label, item decimals).

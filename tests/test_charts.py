@@ -46,6 +46,7 @@ from core.verdict import Level
 from core.votes import VoteReport
 from scoring.fees import split_fees
 from scoring.formatting import LEVEL_COLOURS, NO_VERDICT_COLOUR, pct, short_address, usd
+from scoring.views import score_views
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 1200, 675
@@ -202,9 +203,11 @@ def test_report_figure_panels_and_content():
     # Lorenz: one curve per view (raw, owners), each named with the view's Gini
     assert {line.get_gid() for line in lorenz.lines} >= {"all listed", "owners"}
     names = texts_with_gid(lorenz, "lorenz-name")
-    assert names == [f"all listed · Gini {report.views.raw.scores.gini:.2f}",
-                     f"owners · Gini {report.views.owners.scores.gini:.2f}"]
-    assert texts_with_gid(lorenz, "axis-label") == ["share of holders", "share of tokens"]
+    # which Gini: of the listed holders (no holder count, so no all-holder bounds)
+    assert names == [f"all listed · Gini {report.views.raw.scores.gini:.2f} of the listed",
+                     f"owners · Gini {report.views.owners.scores.gini:.2f} of the listed"]
+    assert texts_with_gid(lorenz, "axis-label") == [
+        "share of the 40 listed holders (total unknown)", "share of tokens"]
     # top holders: 10 bars, labels, shares of the raw denominator
     assert holders.get_title(loc="left") == "Top 10 holders · % of total supply"
     assert len(bars(holders)) == 10
@@ -228,7 +231,8 @@ def test_report_figure_panels_and_content():
                                                 "holders $1.0M"]
     text = all_text(fig)
     assert "Testswap (TST)" in text
-    assert "WITHHELD · LOW CONFIDENCE" in text  # the synthetic owners are unidentified
+    # the list's largest holders are labelled, its owners are not: medium confidence
+    assert f"{report.verdict.level.upper()} · MEDIUM CONFIDENCE" in text
     assert ("Holders as of 2026-02-19 06:27 UTC · Sources: test fixture, DefiLlama fees (test)"
             in text)
 
@@ -338,13 +342,13 @@ def test_badge_is_coloured_by_the_level_member(level):
     report = cf.synthetic_report()
     report = replace(report, verdict=replace(report.verdict, level=level))
     badge = build_report_figure(report).texts[0]
-    assert badge.get_text() == f"{level.value.upper()} · LOW CONFIDENCE"
+    assert badge.get_text() == f"{level.value.upper()} · MEDIUM CONFIDENCE"
     assert badge.get_bbox_patch().get_facecolor()[:3] == pytest.approx(
         _rgb(LEVEL_COLOURS[level]))
 
 
 def test_withheld_badge_is_grey_and_says_why():
-    report = cf.synthetic_report()
+    report = cf.synthetic_report(supply=None)  # no valid supply: no level
     assert report.verdict is not None and report.verdict.level is None
     fig = build_report_figure(report)
     badge = fig.texts[0]
@@ -720,3 +724,18 @@ def test_kept_strings_are_kept_per_font_size_and_weight():
     normal, bold, big = ink(fontsize=14), ink(fontsize=14, fontweight="bold"), ink(fontsize=20)
     assert normal == ink(fontsize=14)  # drawn again from the kept bitmap: the same
     assert len({normal, bold, big}) == 3 and bold > normal and big > normal
+
+
+def test_truncated_list_says_how_many_and_both_ginis():
+    """The Lorenz panel of a top-40 list of 5,000 holders: the axis says "top 40 of 5,000",
+    and each curve names the listed Gini and the all-holder bounds."""
+    base = cf.synthetic_report()
+    views = score_views(base.holders, supply=base.views.raw.denominator, holder_count=5000)
+    report = replace(base, views=views)
+    lorenz = axes_titled(build_report_figure(report), "Lorenz curve")
+    assert texts_with_gid(lorenz, "axis-label")[0] == "share of the top 40 of 5,000 holders"
+    raw = views.raw
+    assert raw.gini_all is not None
+    assert texts_with_gid(lorenz, "lorenz-name")[0] == (
+        f"all listed · Gini {raw.scores.gini:.2f} of the listed · "
+        f"{raw.gini_all.low:.2f}–{raw.gini_all.high:.2f} of all holders")

@@ -25,7 +25,8 @@ def _per_row(addresses, balances, book, live):
     for address, balance in zip(addresses, balances, strict=True):
         key = address.lower()
         label = book.classify(key, live.get(key))
-        holders.append(Holder(key, float(balance), label.name, label.category, label.source))
+        holders.append(Holder(key, float(balance), label.name, label.category, label.source,
+                              label.entity))
     holders.sort(key=lambda h: h.balance, reverse=True)
     return tuple(holders)
 
@@ -40,6 +41,7 @@ def test_label_holders_equals_a_loop_over_the_rows(evm):
     book = LabelBook("ethereum", [(addresses[5], Label("Fund A", Category.FUND, "labels: x")),
                                   (BINANCE_8, Label("mine", Category.UNLABELED, "labels: x"))])
     live = {addresses[7]: LiveLabel(name="GnosisSafeProxy", is_contract=True),
+            addresses[8]: LiveLabel(name="ERC1967Proxy", is_contract=True),
             addresses[9]: LiveLabel(is_contract=False)}
     column = normalise_addresses(addresses).compact()
     assert column.evm is evm
@@ -50,7 +52,9 @@ def test_label_holders_equals_a_loop_over_the_rows(evm):
     by_address = {h.address: h for h in table}
     assert by_address[DEAD].category is Category.BURN
     assert by_address[BINANCE_8].category is Category.EXCHANGE  # a fact beats "unknown"
-    assert by_address[addresses[7]].category is Category.UNLABELED_CONTRACT
+    assert by_address[addresses[7]].category is Category.MULTISIG  # by its contract name
+    assert by_address[addresses[8]].category is Category.UNLABELED_CONTRACT
+    assert by_address[BINANCE_8].entity == "Binance"
 
 
 def test_scores_of_a_table_and_of_holder_objects_are_identical():

@@ -136,7 +136,12 @@ async def test_both_item_shapes_and_live_labels(make, shape):
                    "public_tags": [{"label": "treasury", "display_name": "Treasury"}],
                    "metadata": {"tags": [{"name": "Uniswap", "slug": "uniswap",
                                           "tagType": "protocol"}]}},
-              A2: {"name": None, "is_contract": False}}
+              A2: {"name": None, "is_contract": False},
+              # a verified Safe behind its proxy, as Blockscout describes it
+              A3: {"name": "GnosisSafeProxy", "is_contract": True, "is_verified": True,
+                   "proxy_type": "master_copy",
+                   "implementations": [{"address_hash": "0x" + "4" * 40,
+                                        "name": "GnosisSafeL2"}]}}
     server = BlockscoutServer(UNI, small(), shape=shape, labels=labels,
                               token_info={"holders_count": "3"})
     http, cfg = make(server)
@@ -145,8 +150,9 @@ async def test_both_item_shapes_and_live_labels(make, shape):
 
     assert snap.addresses == (A1, A2, A3) and snap.balances == (5.0, 3.0, 2.0)
     assert snap.live_labels[A1] == LiveLabel("Uniswap V2: Treasury", True,
-                                             ("treasury", "Uniswap"))
-    assert snap.live_labels[A2] == LiveLabel(None, False, ())
+                                             ("treasury", "Uniswap"), False)
+    assert snap.live_labels[A2] == LiveLabel(None, False, (), False)
+    assert snap.live_labels[A3] == LiveLabel("GnosisSafeProxy", True, (), True, "GnosisSafeL2")
     assert not snap.truncated
 
 

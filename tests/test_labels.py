@@ -9,12 +9,12 @@ from collections import Counter
 import pytest
 from shared_data import SHARED, shared
 
-from core.categories import Category, category_from_label, parse_category
+from core.categories import Category, category_from_contract, category_from_label, parse_category
 from core.errors import InputError
 from core.labels import Label, LiveLabel
 from pipeline.known_addresses import KNOWN_ADDRESSES, known_address
 from pipeline.labels import LabelBook, classify_live
-from sources.label_files import load_labels
+from sources.label_files import load_labels, split_chain
 
 C = Category
 LABELS = SHARED / "data" / "labels"
@@ -96,8 +96,26 @@ def test_built_in_facts_depend_on_the_chain():
 @pytest.mark.parametrize(
     ("live", "category", "name", "source"),
     [
-        (LiveLabel(name="GnosisSafeProxy", is_contract=True), C.UNLABELED_CONTRACT,
-         "GnosisSafeProxy", "holder API label"),
+        # a Safe is a multisig: an owner whose signers nobody named
+        (LiveLabel(name="GnosisSafeProxy", is_contract=True), C.MULTISIG,
+         "Safe multisig, signers not named (GnosisSafeProxy)", "holder API contract name"),
+        # a name that is only a proxy pattern says nothing; its implementation may
+        (LiveLabel(name="TransparentUpgradeableProxy", is_contract=True), C.UNLABELED_CONTRACT,
+         "TransparentUpgradeableProxy", "holder API label"),
+        (LiveLabel(name="InitializableImmutableAdminUpgradeabilityProxy", is_contract=True,
+                   implementation="AToken"), C.LENDING,
+         "InitializableImmutableAdminUpgradeabilityProxy → AToken", "holder API contract name"),
+        (LiveLabel(name="TimelockController", is_contract=True, is_verified=True),
+         C.TREASURY, "TimelockController", "holder API contract name"),
+        (LiveLabel(name="UniswapV3Pool", is_contract=True), C.AMM_POOL, "UniswapV3Pool",
+         "holder API contract name"),
+        (LiveLabel(name="GraphTokenLockWallet", is_contract=True), C.VESTING,
+         "GraphTokenLockWallet", "holder API contract name"),
+        (LiveLabel(name="L1ERC20Gateway", is_contract=True), C.BRIDGE, "L1ERC20Gateway",
+         "holder API contract name"),
+        # contract-name rules apply to contracts only: a wallet's public name is not code
+        (LiveLabel(name="GnosisSafeProxy", is_contract=False), C.WALLET, "GnosisSafeProxy",
+         "holder API label"),
         (LiveLabel(is_contract=True), C.UNLABELED_CONTRACT, "", "holder API label"),
         (LiveLabel(is_contract=False), C.WALLET, "", "holder API label"),
         (LiveLabel(), C.UNLABELED, "", ""),
@@ -302,7 +320,8 @@ def test_simple_label_csv(tmp_path):
     assert set(labels) == {NOBODY, "0x2222222222222222222222222222222222222222",
                            "0x3333333333333333333333333333333333333333",
                            "0x4444444444444444444444444444444444444444"}
-    assert labels[NOBODY] == Label("Team multisig", C.FUND, "labels: mine.csv")
+    assert labels[NOBODY] == Label("Team multisig", C.FUND, "labels: mine.csv",
+                                   chain="ethereum")
     assert labels["0x2222222222222222222222222222222222222222"].category is C.EXCHANGE
     assert labels["0x3333333333333333333333333333333333333333"].category is C.OTHER
     assert labels["0x4444444444444444444444444444444444444444"].category is C.EXCHANGE
@@ -359,7 +378,8 @@ def test_brianleect_and_dawsbot_shapes_written_here(tmp_path):
     assert combined["0x2222222222222222222222222222222222222222"].category is C.OTHER
     assert len(combined) == 3
     one = dict(load_labels(folder / "burn.json"))
-    assert one[DEAD] == Label("Null: 0x00...dEaD", C.BURN, "labels: burn.json")
+    assert one[DEAD] == Label("Null: 0x00...dEaD", C.BURN, "labels: burn.json",
+                              chain="ethereum")
     assert one["0x0000000000000000000000000000000000000000"].name == "burn"  # the file's key
     both = dict(load_labels(folder))
     assert both["0x2910543af39aba0cd09dbb2d50200b3e800a63d2"].category is C.EXCHANGE
@@ -431,3 +451,112 @@ def test_curated_csv_agrees_with_the_built_in_facts():
 ])
 def test_gateway_names_only_mean_bridges_when_they_are(name, expected):
     assert category_from_label(name) == expected
+
+
+# ---------------------------------------------------------------- chains and entities
+
+
+def test_label_files_are_scoped_to_the_chain_their_names_say(tmp_path):
+    """A folder of folders: every file under it loads, each for the chain its own name or
+    nearest folder names (Ethereum when none does); a book for one chain keeps only those."""
+    op_folder = tmp_path / "sets" / "optimism"
+    op_folder.mkdir(parents=True)
+    (op_folder / "binance.json").write_text(json.dumps([
+        {"address": NOBODY, "nameTag": "Binance 1"}]), encoding="utf-8")
+    eth_folder = tmp_path / "sets" / "brianleect_etherscan-labels"
+    eth_folder.mkdir()
+    (eth_folder / "combined.json").write_text(json.dumps({
+        NOBODY: {"name": "Some Fund", "labels": ["fund"]}}), encoding="utf-8")
+    (eth_folder / "arbiscan_combined.json").write_text(json.dumps({
+        NOBODY: {"name": "Arb bridge", "labels": ["bridge"]}}), encoding="utf-8")
+    (tmp_path / "sets" / "plain.csv").write_text(
+        f"address,name,category\n{DEAD},Dead,burn\n", encoding="utf-8")
+    labels = load_labels(tmp_path / "sets")
+    chains = sorted((label.chain, label.name) for _, label in labels)
+    assert chains == [("arbitrum", "Arb bridge"), ("ethereum", "Dead"),
+                      ("ethereum", "Some Fund"), ("optimism", "Binance 1")]
+    for chain, name in (("optimism", "Binance 1"), ("ethereum", "Some Fund"),
+                        ("arbitrum", "Arb bridge")):
+        assert LabelBook(chain, labels).classify(NOBODY).name == name
+    assert LabelBook("base", labels).classify(NOBODY).category is C.UNLABELED
+    # the caller's chain wins over the names
+    assert {lab.chain for _, lab in load_labels(tmp_path / "sets", chain="base")} == {"base"}
+
+
+def test_an_empty_folder_of_folders_is_an_error_not_silence(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="no label files"):
+        load_labels(tmp_path / "a")
+
+
+def test_csv_chain_and_entity_columns(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("address,name,category,entity,chain\n"
+                    f"{NOBODY},Fund hot,fund,Big Fund,OP Mainnet\n"
+                    f"{DEAD},Fund cold,fund,Big Fund,\n", encoding="utf-8")
+    labels = dict(load_labels(path))
+    assert labels[NOBODY] == Label("Fund hot", C.FUND, "labels: mine.csv", "Big Fund",
+                                   "optimism")
+    assert labels[DEAD].chain == "ethereum" and labels[DEAD].entity == "Big Fund"
+    path.write_text(f"address,name,chain\n{NOBODY},x,moon\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2: unknown chain 'moon'"):
+        load_labels(path)
+
+
+def test_exchange_keys_name_the_entity(tmp_path):
+    (tmp_path / "combined.json").write_text(json.dumps({
+        NOBODY: {"name": "Binance 8", "labels": ["binance", "exchange"]},
+        DEAD: {"name": "Some Fund", "labels": ["fund"]}}), encoding="utf-8")
+    labels = dict(load_labels(tmp_path / "combined.json"))
+    assert labels[NOBODY].entity == "Binance"
+    assert labels[DEAD].entity == ""  # a fund tag names no organisation
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("optimism:labels/op.json", ("optimism", "labels/op.json")),
+    ("arbiscan:x.csv", ("arbitrum", "x.csv")),
+    ("labels/op.json", (None, "labels/op.json")),
+    ("C:\\labels\\x.csv", (None, "C:\\labels\\x.csv")),
+])
+def test_split_chain(spec, expected):
+    assert split_chain(spec) == expected
+
+
+def test_real_label_sets_are_scoped():
+    folder = shared(LABELS / "brianleect_etherscan-labels_2023-10")
+    by_chain = Counter(label.chain for _, label in load_labels(folder))
+    assert set(by_chain) == {"ethereum", "optimism", "arbitrum"}
+    assert by_chain["ethereum"] > 20_000
+    everything = load_labels(shared(LABELS))  # the whole folder of folders
+    assert len(everything) > 25_000
+    assert {lab.chain for _, lab in everything} >= {"ethereum", "optimism", "arbitrum"}
+
+
+def test_built_in_facts_carry_entities():
+    assert known_address("0xf977814e90da44bfa03b6295a0616a897441acec").entity == "Binance"
+    assert known_address("0x28c6c06298d514db089934071355e5743bf21d60").entity == "Binance"
+    assert known_address(UNI_TREASURY).entity == "Uniswap DAO"
+    assert known_address(STKAAVE).entity == ""  # a wrapper holds for many
+
+
+@pytest.mark.parametrize(("name", "category"), [
+    ("GnosisSafeProxy", C.MULTISIG), ("SafeProxy", C.MULTISIG), ("GnosisSafeL2", C.MULTISIG),
+    ("Timelock", C.TREASURY), ("TimelockController", C.TREASURY), ("Executor", C.TREASURY),
+    ("VestingWallet", C.VESTING), ("GraphTokenLockWallet", C.VESTING),
+    ("MerkleDistributor", C.UNDISTRIBUTED), ("RewardsController", C.UNDISTRIBUTED),
+    ("L1StandardBridge", C.BRIDGE), ("BridgeEscrow", C.BRIDGE),
+    ("StakedAaveV3", C.STAKING), ("VotingEscrow", C.STAKING),
+    ("AToken", C.LENDING), ("CErc20Delegator", C.LENDING), ("Comet", C.LENDING),
+    ("UniswapV2Pair", C.AMM_POOL), ("Vault", C.AMM_POOL), ("CurveStableSwapNG", C.AMM_POOL),
+    # names that say nothing about what the contract holds for
+    ("TransparentUpgradeableProxy", None), ("ERC1967Proxy", None), ("Vyper_contract", None),
+    ("Uni", None), ("SafeMath", None), ("", None),
+])
+def test_contract_rules(name, category):
+    assert category_from_contract(name) is category
+
+
+def test_contract_rules_read_the_implementation_when_the_proxy_name_says_nothing():
+    assert category_from_contract("ERC1967Proxy", "StakedTokenV3") is C.STAKING
+    assert category_from_contract(None, None) is None

@@ -322,19 +322,18 @@ def test_verdict_from_the_owners_view_with_supply():
     views = score_views(HOLDERS, supply=200.0)
     v = make_verdict(views, "TOK", ("no fees reach TOK holders",))
     assert v.basis_view == "owners"
-    # owners: 15 of 115 listed, so nobody reaches half — but both owners are unidentified
-    # and the list covers half of the supply: withheld, with what is unknown said
-    assert v.level is None and v.confidence == "low"
-    assert v.withheld == ("2 of the top 2 owner-held holders are unidentified (0.00% of their "
-                          "balance identified, 50% needed)")
-    assert v.summary == ("No verdict: " + v.withheld + ". Figures, not judged: even the 2 "
-                         "largest listed wallets hold less than half of owner-held TOK "
-                         "(Nakamoto ≥ 3); the top 10 hold 13%; no fees reach TOK holders.")
+    # the list's largest holders are 85% identified and cover half of the supply: a level,
+    # at medium confidence; the two owners are unidentified, and the sentence says so
+    assert v.level == level_for(views.owners.scores) and v.withheld is None
+    assert v.confidence == "medium"
+    assert v.summary == ("Even the 2 largest listed wallets hold less than half of owner-held "
+                         "TOK (Nakamoto ≥ 3); the top 10 hold 13%; 2 of the top 2 owner-held "
+                         "holders are unidentified; no fees reach TOK holders.")
     assert v.reasons[-1] == "no fees reach TOK holders"
-    assert v.to_dict() == {"level": None, "summary": v.summary, "basis_view": "owners",
-                           "reasons": list(v.reasons), "confidence": "low",
-                           "withheld": v.withheld}
-    # the same owners, identified: the level is given, from the owners view
+    assert v.to_dict() == {"level": v.level, "summary": v.summary, "basis_view": "owners",
+                           "reasons": list(v.reasons), "confidence": "medium",
+                           "withheld": None}
+    # the same owners, identified: high confidence, and nothing said about them
     known = tuple(replace(h, category=C.FUND) if h.category in UNIDENTIFIED else h
                   for h in HOLDERS)
     views = score_views(known, supply=200.0)
@@ -342,18 +341,32 @@ def test_verdict_from_the_owners_view_with_supply():
     assert v.level == level_for(views.owners.scores) and v.withheld is None
     assert v.confidence == "high"  # 100% identified, coverage 50%
     assert v.summary.startswith("Even the 2 largest listed wallets hold less than half")
+    assert "unidentified" not in v.summary
+
+
+def test_unidentified_top_holders_withhold_the_level():
+    # the treasury and the exchange unlabelled: of the list's top holders (all 6), only the
+    # burn (10) and the staking wrapper (15) are known — 25 of 100
+    rows = tuple(replace(h, category=C.UNLABELED, label="") if h.address in ("0xa", "0xc")
+                 else h for h in HOLDERS)
+    v = make_verdict(score_views(rows, supply=200.0), "TOK")
+    assert v.level is None and v.confidence == "low"
+    assert v.withheld == ("4 of the top 6 holders are unidentified (25% of their balance "
+                          "identified, 50% needed)")
+    assert v.summary.startswith("No verdict: 4 of the top 6 holders are unidentified")
 
 
 def test_verdict_sentence_names_the_majority_and_the_missing_supply():
     views = score_views(HOLDERS)
     v = make_verdict(views, "TOK")
-    # owners: 10 and 5 of 15 → the first holds 2/3; no supply → withheld first
+    # owners: 10 and 5 of 15 → the first holds 2/3; no supply → withheld
     assert v.level is None
+    assert v.withheld == "no valid total supply (unknown, or below the listed holders' sum)"
     assert v.summary.startswith("No verdict: no valid total supply (unknown, or below the "
-                                "listed holders' sum); 2 of the top 2 owner-held holders are "
-                                "unidentified")
+                                "listed holders' sum). Figures, not judged: ")
     assert "Figures, not judged: 1 wallet controls a majority of owner-held TOK; " in v.summary
     assert "the top 10 hold 100%" in v.summary
+    assert "2 of the top 2 owner-held holders are unidentified" in v.summary
     assert "supply unknown" in v.summary
     assert v.summary.endswith(".")
     many = score_views([Holder(f"0x{i}", 10.0 - i * 0.1) for i in range(20)])
@@ -471,23 +484,27 @@ def test_identified_share_matches_a_loop(rows):
         assert 0.0 <= v.top10_identified_share <= 1.0
 
 
-@pytest.mark.parametrize(("identified", "coverage", "confidence"), [
-    (1.0, 1.0, "high"), (0.80, 0.50, "high"), (0.79, 1.0, "medium"), (1.0, 0.49, "medium"),
-    (0.50, 0.25, "medium"), (0.49, 1.0, "low"), (1.0, 0.24, "low"), (None, 1.0, "low"),
-    (1.0, None, "low"),
+@pytest.mark.parametrize(("identified", "coverage", "basis", "confidence"), [
+    (1.0, 1.0, 1.0, "high"), (0.80, 0.50, 0.50, "high"), (0.80, 0.50, 0.49, "medium"),
+    (0.80, 0.50, None, "medium"), (0.79, 1.0, 1.0, "medium"), (1.0, 0.49, 1.0, "medium"),
+    (0.50, 0.25, 0.0, "medium"), (0.49, 1.0, 1.0, "low"), (1.0, 0.24, 1.0, "low"),
+    (None, 1.0, 1.0, "low"), (1.0, None, 1.0, "low"),
 ])
-def test_confidence_table(identified, coverage, confidence):
-    assert confidence_for(identified, coverage) == confidence
+def test_confidence_table(identified, coverage, basis, confidence):
+    assert confidence_for(identified, coverage, basis) == confidence
 
 
 def test_confidence_rules_are_ordered_and_printed():
     assert [r.confidence for r in CONFIDENCE] == ["high", "medium"]
     for hi, lo in pairwise(CONFIDENCE):
         assert hi.min_identified >= lo.min_identified and hi.min_coverage >= lo.min_coverage
+        assert hi.min_basis_identified >= lo.min_basis_identified
     assert CONFIDENCE[-1].min_coverage == MIN_COVERAGE_FOR_VERDICT
     text = methodology_text()
-    assert "high    top-10 identified ≥ 80% and listed holders cover ≥ 50%" in text
-    assert "medium  top-10 identified ≥ 50% and listed holders cover ≥ 25%" in text
+    assert ("high    top-10 holders identified ≥ 80%, and ≥ 50% of the basis view's top 10; "
+            "listed holders cover ≥ 50% of the supply") in text
+    assert ("medium  top-10 holders identified ≥ 50%; listed holders cover ≥ 25% of the "
+            "supply") in text
     assert "withheld" in text
 
 
@@ -515,3 +532,56 @@ def test_degenerate_holder_count_withholds_and_drops_the_bounds(count, expected)
         assert views.owners.gini_all is None and "disagree" in (v.withheld or "")
     else:
         assert v.withheld is None and views.raw.gini_all is not None
+
+
+# ------------------------------------------------------------------------------ entities
+
+
+def test_entity_nakamoto_merges_only_labelled_entities():
+    # 100 supply: two Binance wallets (20 + 15) and two unnamed wallets (25, 10) and a fund
+    # whose one wallet (30) names its entity. Wallets: 30+25 = 55 > 50 → Nakamoto 2.
+    # Entities: Binance 35, fund 30 → 65 > 50 → entity Nakamoto 2 as well; in the owners
+    # view (exchanges out) nothing Binance is left to merge.
+    rows = [Holder("0xa", 20.0, "Binance 8", C.FUND, entity="Binance"),
+            Holder("0xb", 15.0, "Binance 14", C.FUND, entity="Binance"),
+            Holder("0xc", 25.0, "", C.WALLET), Holder("0xd", 10.0, "", C.WALLET),
+            Holder("0xe", 30.0, "Big Fund", C.FUND, entity="Big Fund")]
+    raw = score_views(rows, supply=100.0).raw
+    assert raw.scores.nakamoto == 2 and raw.entity_nakamoto == 2
+    assert (raw.entities, raw.entity_wallets) == (2, 3)
+    # with the fund smaller and one wallet larger, merging Binance changes the count
+    rows[3] = Holder("0xd", 22.0, "", C.WALLET)
+    rows[4] = Holder("0xe", 5.0, "Big Fund", C.FUND, entity="Big Fund")
+    raw = score_views(rows, supply=100.0).raw  # 25, 22, 20, 15, 5 of 100
+    assert raw.scores.nakamoto == 3  # 25+22 = 47, +20 = 67 > 50
+    assert raw.entity_nakamoto == 2  # Binance 35 + 25 = 60 > 50
+
+
+def test_entity_nakamoto_without_entities_is_the_wallet_nakamoto():
+    v = score_views(HOLDERS, supply=200.0).owners
+    assert v.entity_nakamoto == v.scores.nakamoto and (v.entities, v.entity_wallets) == (0, 0)
+
+
+def test_entity_nakamoto_leaves_out_what_the_view_leaves_out():
+    rows = [Holder("0xa", 40.0, "Binance 8", C.EXCHANGE, entity="Binance"),
+            Holder("0xb", 30.0, "Binance 14", C.EXCHANGE, entity="Binance"),
+            Holder("0xc", 20.0, "", C.WALLET), Holder("0xd", 10.0, "", C.WALLET)]
+    views = score_views(rows, supply=100.0)
+    assert views.raw.entity_nakamoto == 1  # Binance 70 of 100
+    assert views.raw.scores.nakamoto == 2
+    assert views.owners.entities == 0 and views.owners.entity_nakamoto == 1  # 20 of 30
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.01, 1e6), st.sampled_from(["", "X", "Y", "Z"])),
+                min_size=1, max_size=30))
+def test_entity_nakamoto_matches_a_direct_merge(rows):
+    holders = [Holder(f"0x{i}", b, "n" if e else "", C.FUND if e else C.WALLET, entity=e)
+               for i, (b, e) in enumerate(rows)]
+    v = score_views(holders).raw
+    merged: dict[str, float] = {}
+    for i, (b, e) in enumerate(rows):
+        merged[e or f"wallet{i}"] = merged.get(e or f"wallet{i}", 0.0) + b
+    expected = score_balances(list(merged.values()), sum(b for b, _ in rows)).nakamoto
+    assert v.entity_nakamoto == expected
+    assert v.entity_nakamoto is None or v.entity_nakamoto <= v.scores.nakamoto

@@ -381,7 +381,8 @@ _SUFFIXES = {"protocol", "finance", "dao", "network", "exchange", "labs", "token
 
 def _typo_of(text: str, record: ProtocolRecord) -> bool:
     """Whether ``text`` (without common words, as lookups read it) is within two edits of a
-    name, slug, symbol or alias of ``record``."""
+    name, slug, symbol or alias of ``record``, in any word order ("collective optimism" is
+    the alias "optimism collective")."""
     # As lookups read it: common words and words under 3 characters ("x") are noise.
     words = ([w for w in norm(text).split() if w not in COMMON_WORDS and len(w) >= 3]
              or norm(text).split())
@@ -389,7 +390,10 @@ def _typo_of(text: str, record: ProtocolRecord) -> bool:
         words.pop()
     aliases = next((b.aliases for b in BUILTIN if b.record.name == record.name), ())
     keys = {norm(record.name), norm(record.slug), norm(record.symbol), *map(norm, aliases)}
-    return any(Levenshtein.distance(" ".join(words), k) <= 2 for k in keys if k)
+    typed = " ".join(sorted(words))
+    return any(Levenshtein.distance(" ".join(words), k) <= 2
+               or Levenshtein.distance(typed, " ".join(sorted(k.split()))) <= 2
+               for k in keys if k)
 
 
 @settings(max_examples=300, deadline=None)

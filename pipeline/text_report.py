@@ -66,9 +66,30 @@ def _views_table(report: Report) -> list[str]:
     lines.append("identified (share of each view's listed balance whose holder is known): "
                  + " · ".join(f"{v.name} {pct(v.identified_share, DIGITS)}"
                               for v in report.views))
+    lines.append(_entity_note(report.views))
     lines.append(_gini_note(report.views))
     lines.extend(look_through_lines(report.views))
     return lines
+
+
+def _entity_note(views: ViewSet) -> str:
+    """The entity Nakamoto per view next to the wallet one, and how many labelled wallets
+    were merged into how many entities (merged only where labels name the entity)."""
+    parts = []
+    for v in views:
+        if v.scores is None:
+            continue
+        merged = ""
+        if v.entities:
+            wallets_word = "wallet" if v.entity_wallets == 1 else "wallets"
+            entities_word = "entity" if v.entities == 1 else "entities"
+            merged = (f" ({v.entity_wallets} labelled {wallets_word} → {v.entities} "
+                      f"{entities_word})")
+        wallets = nakamoto_text(v.scores)
+        entity = str(v.entity_nakamoto) if v.entity_nakamoto is not None else wallets
+        parts.append(f"{v.name} {entity} (wallets {wallets}){merged}")
+    return ("entity Nakamoto (wallets merged where labels name one organisation): "
+            + " · ".join(parts))
 
 
 def _gini_note(views: ViewSet) -> str:

@@ -678,3 +678,18 @@ def test_built_in_facts_of_the_research_round_label_the_real_lists(capsys):
     raw = doc["views"]["raw"]
     assert raw["entities"]["wallets"] > raw["entities"]["count"] >= 2
     assert raw["entity_nakamoto"] <= raw["nakamoto"]
+
+
+def test_text_gives_the_entity_nakamoto_next_to_the_wallet_one(capsys, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("address,balance\n" + "".join(
+        f"0x{i:040x},{b}\n" for i, b in enumerate([30, 25, 20, 15, 10], 1)), encoding="utf-8")
+    labels = tmp_path / "mine.csv"
+    labels.write_text("address,name,category,entity\n"
+                      f"0x{3:040x},Fund A hot,fund,Fund A\n0x{4:040x},Fund A cold,fund,Fund A\n",
+                      encoding="utf-8")
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(path), "--labels", str(labels))
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("entity Nakamoto"))
+    # wallets 30+25 = 55 > 50 → 2; Fund A (20+15 = 35) + 30 = 65 → 2 as well
+    assert "raw 2 (wallets 2) (2 labelled wallets → 1 entity)" in line

@@ -86,7 +86,7 @@ def _entity_note(views: ViewSet) -> str:
             merged = (f" ({v.entity_wallets} labelled {wallets_word} → {v.entities} "
                       f"{entities_word})")
         wallets = nakamoto_text(v.scores)
-        entity = str(v.entity_nakamoto) if v.entity_nakamoto is not None else wallets
+        entity = f"{v.entity_nakamoto:,}" if v.entity_nakamoto is not None else wallets
         parts.append(f"{v.name} {entity} (wallets {wallets}){merged}")
     return ("entity Nakamoto (wallets merged where labels name one organisation): "
             + " · ".join(parts))

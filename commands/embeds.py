@@ -105,10 +105,14 @@ def _view_value(report: Report, view: str) -> str:
                 f"top {s.holders:,}: {s.gini:.2f})")
     else:
         gini = f"Gini {s.gini:.2f} (listed holders)"
+    entities = ""  # wallets merged only where labels name one organisation
+    if v.entities and v.entity_nakamoto is not None:
+        entities = f" (**{v.entity_nakamoto:,}** counting entities)"
     lines = [
-        f"Nakamoto **{nakamoto_text(s)}** · top 10 **{pct(s.top10_share, 0)}** · "
+        f"Nakamoto **{nakamoto_text(s)}**{entities} · top 10 **{pct(s.top10_share, 0)}** · "
         f"top 1 {pct(s.top1_share, 1)}",
         f"HHI {s.hhi:.3f} (≈{s.effective_holders:,.0f} equal owners) · {gini}",
+        f"identified: {pct(v.identified_share, 0)} of the listed balance",
     ]
     if view != "raw":
         lines.append(f"left out {pct(v.excluded.share, 0)} ({v.excluded.count} holders)")

@@ -309,6 +309,11 @@ def not_looked_through(table: HolderTable, raw_denominator: float, skipped: dict
     return tuple(out)
 
 
+#: Wrappers not looked through that hold less than this share (of the raw denominator)
+#: are summed on one line instead of one line each (the JSON still lists every one).
+NOT_LOOKED_THROUGH_MIN_SHARE = 0.001
+
+
 def look_through_lines(views: ViewSet) -> list[str]:
     """One line per wrapper looked through and per one not looked through (for the text
     report, the embed and the provenance)."""
@@ -321,6 +326,12 @@ def look_through_lines(views: ViewSet) -> list[str]:
                      f"{pct(w.remainder / w.wrapped if w.wrapped else 0.0)} of it left as "
                      f"an unattributed remainder (not one owner) — {w.source}, as of "
                      f"{w.as_of or 'unknown'}")
+    small = [n for n in views.not_looked_through if n.share < NOT_LOOKED_THROUGH_MIN_SHARE]
     for n in views.not_looked_through:
-        lines.append(f"not looked through: {n.label} ({pct(n.share)}) — {n.reason}")
+        if n.share >= NOT_LOOKED_THROUGH_MIN_SHARE:
+            lines.append(f"not looked through: {n.label} ({pct(n.share)}) — {n.reason}")
+    if small:
+        total = sum(n.share for n in small)
+        lines.append(f"not looked through: {len(small)} more wrapper(s) under "
+                     f"{NOT_LOOKED_THROUGH_MIN_SHARE:.1%} each ({pct(total)} together)")
     return lines

@@ -693,3 +693,16 @@ def test_text_gives_the_entity_nakamoto_next_to_the_wallet_one(capsys, tmp_path)
     line = next(x for x in out.splitlines() if x.startswith("entity Nakamoto"))
     # wallets 30+25 = 55 > 50 → 2; Fund A (20+15 = 35) + 30 = 65 → 2 as well
     assert "raw 2 (wallets 2) (2 labelled wallets → 1 entity)" in line
+
+
+def test_small_wrappers_not_looked_through_are_summed_on_one_line(capsys):
+    path = shared(DUNE / "dune_balance_b_op.json")
+    code, out, _ = run(capsys, "analyze", "--holders-file", str(path), "--chain", "optimism",
+                       "--symbol", "OP", "--supply", "4294967296")
+    assert code == 0
+    lines = [x for x in out.splitlines() if x.startswith("not looked through")]
+    assert lines[0].startswith("not looked through: aOptOP")
+    assert lines[-1].startswith("not looked through: 6 more wrapper(s) under 0.1% each")
+    assert not any("(0.00%)" in x for x in lines)
+    doc = run_json(capsys, "--holders-file", str(path), "--chain", "optimism", "--symbol", "OP")
+    assert len(doc["look_through"]["not_looked_through"]) == 7  # the JSON keeps every one

@@ -231,13 +231,16 @@ def lorenz_points(
 @dataclass(frozen=True, slots=True)
 class LorenzSeries:
     """One Lorenz curve to draw: a name, the balances (token units), the view's Gini of
-    the listed holders and — for a truncated list — the bounds on the Gini of all holders."""
+    the listed holders and — for a truncated list — the bounds on the Gini of all holders,
+    and a dash pattern (``None`` = solid; a later curve drawn dashed over an earlier one
+    keeps both visible where they coincide)."""
 
     name: str
     balances: NDArray[np.float64]
     gini: float | None
     color: str
     gini_all: GiniBounds | None = None
+    dashes: tuple[float, float] | None = None
 
 
 def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz curve",
@@ -249,12 +252,16 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
     total, both 0–100 %. The names ("owners · Gini 0.32 of the listed · 0.95–0.99 of all
     holders") are written in the curves' colours in the empty upper left triangle. A series
     without positive balances is named "… nothing left", no curve.
+    Later series are drawn on top, thinner, with their ``dashes``: where two curves
+    coincide both stay visible (the dashed one over the solid one), and the name of a
+    series whose curve matches an earlier one says "same curve as …".
     """
     style.style_axes(ax, grid_axis=None)
     ax.set_xlim(0, 1)  # limits first: changing them later re-invalidates every transform
     ax.set_ylim(0, 1)
     ax.set_autoscale_on(False)
     ax.plot((0, 1), (0, 1), color=style.EQUALITY, linewidth=1.5, linestyle=(0, (4, 3)))
+    drawn: list[tuple[str, NDArray[np.float64], NDArray[np.float64]]] = []
     for i, s in enumerate(series):
         x, y = lorenz_points(s.balances)
         if x.size == 0:
@@ -262,13 +269,26 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
         else:
             ginis = gini_texts(s.gini, s.gini_all)
             name = f"{s.name} · {ginis}" if ginis else s.name
-            ax.plot(x, y, color=s.color, linewidth=2.6, solid_joinstyle="round", gid=s.name)
+            same = next((n for n, dx, dy in drawn if _same_curve(x, y, dx, dy)), None)
+            if same is not None:
+                name += f" (same curve as {same.split(' ·')[0]})"
+            ax.plot(x, y, color=s.color, linewidth=2.6 - 0.8 * min(i, 1),
+                    linestyle=(0, s.dashes) if s.dashes else "-", solid_joinstyle="round",
+                    zorder=2 + i, gid=s.name)
+            drawn.append((s.name, x, y))
         ax.text(0.04, 0.95 - 0.085 * i, name, ha="left", va="top", color=s.color,
                 fontsize=style.LEGEND_SIZE + 1, fontweight="bold", family=style.FONT_FAMILY,
                 transform=ax.transAxes, parse_math=False, gid="lorenz-name")
     _percent_frame(ax, xlabel=xlabel, ylabel="share of tokens")
     style.panel_title(ax, title)
     return ax
+
+
+def _same_curve(x: NDArray[np.float64], y: NDArray[np.float64], x2: NDArray[np.float64],
+                y2: NDArray[np.float64], tolerance: float = 0.01) -> bool:
+    """Whether two Lorenz curves are within ``tolerance`` (share of tokens) everywhere."""
+    grid = np.linspace(0.0, 1.0, 101)
+    return bool(np.max(np.abs(np.interp(grid, x, y) - np.interp(grid, x2, y2))) <= tolerance)
 
 
 # --- top holders -----------------------------------------------------------------------
@@ -491,6 +511,7 @@ def plot_grouped_bars(
     *,
     legend: bool = False,
     empty_note: str = "",
+    note: str = "",
 ) -> Axes:
     """Vertical grouped bars: one group per protocol, one bar per series, values printed.
 
@@ -500,6 +521,7 @@ def plot_grouped_bars(
         title: the panel title (units go here, e.g. "Top-10 share").
         legend: name the series in their colours, top right (for more than one series).
         empty_note: written in the middle of the panel when no value at all is known.
+        note: one muted line under the title (which direction is more concentrated).
 
     The y axis is unlabelled: every bar carries its value. Missing values show "n/a" at the
     baseline and no bar.
@@ -512,7 +534,11 @@ def plot_grouped_bars(
             raise ValueError(f"series {s.name!r} has {len(s.values)} values for "
                              f"{len(groups)} groups")
     style.style_axes(ax, grid_axis=None)
-    style.panel_title(ax, title)
+    style.panel_title(ax, title, pad=28 if note else 10)
+    if note:  # between the title and the panel
+        ax.text(0.0, 1.0, note, ha="left", va="bottom", fontsize=style.LEGEND_SIZE,
+                transform=offset_copy(ax.transAxes, fig=_figure(ax), y=5, units="points"),
+                parse_math=False, gid="panel-note", **style.MUTED_KW)
     ax.set_yticks(())
     ax.spines["left"].set_visible(False)
     n_series = max(len(series), 1)

@@ -32,13 +32,14 @@ from charts.plots import (
     BarValue,
     LorenzSeries,
     category_key_rows,
+    holder_name,
     plot_fee_split,
     plot_grouped_bars,
     plot_lorenz,
     plot_top_holders,
     plot_vote_power,
 )
-from core.categories import in_view
+from core.categories import VIEWS, in_view
 from core.holder_table import HolderTable
 from core.report import Report, token_title
 from core.verdict import Verdict
@@ -47,6 +48,7 @@ from core.votes import VoteReport
 from scoring.formatting import (
     NO_VERDICT_COLOUR,
     date_text,
+    denominator_text,
     level_colour,
     listed_text,
     moment_text,
@@ -176,23 +178,37 @@ def _badge(verdict: Verdict | None) -> tuple[str, str]:
 
 
 def _report_subtitle(report: Report) -> str:
+    """The verdict's first reasons, led by the view they are read from ("Owners view: …")."""
     if report.verdict is not None and report.verdict.withheld:
         return "No verdict: " + report.verdict.withheld
     if report.verdict is not None:
         reasons = report.verdict.reasons[:2] or (report.verdict.summary,)
         text = "; ".join(reasons)
-        return text[:1].upper() + text[1:]
+        view = report.verdict.basis_view
+        return f"{view[:1].upper() + view[1:]} view: {text}"
     if report.holders is None:
         return "No verdict: holder data unavailable"
     return "No verdict"
 
 
-def _holders_note(views: ViewSet | None, holders: int) -> str:
-    """What the top-holder shares are of: the supply, or the listed holders' total."""
+def _holders_note(views: ViewSet | None, holders: int, view: str = "raw") -> str:
+    """What the top-holder shares of ``view`` are of: "% of owner-held supply", or of the
+    listed holders' total when the supply is unknown."""
     if views is not None and views.supply_known:
-        return "% of total supply"
+        return "% of " + denominator_text(view, 0.0, "", True, short=True)
+    if view != "raw":
+        return "% of its listed sum"  # the listed holders the view keeps (supply unknown)
     listed = views.raw.scores.holders if views is not None and views.raw.scores else holders
     return f"% of {listed:,} listed"
+
+
+def bars_view(report: Report, view: str | None = None) -> str:
+    """The view the top-holder bars show: ``view`` when asked (``/holders``), else the
+    view the verdict is read from (owners when that is not a holder-list view)."""
+    if view in VIEWS:
+        return view
+    basis = report.verdict.basis_view if report.verdict is not None else "owners"
+    return basis if basis in VIEWS else "owners"
 
 
 def _report_footer(report: Report) -> str:
@@ -214,14 +230,17 @@ def _report_footer(report: Report) -> str:
     return " · ".join(parts)
 
 
-def build_report_figure(report: Report, *, reuse: bool = False) -> Figure:
+def build_report_figure(report: Report, *, reuse: bool = False,
+                        view: str | None = None) -> Figure:
     """The report chart as a Figure (not rasterised); see :func:`render_report_png`.
 
     Panels, depending on what the report has:
 
-    * holders: Lorenz curves (raw and owners views, each named with its Gini) on the left,
-      the top 10 holders as bars (% of the raw denominator, colour per category) on the
-      right;
+    * holders: Lorenz curves (the raw view and the bars' view, each named with its view
+      and Gini) on the left; on the right the top 10 holders *of one view* — ``view`` when
+      given (``/holders``), else the view the verdict is read from (:func:`bars_view`) — as
+      bars of that view's denominator (the panel title names both), coloured per category,
+      with the largest holders the view left out listed in one line under the key;
     * fees (``report.fees``): the 30-day split under the holders, or across the figure
       when there are no holders;
     * no holders: a "holder data unavailable" notice with the first reason from
@@ -237,10 +256,17 @@ def build_report_figure(report: Report, *, reuse: bool = False) -> Figure:
     fig = reused_figure(("report", bool(holders), has_fees)) if reuse else new_figure()
     _header(fig, report.title, _report_subtitle(report), *_badge(report.verdict))
     if holders:
-        _draw_holder_panels(fig, report, holders, with_fees=has_fees)
+        fee_line = not has_fees and any("fee" in m.lower() for m in report.missing)
+        _draw_holder_panels(fig, report, holders, with_fees=has_fees or fee_line,
+                            view=bars_view(report, view))
         if has_fees:
             assert report.fees is not None
             plot_fee_split(add_axes(fig, _FEES_RECT_RIGHT), report.fees.split_30d)
+        elif fee_line:  # asked for, none came: one line, not a panel
+            _missing_line(fig, report, "fees")
+    elif "holders" not in report.parts and has_fees:  # /fees: the fee split alone
+        assert report.fees is not None
+        plot_fee_split(add_axes(fig, _FEES_RECT_WIDE), report.fees.split_30d)
     else:
         y = 0.62 if has_fees else 0.52
         fig.text(0.5, y, "holder data unavailable", ha="center", va="center",
@@ -257,46 +283,95 @@ def build_report_figure(report: Report, *, reuse: bool = False) -> Figure:
     return fig
 
 
-def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
-                        *, with_fees: bool) -> None:
-    """Lorenz curves (left) and the top-holder bars (right), the bars' bottom edge placed
-    so that the category legend (1–3 rows) clears the fee panel or the footer."""
+def _missing_line(fig: Figure, report: Report, part: str) -> None:
+    """A part asked for that did not come back, as one muted line where its panel would
+    be (a panel without data shrinks to this line)."""
+    why = next((m for m in report.missing if part[:3] in m.lower()), f"no {part} data")
+    text = TextFitter.for_figure(fig).fit(f"{part.capitalize()}: {why}", _fig_px(fig, 0.53),
+                                          style.LABEL_SIZE)
+    fig.text(_FEES_RECT_RIGHT[0], _FEES_RECT_RIGHT[1] + 0.06, text, ha="left",
+             va="center", fontsize=style.LABEL_SIZE, parse_math=False, gid="missing-part",
+             **style.MUTED_KW)
+
+
+def _lorenz_series(report: Report, holders: Sequence[Holder], view: str
+                   ) -> list[LorenzSeries]:
+    """The raw view's curve (solid) and ``view``'s (dashed, on top) — or, when ``view`` is
+    raw, the owners view's — each named with its view and Gini."""
     views = report.views
     series = []
-    for view in ("raw", "owners"):
-        scores = views.get(view).scores if views is not None else None
-        series.append(LorenzSeries(style.VIEW_NAMES[view], _kept_balances(holders, view),
+    for i, name in enumerate(("raw", view if view != "raw" else "owners")):
+        scores = views.get(name).scores if views is not None else None
+        series.append(LorenzSeries(style.VIEW_NAMES[name], _kept_balances(holders, name),
                                    scores.gini if scores is not None else None,
-                                   style.VIEW_COLORS[view],
-                                   views.get(view).gini_all if views is not None else None))
+                                   style.VIEW_COLORS[name],
+                                   views.get(name).gini_all if views is not None else None,
+                                   dashes=(5.0, 2.5) if i else None))
+    return series
+
+
+def _left_out_line(holders: Sequence[Holder], view: str, raw_denominator: float,
+                   fitter: TextFitter, top: int = 3, supply_known: bool = True) -> str:
+    """"Left out of the owners view (% of total supply): Uniswap treasury 26%, burn 10%" —
+    the largest listed holders ``view`` leaves out, or "" for the raw view / none."""
+    if view == "raw" or raw_denominator <= 0:
+        return ""
+    out = [h for h in holders[:100] if not in_view(h.category, view)][:top]
+    if not out:
+        return ""
+    names = ", ".join(
+        fitter.fit(holder_name(h) if h.label else style.CATEGORY_NAMES[h.category], 150,
+                   style.LEGEND_SIZE) + f" {pct(h.balance / raw_denominator)}" for h in out)
+    of = "total supply" if supply_known else "the listed sum"
+    return f"Left out of the {view} view (% of {of}): {names}"
+
+
+def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
+                        *, with_fees: bool, view: str) -> None:
+    """Lorenz curves (left) and the top-holder bars of ``view`` (right), the bars' bottom
+    edge placed so that the category key (1–3 rows) and the left-out line clear the fee
+    panel or the footer."""
+    views = report.views
     listed = views.raw.scores.holders if views is not None and views.raw.scores else len(holders)
     count = views.holder_count if views is not None else None
-    plot_lorenz(add_axes(fig, _LORENZ_RECT), series,
-                xlabel=f"share of the {listed_text(listed, count)}")
-    denominator = (views.raw.denominator if views is not None
+    plot_lorenz(add_axes(fig, _LORENZ_RECT), _lorenz_series(report, holders, view),
+                title="Lorenz curves", xlabel=f"share of the {listed_text(listed, count)}")
+    kept = [h for h in holders[:max(TOP_HOLDERS * 20, 200)] if in_view(h.category, view)]
+    top = kept[:TOP_HOLDERS]
+    denominator = (views.get(view).denominator if views is not None
                    else float(sum(h.balance for h in holders)))
-    top = holders[:TOP_HOLDERS]
+    raw_denominator = views.raw.denominator if views is not None else denominator
+    fitter = TextFitter.for_figure(fig)
     label_px = _fig_px(fig, _HOLDERS_LEFT - _LORENZ_RECT[0] - _LORENZ_RECT[2] - 0.05)
     key_px = label_px + _fig_px(fig, 0.975 - _HOLDERS_LEFT)
-    key_rows = category_key_rows(top, key_px, TextFitter.for_figure(fig))
+    left_out = _left_out_line(holders, view, raw_denominator, fitter,
+                              supply_known=views is None or views.supply_known)
+    rows = category_key_rows(top, key_px, fitter) + (1 if left_out else 0)
     lowest = 0.25 if with_fees else 0.065  # where the key may end
     bottom = max(_HOLDERS_LEFT_BOTTOM if not with_fees else 0.0,
-                 lowest + key_rows * _KEY_ROW + 0.01)
+                 lowest + rows * _KEY_ROW + 0.01)
     rect = (_HOLDERS_LEFT, bottom, 0.975 - _HOLDERS_LEFT, _PANELS_TOP - bottom)
-    title = f"Top {len(top)} holders" if len(top) > 1 else "Top holder"
-    plot_top_holders(add_axes(fig, rect), top, denominator,
-                     title=f"{title} · {_holders_note(views, len(holders))}", label_px=label_px)
+    title = f"Top {len(top)}" if len(top) > 1 else "Top holder"
+    title = fitter.fit(f"{title} · {view} view · {_holders_note(views, len(holders), view)}",
+                       key_px, style.PANEL_TITLE_SIZE, "bold")
+    plot_top_holders(add_axes(fig, rect), top, denominator, label_px=label_px, title=title)
+    if left_out:
+        fig.text(_HOLDERS_LEFT - label_px / fig.bbox.width, bottom - rows * _KEY_ROW + 0.005,
+                 fitter.fit(left_out, key_px, style.LEGEND_SIZE), ha="left", va="center",
+                 fontsize=style.LEGEND_SIZE, parse_math=False, gid="left-out",
+                 **style.MUTED_KW)
 
 
-def render_report_png(report: Report) -> bytes:
-    """The report chart of ``report`` as PNG bytes (1200 × 675 px, dark card).
+def render_report_png(report: Report, view: str | None = None) -> bytes:
+    """The report chart of ``report`` as PNG bytes (1200 × 675 px, dark card); the
+    top-holder bars of ``view`` when given (``/holders``), else of the verdict's view.
 
     Works with partial data: holders without fees, fees without holders ("holder data
     unavailable"), one to three holders, no symbol. Thread-safe (module lock); picklable
     input, so it can also run in a process pool.
     """
     with LOCK:
-        fig = build_report_figure(report, reuse=True)
+        fig = build_report_figure(report, reuse=True, view=view)
         return figure_to_png(fig)
 
 
@@ -316,44 +391,60 @@ def build_comparison_figure(reports: Sequence[Report], *, reuse: bool = False) -
     """
     if not 2 <= len(reports) <= MAX_COMPARED:
         raise ValueError(f"compare 2 to {MAX_COMPARED} reports, not {len(reports)}")
-    fig = reused_figure(("comparison",)) if reuse else new_figure()
+    fees = [_holders_share(r) for r in reports]
+    with_fees = any(v.value is not None for v in fees)
+    fig = reused_figure(("comparison", with_fees)) if reuse else new_figure()
     groups = [_short(r) for r in reports]
-    top = 0.775  # panels' top edge; the footer may take three lines
-    _header(fig, " vs ".join(groups), "Nakamoto = wallets needed for >50% · owners: without "
-            "treasury, burn and custodians · n/a = no data", None)
-
-    def top10(r: Report, view: str) -> BarValue:
-        s = r.views.get(view).scores if r.views is not None else None
-        return BarValue(None, "n/a") if s is None else BarValue(s.top10_share, pct(s.top10_share))
-
-    def nakamoto(r: Report) -> BarValue:
-        s = r.views.owners.scores if r.views is not None else None
-        if s is None:
-            return BarValue(None, "n/a")
-        return BarValue(float(s.nakamoto_lower_bound), nakamoto_text(s),
-                        lower_bound=s.nakamoto is None)
-
-    def holders_share(r: Report) -> BarValue:
-        share = r.fees.split_30d.holders_share if r.fees is not None else None
-        return BarValue(None, "n/a") if share is None else BarValue(share, pct(share))
-
-    height = 0.56
+    top = 0.73  # panels' top edge (title and direction above); the footer may take 3 lines
+    _header(fig, " vs ".join(groups), "Nakamoto = wallets needed for >50% · owners view: "
+            "without treasury, burn, custodians · n/a = no data", None)
+    # a panel without any data shrinks to one line under the others
+    lefts: tuple[float, ...] = (0.03, 0.44, 0.73) if with_fees else (0.03, 0.56)
+    widths: tuple[float, ...] = (0.37, 0.25, 0.25) if with_fees else (0.47, 0.41)
+    height = 0.48
+    bottom = top - height
     plot_grouped_bars(
-        add_axes(fig, (0.03, top - height, 0.37, height)), groups,
+        add_axes(fig, (lefts[0], bottom, widths[0], height)), groups,
         [BarSeries(style.VIEW_NAMES[v], style.VIEW_COLORS[v],
-                   tuple(top10(r, v) for r in reports)) for v in ("raw", "owners")],
-        "Top-10 share", legend=True)
+                   tuple(_top10(r, v) for r in reports)) for v in ("raw", "owners")],
+        "Top-10 share", legend=True, note="↑ higher = more concentrated")
     plot_grouped_bars(
-        add_axes(fig, (0.44, top - height, 0.25, height)), groups,
-        [BarSeries("owners", style.VIEW_COLORS["owners"],
-                   tuple(nakamoto(r) for r in reports))],
-        "Nakamoto (owners)")
-    plot_grouped_bars(
-        add_axes(fig, (0.73, top - height, 0.25, height)), groups,
-        [BarSeries("holders", style.FEE_PARTS[2][2], tuple(holders_share(r) for r in reports))],
-        "Fees to holders, 30 d", empty_note="no fee data")
+        add_axes(fig, (lefts[1], bottom, widths[1], height)), groups,
+        [BarSeries("owners view", style.VIEW_COLORS["owners"],
+                   tuple(_nakamoto(r) for r in reports))],
+        "Nakamoto · owners view", note="↓ lower = more concentrated")
+    if with_fees:
+        plot_grouped_bars(
+            add_axes(fig, (lefts[2], bottom, widths[2], height)), groups,
+            [BarSeries("holders", style.FEE_PARTS[2][2], tuple(fees))],
+            "Fees to holders, 30 d", note="share of fees paid to token holders")
+    else:
+        fig.text(lefts[0], bottom - 0.085, "Fees to holders, 30 d: no fee data for any of "
+                 "them", ha="left", va="center", fontsize=style.LABEL_SIZE,
+                 parse_math=False, gid="missing-part", **style.MUTED_KW)
     _footer(fig, _comparison_footer(reports), max_lines=3)
     return fig
+
+
+def _top10(r: Report, view: str) -> BarValue:
+    """The top-10 share of ``view`` ("n/a" without holders)."""
+    s = r.views.get(view).scores if r.views is not None else None
+    return BarValue(None, "n/a") if s is None else BarValue(s.top10_share, pct(s.top10_share))
+
+
+def _nakamoto(r: Report) -> BarValue:
+    """The owners view's Nakamoto coefficient (hatched when it is a lower bound)."""
+    s = r.views.owners.scores if r.views is not None else None
+    if s is None:
+        return BarValue(None, "n/a")
+    return BarValue(float(s.nakamoto_lower_bound), nakamoto_text(s),
+                    lower_bound=s.nakamoto is None)
+
+
+def _holders_share(r: Report) -> BarValue:
+    """The share of the 30-day fees paid to token holders ("n/a" when not reported)."""
+    share = r.fees.split_30d.holders_share if r.fees is not None else None
+    return BarValue(None, "n/a") if share is None else BarValue(share, pct(share))
 
 
 def _comparison_footer(reports: Sequence[Report]) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from matplotlib.axes import Axes
 
-from core.categories import Category
+from core.categories import CATEGORY_WORDS, Category
 
 #: Figure size in inches and resolution: 12 × 6.75 in at 100 dpi = 1200 × 675 px (16:9).
 FIGSIZE: tuple[float, float] = (12.0, 6.75)
@@ -47,57 +47,49 @@ GRID = "#3a4050"
 EQUALITY = "#8b93a5"  # the line of equality on Lorenz curves
 NOT_REPORTED_EDGE = "#a3a9b7"  # outline + hatch of "not reported" parts
 
-#: Colours of the views (Lorenz curves, grouped bars).
+#: Colours of the views (Lorenz curves, grouped bars): Okabe–Ito sky blue, reddish purple,
+#: orange — told apart with every common colour-vision deficiency (Okabe & Ito, "Color
+#: Universal Design", 2002) and bright enough on :data:`CARD`.
 VIEW_COLORS: dict[str, str] = {
-    "raw": "#6ea8fe",  # blue
-    "circulating": "#c29ffa",  # violet
-    "owners": "#ff8a65",  # coral
+    "raw": "#56b4e9",  # sky blue
+    "circulating": "#cc79a7",  # reddish purple
+    "owners": "#e69f00",  # orange
+    "beneficial": "#f0e442",  # yellow
 }
 
 #: Human names of the views, as short as possible.
 VIEW_NAMES: dict[str, str] = {
-    "raw": "all listed",
-    "circulating": "circulating",
-    "owners": "owners",
+    "raw": "raw view",
+    "circulating": "circulating view",
+    "owners": "owners view",
+    "beneficial": "beneficial view",
 }
 
-#: One colour per holder category (core.categories.Category).
+#: One colour per holder category (core.categories.Category): Okabe–Ito's eight and Paul
+#: Tol's "muted" scheme, picked so that the categories that share a chart (treasury, burn,
+#: exchange, undistributed and the unlabelled ones) stay apart under deuteranopia,
+#: protanopia and tritanopia (tests/test_chart_story.py simulates them); the unlabelled
+#: kinds are greys of different lightness, burn is vermilion — never a grey.
 CATEGORY_COLORS: dict[Category, str] = {
-    Category.TREASURY: "#f2c14e",  # gold
-    Category.BURN: "#6f7687",  # dim grey: nobody can move it
-    Category.VESTING: "#d4915d",  # amber-brown
-    Category.UNDISTRIBUTED: "#b5c96a",  # olive
-    Category.EXCHANGE: "#ff8c42",  # orange
-    Category.BRIDGE: "#4dd0e1",  # cyan
-    Category.STAKING: "#b388ff",  # purple
-    Category.LENDING: "#5c8dff",  # blue
-    Category.AMM_POOL: "#4cd6a0",  # green
-    Category.FUND: "#ff6b81",  # red-pink
-    Category.MULTISIG: "#e6a8d7",  # orchid
-    Category.OTHER: "#f48fb1",  # pink
-    Category.UNLABELED_CONTRACT: "#9fb3c8",  # steel
-    Category.WALLET: "#d9dee7",  # near white
-    Category.UNLABELED: "#8993a6",  # grey-blue
+    Category.TREASURY: "#f0e442",  # Okabe–Ito yellow
+    Category.BURN: "#d55e00",  # Okabe–Ito vermilion
+    Category.VESTING: "#cc79a7",  # Okabe–Ito reddish purple
+    Category.UNDISTRIBUTED: "#999933",  # Tol olive
+    Category.EXCHANGE: "#56b4e9",  # Okabe–Ito sky blue
+    Category.BRIDGE: "#88ccee",  # Tol cyan
+    Category.STAKING: "#aa4499",  # Tol purple
+    Category.LENDING: "#0072b2",  # Okabe–Ito blue
+    Category.AMM_POOL: "#009e73",  # Okabe–Ito bluish green
+    Category.FUND: "#ee8866",  # Tol light orange
+    Category.MULTISIG: "#bbcc33",  # Tol light pear
+    Category.OTHER: "#ddcc77",  # Tol sand
+    Category.UNLABELED_CONTRACT: "#a8a8a8",  # mid grey: a contract nobody labelled
+    Category.WALLET: "#e0e0e0",  # light grey: an unlabelled wallet
+    Category.UNLABELED: "#6e6e6e",  # dark grey: nothing known
 }
 
-#: Short legend names of the categories.
-CATEGORY_NAMES: dict[Category, str] = {
-    Category.TREASURY: "treasury",
-    Category.BURN: "burn",
-    Category.VESTING: "vesting",
-    Category.UNDISTRIBUTED: "undistributed",
-    Category.EXCHANGE: "exchange",
-    Category.BRIDGE: "bridge",
-    Category.STAKING: "staking/escrow",
-    Category.LENDING: "lending pool",
-    Category.AMM_POOL: "AMM pool",
-    Category.FUND: "fund",
-    Category.MULTISIG: "Safe multisig",
-    Category.OTHER: "other (labelled)",
-    Category.UNLABELED_CONTRACT: "unlabeled contract",
-    Category.WALLET: "wallet",
-    Category.UNLABELED: "unlabeled",
-}
+#: Short legend names of the categories (one list for embeds and charts).
+CATEGORY_NAMES: dict[Category, str] = CATEGORY_WORDS
 
 #: Fee parts: colour and name, in drawing order (left to right in the stacked bar).
 FEE_PARTS: tuple[tuple[str, str, str], ...] = (
@@ -140,7 +132,8 @@ def style_axes(ax: Axes, *, grid_axis: Literal["x", "y", "both"] | None = "x") -
     return ax
 
 
-def panel_title(ax: Axes, text: str) -> None:
-    """A left-aligned panel title in the card style (points: :data:`PANEL_TITLE_SIZE`)."""
-    ax.set_title(text, loc="left", fontsize=PANEL_TITLE_SIZE, fontweight="bold", pad=10,
+def panel_title(ax: Axes, text: str, pad: float = 10) -> None:
+    """A left-aligned panel title in the card style (points: :data:`PANEL_TITLE_SIZE`),
+    ``pad`` points above the axes."""
+    ax.set_title(text, loc="left", fontsize=PANEL_TITLE_SIZE, fontweight="bold", pad=pad,
                  **TEXT_KW)

@@ -47,7 +47,7 @@ from core.errors import CooldownActive, InputError, LorenzError, ProtocolNotFoun
 from core.protocol import ProtocolRecord
 from pipeline.analyze import PARTS
 from pipeline.resolve import find_protocol
-from pipeline.service import Answer, answer_key, render_comparison, render_votes
+from pipeline.service import Answer, answer_key, render_comparison, render_view, render_votes
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +305,17 @@ class Concentration(commands.Cog):
                       view: Literal["owners", "circulating", "raw"] = "owners") -> None:
         """The top 15 holders of a view (owners, circulating, raw) with labels and
         categories."""
-        record, pending = await self._start(ctx, "holders", protocol)
+        record, pending = await self._start(ctx, "holders", protocol, chart=False)
         answer = await pending
-        await self._send_with_chart(ctx, holders_embed(answer.report, view), answer, record)
+        embed = holders_embed(answer.report, view)
+        png = await self.host.analyses.render(  # the chart of the view asked for
+            render_view, answer.report, view,
+            key=f"holders|{view}|" + answer_key(answer, record.slug or record.name))
+        filename = chart_filename(f"{record.slug or record.name}-{view}")
+        file = png_file(png, filename)
+        if file is not None:
+            embed.set_image(url=f"attachment://{filename}")
+        await send_embed(ctx, embed, file)
 
     @hybrid_command(name="fees")
     @app_commands.describe(protocol="a DeFi protocol")

@@ -10,11 +10,18 @@ import re
 
 import discord
 
-from core.categories import VIEWS, in_view
+from core.categories import CATEGORY_WORDS, VIEWS, in_view
 from core.report import Report
 from core.views import ViewSet
 from pipeline.service import Answer
-from scoring.formatting import level_colour, nakamoto_text, pct, short_address, usd
+from scoring.formatting import (
+    denominator_text,
+    level_colour,
+    nakamoto_text,
+    pct,
+    short_address,
+    usd,
+)
 from scoring.verdict import LEVELS, methodology_text
 from scoring.windows import fee_window, vote_window, window_lines
 
@@ -182,11 +189,37 @@ def _votes_value(report: Report, limit: int = 5) -> str:
     return clip("\n".join(lines) or "no closed proposals found", FIELD_VALUE_MAX)
 
 
-def footer_text(report: Report) -> str:
-    """Provenance for the footer (sources, as-of, denominator, threshold, exclusions), then
-    the window of every part (holder fetch time and source, fee window, vote dates)."""
-    if report.provenance is not None:
-        text = report.provenance.line()
+def view_field_name(report: Report, view: str) -> str:
+    """"owners view · % of owner-held supply (351.2M UNI)": the view and its denominator."""
+    assert report.views is not None
+    v = report.views.get(view)
+    return clip(f"{view} view · % of " + safe(denominator_text(
+        view, v.denominator, report.symbol, report.views.supply_known), 120), FIELD_NAME_MAX)
+
+
+def footer_text(report: Report, view: str | None = None) -> str:
+    """Provenance for the footer, then the window of every part (holder fetch time and
+    source, fee window, vote dates).
+
+    The provenance names the sources that supplied a figure, the holders' as-of time, the
+    denominator — of ``view`` when the embed shows one view (``/holders``), else "each
+    view's own" (every field names its own) — the threshold, and what ``view`` (default
+    owners) leaves out.
+    """
+    p = report.provenance
+    if p is not None:
+        shown = view or "owners"
+        if view is not None and report.views is not None:
+            v = report.views.get(view)
+            denominator = f"{view} view: % of " + denominator_text(
+                view, v.denominator, report.symbol, report.views.supply_known)
+        else:
+            denominator = "each view's shares are of its own denominator (see its field)"
+        leaves = ("" if shown == "raw" else
+                  f"{shown} view leaves out " + p.exclusions.get(shown, "nothing"))
+        text = " · ".join(part for part in (
+            "Sources: " + ", ".join(p.sources), f"holders as of {p.as_of}", denominator,
+            p.threshold, leaves) if part)
     else:
         text = "Sources: " + ", ".join(s.source for s in report.sources)
     text = " · ".join([text, *window_lines(report)])
@@ -211,7 +244,8 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
     if report.views is not None:
         shown = ("owners", "circulating", "raw")
         for view in (("beneficial", *shown) if report.views.beneficial else shown):
-            embed.add_field(name=f"{view} view", value=_view_value(report, view), inline=False)
+            embed.add_field(name=view_field_name(report, view),
+                            value=_view_value(report, view), inline=False)
     if report.fees is not None:
         embed.add_field(name=_fees_title(report), value=_fees_value(report), inline=False)
     if report.votes is not None and report.votes.proposals:
@@ -258,11 +292,11 @@ def holders_embed(report: Report, view: str = "raw", top: int = 15) -> discord.E
     lines = []
     for i, h in enumerate(kept, 1):
         share = pct(h.balance / v.denominator, 1) if v.denominator else "n/a"
-        label = safe(h.label, 40) if h.label else h.category.value.replace("_", " ")
-        lines.append(f"`{i:>2}.` `{short_address(h.address)}` **{share}** — {label} "
-                     f"*({h.category.value.replace('_', ' ')})*")
+        kind = CATEGORY_WORDS.get(h.category, h.category.value.replace("_", " "))
+        lines.append(f"`{i:>2}.` `{short_address(h.address)}` **{share}** — "
+                     + (f"{safe(h.label, 40)} *({kind})*" if h.label else f"*{kind}*"))
     embed.description = clip("\n".join(lines) or "no holders in this view", DESCRIPTION_MAX)
-    embed.set_footer(text=footer_text(report))
+    embed.set_footer(text=footer_text(report, view))
     return fit(embed)
 
 
@@ -305,7 +339,10 @@ def votes_embed(report: Report) -> discord.Embed:
         embed.description = _votes_value(report, 10)
     window = vote_window(report.votes)
     when = f"; proposals closed {window['from']} → {window['to']}" if window else ""
-    embed.set_footer(text=f"Source: Snapshot hub (votes ordered by voting power{when}).")
+    cited = [s for s in report.sources if s.source.startswith("Snapshot")]
+    embed.set_footer(text=plain(
+        f"Source: {cited[0].source} (votes ordered by voting power{when})." if cited
+        else "No vote was read: no source cited.", FOOTER_MAX))
     return fit(embed)
 
 

@@ -232,3 +232,24 @@ def category_from_label(name: str, tags: tuple[str, ...] = ()) -> Category | Non
         if pattern.search(name):
             return category
     return None
+
+
+#: How each category is named to users (embeds, chart keys). Unlabelled addresses say so:
+#: an externally owned account nobody labelled is an "unlabeled wallet", not a "wallet".
+CATEGORY_WORDS: dict[Category, str] = {
+    Category.TREASURY: "treasury",
+    Category.BURN: "burn",
+    Category.VESTING: "vesting",
+    Category.UNDISTRIBUTED: "undistributed",
+    Category.EXCHANGE: "exchange",
+    Category.BRIDGE: "bridge",
+    Category.STAKING: "staking/escrow",
+    Category.LENDING: "lending pool",
+    Category.AMM_POOL: "AMM pool",
+    Category.FUND: "fund",
+    Category.MULTISIG: "Safe multisig",
+    Category.OTHER: "other (labelled)",
+    Category.UNLABELED_CONTRACT: "unlabeled contract",
+    Category.WALLET: "unlabeled wallet",
+    Category.UNLABELED: "unlabeled",
+}

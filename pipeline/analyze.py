@@ -276,6 +276,8 @@ async def _fetch_votes(services: Services, record: ProtocolRecord, wanted: bool,
                                    name=record.name)
     except SourceError as exc:
         return _Part(missing=failure_line(record, "votes", exc), failure=exc)
+    if not any(p.scores is not None for p in report.proposals):
+        return _Part(report)  # no vote was read: Snapshot supplied no figure, not cited
     ends = [p.end for p in report.proposals if p.end > 0]
     as_of = (dt.datetime.fromtimestamp(max(ends), dt.UTC).date().isoformat() if ends
              else _now_iso())  # the last scored proposal's close, not today

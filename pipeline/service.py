@@ -114,6 +114,16 @@ def render_report(report: Report) -> bytes | None:
     return render_report_png(report)
 
 
+def render_view(report: Report, view: str) -> bytes | None:
+    """Report chart whose top-holder bars show ``view`` (``/holders``), or None without
+    holders (top level: picklable)."""
+    from charts.render import render_report_png
+
+    if report.holders is None:
+        return None
+    return render_report_png(report, view)
+
+
 def render_comparison(reports: list[Report]) -> bytes:
     """Comparison chart PNG (top level: picklable; matplotlib is imported in the worker)."""
     from charts.render import render_comparison_png

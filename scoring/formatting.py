@@ -112,3 +112,35 @@ def gini_texts(listed_gini: float | None, bounds: GiniBounds | None) -> str:
     if bounds is not None:
         parts.append(f"{bounds.low:.2f}–{bounds.high:.2f} of all holders")
     return " · ".join(parts)
+
+
+#: What each view's shares are of, in words (the view's denominator).
+VIEW_DENOMINATORS: dict[str, str] = {
+    "raw": "total supply",
+    "circulating": "circulating supply",
+    "owners": "owner-held supply",
+    "beneficial": "owner-held supply, wrappers looked through",
+}
+
+
+def amount(x: float) -> str:
+    """Compact token amount: ``1.00B``, ``351.2M``, ``12.5K``, ``812``."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if round(abs(x) / size, 1) >= 1:
+            return f"{x / size:,.{2 if size == 1e9 else 1}f}{suffix}"
+    return f"{x:,.0f}"
+
+
+def denominator_text(view: str, denominator: float, symbol: str, supply_known: bool,
+                     *, short: bool = False) -> str:
+    """What the shares of ``view`` are of: "owner-held supply (351.2M UNI)"; with
+    ``supply_known`` False, "the listed holders' sum" for the raw view and "the listed
+    holders' sum minus what the view left out" for the others (``short``: no amount)."""
+    if supply_known:
+        words = VIEW_DENOMINATORS.get(view, f"{view} denominator")
+    else:
+        words = ("the listed holders' sum" if view == "raw"
+                 else f"the listed sum kept by the {view} view")
+    if short or denominator <= 0:
+        return words
+    return f"{words} ({amount(denominator)} {symbol})".replace(" )", ")")

@@ -47,7 +47,11 @@ async def test_concentration_slash_answers_with_embed_and_chart(world):
     embed = message.embeds[0]
     assert "Uniswap" in embed.title and "UNI" in embed.title
     names = [f.name for f in embed.fields]
-    assert {"owners view", "circulating view", "raw view"} <= set(names)
+    # each view's field names the view and its denominator
+    assert {"owners view · % of owner-held supply", "circulating view · % of circulating "
+            "supply", "raw view · % of total supply (1.00B UNI)"} <= {n.split(" (")[0]
+                                                               if "raw" not in n else n
+                                                               for n in names}
     # the fee field names its window: the fake's series ends 2025-11-21
     assert "Fees, 30 days 2025-10-23 → 2025-11-21" in names
     fees = next(f.value for f in embed.fields if f.name.startswith("Fees"))
@@ -157,7 +161,7 @@ async def test_holders_lists_top_15_with_categories(world):
     lines = embed.description.splitlines()
     assert len(lines) == 15
     assert "treasury" in lines[0].lower()
-    assert embed.image.url == "attachment://uniswap.png"
+    assert embed.image.url == "attachment://uniswap-raw.png"  # the chart of the raw view
     await _png_of(result.response)
 
 

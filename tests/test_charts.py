@@ -195,21 +195,21 @@ def test_report_png_pixel_size_via_pil():
 
 def test_report_figure_panels_and_content():
     report = cf.synthetic_report(fees=cf.full_fees())
-    fig = build_report_figure(report)
+    fig = build_report_figure(report, view="raw")  # the raw view's bars (as /holders raw)
     assert len(fig.axes) == 3
-    lorenz = axes_titled(fig, "Lorenz curve")
-    holders = axes_titled(fig, "Top 10 holders")
+    lorenz = axes_titled(fig, "Lorenz curves")
+    holders = axes_titled(fig, "Top 10 · raw view")
     fees = axes_titled(fig, "Fees, 30 days")
     # Lorenz: one curve per view (raw, owners), each named with the view's Gini
-    assert {line.get_gid() for line in lorenz.lines} >= {"all listed", "owners"}
+    assert {line.get_gid() for line in lorenz.lines} >= {"raw view", "owners view"}
     names = texts_with_gid(lorenz, "lorenz-name")
     # which Gini: of the listed holders (no holder count, so no all-holder bounds)
-    assert names == [f"all listed · Gini {report.views.raw.scores.gini:.2f} of the listed",
-                     f"owners · Gini {report.views.owners.scores.gini:.2f} of the listed"]
+    assert names == [f"raw view · Gini {report.views.raw.scores.gini:.2f} of the listed",
+                     f"owners view · Gini {report.views.owners.scores.gini:.2f} of the listed"]
     assert texts_with_gid(lorenz, "axis-label") == [
         "share of the 40 listed holders (total unknown)", "share of tokens"]
     # top holders: 10 bars, labels, shares of the raw denominator
-    assert holders.get_title(loc="left") == "Top 10 holders · % of total supply"
+    assert holders.get_title(loc="left") == "Top 10 · raw view · % of total supply"
     assert len(bars(holders)) == 10
     labels = texts_with_gid(holders, "holder-label")
     assert labels[:3] == ["DAO treasury (timelock)", "Big Exchange 14", "Staked TOKEN (stkTOKEN)"]
@@ -224,7 +224,7 @@ def test_report_figure_panels_and_content():
         _rgb(style.CATEGORY_COLORS[Category.TREASURY]))
     key = texts_with_gid(holders, "key-text")
     assert key[:3] == ["treasury", "exchange", "staking/escrow"]
-    assert "unlabeled contract" in key and "wallet" in key
+    assert "unlabeled contract" in key and "unlabeled wallet" in key
     # fees: ONE stacked bar of three parts with USD amounts in the key
     assert len(bars(fees)) == 3
     assert texts_with_gid(fees, "key-text") == ["supply side $9.0M", "treasury $2.0M",
@@ -250,11 +250,11 @@ def test_every_category_has_a_colour_and_a_name():
 def test_lorenz_uses_only_holders_the_view_keeps():
     report = cf.synthetic_report(n=12)
     fig = build_report_figure(report)
-    lorenz = axes_titled(fig, "Lorenz curve")
-    owners = next(line for line in lorenz.lines if line.get_gid() == "owners")
+    lorenz = axes_titled(fig, "Lorenz curves")
+    owners = next(line for line in lorenz.lines if line.get_gid() == "owners view")
     kept = report.views.owners.scores.holders
     assert len(owners.get_xdata()) == kept + 1  # (0, 0) plus one point per kept holder
-    everyone = next(line for line in lorenz.lines if line.get_gid() == "all listed")
+    everyone = next(line for line in lorenz.lines if line.get_gid() == "raw view")
     assert len(everyone.get_xdata()) == 13
 
 
@@ -320,11 +320,11 @@ def test_fee_split_zero_and_unknown_total():
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_short_holder_lists(n):
     report = cf.synthetic_report(n=n, supply=None)
-    fig = build_report_figure(report)
+    fig = build_report_figure(report, view="raw")
     holders = axes_titled(fig, "Top")
     assert len(bars(holders)) == n
-    expected = "Top holder" if n == 1 else f"Top {n} holders"
-    assert holders.get_title(loc="left") == f"{expected} · % of {n} listed"
+    expected = "Top holder" if n == 1 else f"Top {n}"
+    assert holders.get_title(loc="left") == f"{expected} · raw view · % of {n} listed"
     assert_inside(fig)
     assert png_size(render_report_png(report)) == (WIDTH, HEIGHT)
 
@@ -366,14 +366,14 @@ def test_no_verdict_badge_is_grey():
 def test_long_label_and_name_stay_inside():
     report = cf.synthetic_report(first_label=cf.LONG_LABEL, name="W" * 200,
                                  fees=cf.full_fees())
-    fig = build_report_figure(report)
-    holders = axes_titled(fig, "Top 10 holders")
+    fig = build_report_figure(report, view="raw")
+    holders = axes_titled(fig, "Top 10 · raw view")
     first = texts_with_gid(holders, "holder-label")[0]
     assert first.endswith("…") and len(first) < 60
     assert_inside(fig)
     # labels stay right of the Lorenz panel
     renderer = fig.canvas.get_renderer()
-    lorenz = axes_titled(fig, "Lorenz curve")
+    lorenz = axes_titled(fig, "Lorenz curves")
     lorenz_right = lorenz.get_window_extent(renderer).x1
     for t in holders.texts:
         if t.get_gid() == "holder-label":
@@ -390,10 +390,10 @@ def test_dollar_signs_in_labels_are_not_mathtext():
 
 
 def test_many_categories_key_does_not_hit_the_fee_panel():
-    fig = build_report_figure(cf.synthetic_report(fees=cf.full_fees()))
+    fig = build_report_figure(cf.synthetic_report(fees=cf.full_fees()), view="raw")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    holders = axes_titled(fig, "Top 10 holders")
+    holders = axes_titled(fig, "Top 10 · raw view")
     fees = axes_titled(fig, "Fees")
     key_bottom = min(t.get_window_extent(renderer).y0 for t in holders.texts
                      if t.get_gid() == "key-text")
@@ -419,7 +419,7 @@ def test_comparison_four_protocols():
     fig = build_comparison_figure(reports)
     assert len(fig.axes) == 3
     top10 = axes_titled(fig, "Top-10 share")
-    nakamoto = axes_titled(fig, "Nakamoto (owners)")
+    nakamoto = axes_titled(fig, "Nakamoto · owners view")
     fees = axes_titled(fig, "Fees to holders")
     # raw + owners bars for the three reports with holders; none for the fees-only one
     assert len(bars(top10)) == 6
@@ -452,7 +452,7 @@ def test_comparison_two_protocols_and_limits():
 def test_comparison_nakamoto_beyond_the_list_is_a_lower_bound():
     flat = cf.synthetic_report(n=30, name="Flat", symbol="FLAT", supply=1e9)
     fig = build_comparison_figure([flat, cf.synthetic_report()])
-    nakamoto = axes_titled(fig, "Nakamoto (owners)")
+    nakamoto = axes_titled(fig, "Nakamoto · owners view")
     assert flat.views.owners.scores.nakamoto is None
     expected = f">{flat.views.owners.scores.nakamoto_lower_bound - 1}"
     assert expected in texts_of_axes(nakamoto)
@@ -622,9 +622,9 @@ def test_cli_chart_unwritable_path(tmp_path, capsys):
 def test_real_report(symbol, first_label):
     need_shared()
     report = cf.real_report(symbol)
-    fig = build_report_figure(report)
-    holders = axes_titled(fig, "Top 10 holders")
-    assert holders.get_title(loc="left") == "Top 10 holders · % of 1,000 listed"
+    fig = build_report_figure(report, view="raw")
+    holders = axes_titled(fig, "Top 10 · raw view")
+    assert holders.get_title(loc="left") == "Top 10 · raw view · % of 1,000 listed"
     assert len(bars(holders)) == 10
     assert texts_with_gid(holders, "holder-label")[0].startswith(first_label)
     assert f"dune file dune_balance_b_{symbol.lower()}.json" in all_text(fig)
@@ -642,7 +642,9 @@ def test_real_comparison():
     fig = build_comparison_figure(reports)
     assert texts_with_gid(axes_titled(fig, "Top-10 share"), "group-label") == [
         "UNI", "AAVE", "COMP", "CRV"]
-    assert texts_of_axes(axes_titled(fig, "Fees to holders")).count("n/a") == 4
+    # no fee data for any of them offline: the fee panel shrinks to one line
+    assert len(fig.axes) == 2
+    assert "Fees to holders, 30 d: no fee data for any of them" in all_text(fig)
     assert_inside(fig)
     assert png_size(render_comparison_png(reports)) == (WIDTH, HEIGHT)
 
@@ -737,5 +739,5 @@ def test_truncated_list_says_how_many_and_both_ginis():
     raw = views.raw
     assert raw.gini_all is not None
     assert texts_with_gid(lorenz, "lorenz-name")[0] == (
-        f"all listed · Gini {raw.scores.gini:.2f} of the listed · "
+        f"raw view · Gini {raw.scores.gini:.2f} of the listed · "
         f"{raw.gini_all.low:.2f}–{raw.gini_all.high:.2f} of all holders")

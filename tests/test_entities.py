@@ -40,6 +40,6 @@ def test_entity_nakamoto_in_the_embed():
     from commands.embeds import concentration_embed
 
     embed = concentration_embed(Answer(_report(), None, 0.0), None)
-    raw = next(f.value for f in embed.fields if f.name == "raw view")
+    raw = next(f.value for f in embed.fields if f.name.startswith("raw view · % of "))
     assert "Nakamoto **3** (**2** counting entities)" in raw
     assert "identified: " in raw

@@ -409,7 +409,8 @@ def test_the_embed_and_the_chart_show_a_beneficial_report():
     report = analyze([wrapper_list(supply=55.0)])
     embed = concentration_embed(Answer(report, None, 0.0), None)
     names = [f.name for f in embed.fields]
-    assert names[0] == "beneficial view"
+    assert names[0].startswith("beneficial view · % of owner-held supply, wrappers looked "
+                               "through")
     value = embed.fields[0].value
     assert "looked through Staked Token (15%, 3 holders)" in value
     assert "not looked through Curve.fi: Voting Escrow (veCRV) (2%)" in value

@@ -78,9 +78,30 @@ async def test_a_members_conversation(world, fake):
     assert "Maker: Blockscout has no holder list" in holders.text
     assert "fees" not in holders.text
 
-    # Curve: a full answer.
+    # Curve: a full answer; each view's field names its denominator; Snapshot (no closed
+    # proposal in curve.eth) supplied nothing, so it is not cited.
     curve = embed_of(await ask(env, channel, alice, "concentration", "curve"))
     assert "Curve" in curve["title"] and "Missing" not in [f["name"] for f in curve["fields"]]
+    names = [f["name"] for f in curve["fields"]]
+    for view, words in (("owners", "owner-held supply"), ("circulating", "circulating supply"),
+                        ("raw", "total supply")):
+        assert any(n.startswith(f"{view} view · % of {words} (") for n in names), names
+    assert "Snapshot" not in curve["footer"]["text"]
+
+    # Every /holders view: the footer's denominator is that view's, the chart is that
+    # view's, unlabelled wallets say so.
+    for view, words in (("owners", "owner-held supply"), ("circulating", "circulating supply"),
+                        ("raw", "total supply")):
+        listed = await slash(env, channel, alice, "holders", protocol="uniswap", view=view)
+        embed = embed_of(listed)
+        assert f"({view} view)" in embed["title"]
+        footer = embed["footer"]["text"]
+        assert f"{view} view: % of {words} (" in footer, footer
+        assert "denominator: total supply" not in footer
+        assert listed.payloads[0]["attachments"][0]["filename"] == f"uniswap-{view}.png"
+        assert "— wallet" not in embed["description"]
+        if view == "owners":
+            assert "*unlabeled wallet*" in embed["description"]
 
     # A partial answer: Aave's holder list 404s, its fees and votes come back.
     fake.faults[AAVE_HOLDERS] = 404

@@ -47,7 +47,14 @@ from core.errors import CooldownActive, InputError, LorenzError, ProtocolNotFoun
 from core.protocol import ProtocolRecord
 from pipeline.analyze import PARTS
 from pipeline.resolve import find_protocol
-from pipeline.service import Answer, answer_key, render_comparison, render_view, render_votes
+from pipeline.service import (
+    Answer,
+    answer_key,
+    render_comparison,
+    render_delegates,
+    render_view,
+    render_votes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +111,7 @@ FAMILIES: tuple[str, ...] = ("report", "compare", "holders", "fees", "votes")
 #: The parts each family shows (and so fetches).
 FAMILY_PARTS: dict[str, tuple[str, ...]] = {
     "report": PARTS, "compare": ("holders", "fees"), "holders": ("holders",),
-    "fees": ("fees",), "votes": ("votes",)}
+    "fees": ("fees",), "votes": ("votes", "governance")}
 
 
 class Cooldowns:
@@ -328,13 +335,20 @@ class Concentration(commands.Cog):
     @hybrid_command(name="votes")
     @app_commands.describe(protocol="a DeFi protocol")
     async def votes(self, ctx: Ctx, *, protocol: str) -> None:
-        """Who holds the voting power on recent Snapshot proposals."""
+        """Who can pass a proposal: on-chain delegates vs quorum, and Snapshot voters."""
         record, pending = await self._start(ctx, "votes", protocol, chart=False)
         answer = await pending
         report = answer.report
         embed = votes_embed(report)
         file = None
-        if report.votes is not None and report.votes.proposals:
+        if report.governance is not None:  # on-chain DAOs: the delegates vs the quorum
+            png = await self.host.analyses.render(
+                render_delegates, report.governance,
+                key="delegates|" + answer_key(answer, record.slug or record.name))
+            file = png_file(png, "delegates.png")
+            if file:
+                embed.set_image(url="attachment://delegates.png")
+        elif report.votes is not None and report.votes.proposals:
             png = await self.host.analyses.render(
                 render_votes, report.votes, report.name, report.symbol,
                 key="votes|" + answer_key(answer, record.slug or record.name))

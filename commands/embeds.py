@@ -22,6 +22,7 @@ from scoring.formatting import (
     short_address,
     usd,
 )
+from scoring.power_text import amount, delegate_name, quorum_clause, trend_clause
 from scoring.verdict import LEVELS, methodology_text
 from scoring.windows import fee_window, vote_window, window_lines
 
@@ -248,6 +249,8 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
                             value=_view_value(report, view), inline=False)
     if report.fees is not None:
         embed.add_field(name=_fees_title(report), value=_fees_value(report), inline=False)
+    if report.governance is not None:
+        embed.add_field(name=power_title(report), value=power_value(report, 3), inline=False)
     if report.votes is not None and report.votes.proposals:
         embed.add_field(name=f"Snapshot votes ({safe(report.votes.space, 60)})",
                         value=_votes_value(report, 3), inline=False)
@@ -329,19 +332,56 @@ def fees_embed(report: Report) -> discord.Embed:
     return fit(embed)
 
 
+def power_title(report: Report) -> str:
+    """"On-chain power (Uniswap GovernorBravo, block 21,000,000)"."""
+    gov = report.governance
+    assert gov is not None
+    return clip(f"On-chain power ({safe(gov.governor_label, 60)}, block {gov.block:,})",
+                FIELD_NAME_MAX)
+
+
+def power_value(report: Report, top: int = 5) -> str:
+    """Quorum and threshold, how many delegates reach quorum, the top delegates, the trend
+    and how complete the delegate set is (:mod:`scoring.power_text`)."""
+    gov = report.governance
+    assert gov is not None
+    sym = safe(gov.symbol, 20)
+    lines = [f"Quorum {amount(gov.quorum)} {sym} · proposal threshold "
+             f"{amount(gov.proposal_threshold)} {sym}"]
+    clause = quorum_clause(gov)
+    if clause:
+        lines.append(f"**{safe(clause[0].upper() + clause[1:], 200)}**")
+    for i, d in enumerate(gov.delegates[:top], start=1):
+        lines.append(f"{i}. {safe(delegate_name(d), 40)} — {amount(d.votes)} ({pct(d.share)})")
+    trend = trend_clause(gov)
+    if trend:
+        lines.append(safe(trend[0].upper() + trend[1:], 200))
+    lines.append(f"*Delegate set: {safe(gov.completeness, 300)}*")
+    return clip("\n".join(lines), FIELD_VALUE_MAX)
+
+
 def votes_embed(report: Report) -> discord.Embed:
-    """Snapshot voting power of recent proposals."""
+    """Who can pass a proposal: on-chain delegates first (DAOs that decide on-chain), then
+    Snapshot voting power of recent proposals (both when both exist)."""
     embed = discord.Embed(title=clip(f"{safe(report.name, 100)} — who votes", TITLE_MAX),
                           colour=NEUTRAL)
-    if report.votes is None:
-        embed.description = _missing_text(report, "vote")
-    else:
-        embed.description = _votes_value(report, 10)
+    if report.governance is not None:
+        embed.add_field(name=power_title(report), value=power_value(report, 10), inline=False)
+    snapshot = (_missing_text(report, "vote") if report.votes is None
+                else _votes_value(report, 10))
+    if report.governance is None:
+        embed.description = snapshot
+    elif report.votes is not None:
+        embed.add_field(name="Snapshot votes", value=clip(snapshot, FIELD_VALUE_MAX),
+                        inline=False)
     window = vote_window(report.votes)
     when = f"; proposals closed {window['from']} → {window['to']}" if window else ""
     cited = [s for s in report.sources if s.source.startswith("Snapshot")]
+    sources = [f"{cited[0].source} (votes ordered by voting power{when})"] if cited else []
+    if report.governance is not None:
+        sources.insert(0, f"{report.governance.source} at block {report.governance.block:,}")
     embed.set_footer(text=plain(
-        f"Source: {cited[0].source} (votes ordered by voting power{when})." if cited
+        ("Sources: " + "; ".join(sources) + ".") if sources
         else "No vote was read: no source cited.", FOOTER_MAX))
     return fit(embed)
 

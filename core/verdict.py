@@ -54,6 +54,9 @@ class Verdict:
     """Level, one-sentence summary and the reasons behind it.
 
     ``confidence`` is "high", "medium" or "low" (rules: ``scoring.verdict.CONFIDENCE``).
+    ``binding`` names the constraint the headline leads with: "holdings", "delegated
+    power" (on-chain delegates reaching quorum) or "votes cast" (Snapshot voters holding a
+    majority) — ``scoring.verdict.apply_power``.
     ``level`` is ``None`` when the verdict is withheld; ``withheld`` then says why (and is
     ``None`` otherwise).
     """
@@ -64,9 +67,10 @@ class Verdict:
     reasons: tuple[str, ...] = field(default=())
     confidence: str = "low"
     withheld: str | None = None
+    binding: str = "holdings"
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return {"level": self.level, "summary": self.summary, "basis_view": self.basis_view,
                 "reasons": list(self.reasons), "confidence": self.confidence,
-                "withheld": self.withheld}
+                "withheld": self.withheld, "binding": self.binding}

@@ -24,7 +24,7 @@ from core.votes import VoteReport
 from pipeline.fees import with_profit_flow
 from pipeline.labels import LabelBook, label_snapshot
 from pipeline.look_through import WrapperHolders, look_through
-from scoring.verdict import fee_clause, make_provenance, make_verdict
+from scoring.verdict import apply_power, fee_clause, make_provenance, make_verdict
 from scoring.views import score_views
 from sources.holders import HolderSnapshot
 
@@ -170,9 +170,11 @@ def build_report(
         share = top10_owner_share(holders, scored.views.circulating.denominator)
         if share is not None:
             fees = with_profit_flow(fees, share)
+    verdict = (apply_power(scored.verdict, governance, votes) if scored.verdict is not None
+               else None)
     return Report(
         name=scored.name, symbol=symbol, holders=scored.holders, views=scored.views,
-        verdict=scored.verdict, provenance=scored.provenance, protocol=record, fees=fees,
+        verdict=verdict, provenance=scored.provenance, protocol=record, fees=fees,
         votes=votes, sources=tuple(sources), missing=tuple(missing), warnings=scored.warnings,
         parts=parts,
         governance=governance,

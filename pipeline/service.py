@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import cachetools
 
 from core.errors import SourceError, public_text
+from core.governance import GovernanceReport
 from core.protocol import ProtocolRecord
 from core.report import Report
 from core.votes import VoteReport
@@ -129,6 +130,13 @@ def render_comparison(reports: list[Report]) -> bytes:
     from charts.render import render_comparison_png
 
     return render_comparison_png(reports)
+
+
+def render_delegates(governance: GovernanceReport) -> bytes:
+    """Delegates-vs-quorum chart PNG (top level: picklable; matplotlib in the worker)."""
+    from charts.delegates import render_delegates_png
+
+    return render_delegates_png(governance)
 
 
 def render_votes(votes: VoteReport, name: str, symbol: str) -> bytes:

@@ -9,14 +9,17 @@ with the thresholds in :data:`LEVELS` — the one place they are written down;
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.categories import VIEW_EXCLUSIONS, VIEWS, Category
 from core.fees import FeeReport
+from core.governance import GovernanceReport
 from core.scores import NAKAMOTO_THRESHOLD, Scores
 from core.verdict import Level, Provenance, Verdict
 from core.views import ViewResult, ViewSet
+from core.votes import VoteReport
 from scoring.formatting import pct, usd
+from scoring.power_text import power_clauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,7 @@ def methodology_text() -> str:
         "when the supply",
         "and holder count cannot both be right (the all-holder Gini bounds would collapse).",
     ]
+    lines += _power_method_lines()
     return "\n".join(lines)
 
 
@@ -311,3 +315,103 @@ def fee_clause(fees: FeeReport | None, symbol: str) -> tuple[str, ...]:
         return (f"{sym} holders received {usd(holders)} in 30 days, more than the "
                 f"{usd(split.fees)} of fees reported",)
     return (f"{pct(share)} of fees reach {sym} holders",)
+
+
+# --------------------------------------------------------------------------- the power verdict
+
+
+@dataclass(frozen=True, slots=True)
+class PowerRule:
+    """A level reached when at most ``max_count`` delegates (or voters) suffice."""
+
+    level: Level
+    max_count: int
+
+
+#: How few delegates alone reaching quorum (or voters casting a majority of a recent
+#: Snapshot proposal's votes) make a DAO concentrated — the one place these limits are
+#: written down. Either binds when it is at most the last rule's count: then the headline
+#: leads with it and the level is never less concentrated than its rule.
+POWER_LEVELS: tuple[PowerRule, ...] = (
+    PowerRule(Level.HIGHLY_CONCENTRATED, 3),
+    PowerRule(Level.CONCENTRATED, 10),
+)
+POWER_HANDFUL = POWER_LEVELS[-1].max_count
+_ORDER = [rule.level for rule in LEVELS]
+
+
+def power_level(count: int | None) -> Level | None:
+    """The level ``count`` delegates/voters reaching quorum/majority bind to, or ``None``."""
+    if count is None or count < 1:
+        return None
+    return next((r.level for r in POWER_LEVELS if count <= r.max_count), None)
+
+
+def voter_clause(votes: VoteReport | None) -> tuple[int, str] | None:
+    """(Nakamoto, clause) of the most recent Snapshot proposal with votes, or ``None``."""
+    scored = [p for p in (votes.proposals if votes else ()) if p.scores is not None]
+    if not scored:
+        return None
+    latest = max(scored, key=lambda p: p.end)
+    assert latest.scores is not None
+    k = latest.scores.nakamoto
+    if k is None:
+        return None
+    who = "1 voter" if k == 1 else f"{k:,} voters"
+    return k, f"{who} cast a majority of the votes on the latest Snapshot proposal"
+
+
+def _power_method_lines() -> list[str]:
+    """The power rules in words, for ``lorenz methodology``."""
+    lines = ["", "Power (DAOs that decide on-chain): the governor's quorum and threshold and the",
+             "delegates' current votes are read on-chain at one block. When few delegates",
+             "alone reach quorum (or, from Snapshot, few voters cast a majority of a recent",
+             "proposal's votes), the headline leads with it and the level is at least:"]
+    for rule in POWER_LEVELS:
+        lines.append(f"  {rule.level:<24} ≤ {rule.max_count} delegates (or voters)")
+    return lines
+
+
+def apply_power(verdict: Verdict, gov: GovernanceReport | None,
+                votes: VoteReport | None = None) -> Verdict:
+    """``verdict`` with the binding constraint named: on-chain delegated power, then votes
+    cast, else holdings (unchanged level).
+
+    Delegated power binds when :func:`power_level` of the delegates needed to reach quorum
+    is set; votes cast bind likewise with the latest Snapshot proposal's Nakamoto. The
+    binding clause leads the sentence; the level becomes the more concentrated of the
+    holdings level and the power level (a withheld holdings level is then replaced: the
+    power figures are exact on-chain reads — a delegate set that is only a lower bound can
+    only overstate how many delegates are needed). Votes cast do not replace a withheld
+    holdings level (Snapshot power is a partial view): their clause is appended then.
+    Power clauses that do not bind are appended after the holdings reasons. The holdings'
+    own reasons stay in the sentence.
+    """
+    clauses = power_clauses(gov) if gov is not None else ()
+    binding, level = "holdings", None
+    lead: tuple[str, ...] = ()
+    if gov is not None and power_level(gov.scores.delegates_to_quorum):
+        binding, level, lead = ("delegated power", power_level(gov.scores.delegates_to_quorum),
+                                clauses)
+    else:
+        voters = voter_clause(votes)
+        if voters is not None and power_level(voters[0]):
+            if verdict.level is None:  # Snapshot alone does not judge what holdings withheld
+                clauses = (*clauses, voters[1])
+            else:
+                binding, level = "votes cast", power_level(voters[0])
+                lead = (voters[1], *clauses)
+    if level is None:
+        if not clauses:
+            return verdict
+        reasons = (*verdict.reasons, *clauses)
+        summary = verdict.summary.rstrip(".") + "; " + "; ".join(clauses) + "."
+        return replace(verdict, reasons=reasons, summary=summary)
+    held = verdict.level
+    final = level if held is None else _ORDER[min(_ORDER.index(held), _ORDER.index(level))]
+    holdings = ("; ".join(verdict.reasons) if held is not None else
+                f"holdings not judged ({verdict.withheld}): " + "; ".join(verdict.reasons))
+    text = "; ".join((*lead, holdings))
+    return replace(verdict, level=final, summary=text[0].upper() + text[1:] + ".",
+                   reasons=(*lead, *verdict.reasons), binding=binding, withheld=None,
+                   confidence="high" if held is None else verdict.confidence)

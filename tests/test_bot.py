@@ -172,9 +172,17 @@ async def test_fees_and_votes_commands(world):
     await _png_of(fees.response)
     votes = await alice.slash(channel, "votes", protocol="uniswap")
     embed = votes.response.embeds[0]
-    assert "Proposal 0" in embed.description
-    assert "on-chain" in embed.description
+    # an on-chain DAO: its delegates against the quorum first, then Snapshot
+    assert embed.fields[0].name.startswith("On-chain power (Uniswap GovernorBravo")
+    assert "3 delegates can reach Uniswap's 20M UNI quorum alone" in embed.fields[0].value
+    assert embed.fields[1].name == "Snapshot votes"
+    assert "Proposal 0" in embed.fields[1].value and "on-chain" in embed.fields[1].value
+    assert embed.image.url == "attachment://delegates.png"
+    assert "JSON-RPC" in embed.footer.text
     await _png_of(votes.response)
+    snapshot_only = await alice.slash(channel, "votes", protocol="curve")  # no governor
+    embed = snapshot_only.response.embeds[0]
+    assert "Snapshot" in embed.description and not embed.fields
 
 
 async def test_methodology_and_help_are_ephemeral(world):

@@ -34,9 +34,13 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     doc = json.loads(out.stdout)
     assert doc["protocol"]["name"] == "Uniswap" and doc["symbol"] == "UNI"
     # the real UNI list: its largest holders are mostly known (treasury, burn, exchanges),
-    # its top owners are not — a level at medium confidence, with that said
-    assert doc["verdict"]["level"] is not None and doc["verdict"]["confidence"] == "medium"
-    assert doc["verdict"]["withheld"] is None
+    # its top owners are not — a holdings level at medium confidence, with that said; and
+    # 3 delegates reach the quorum alone: the headline leads with delegated power, which binds
+    assert doc["verdict"]["level"] == "highly concentrated"
+    assert doc["verdict"]["confidence"] == "medium" and doc["verdict"]["withheld"] is None
+    assert doc["verdict"]["binding"] == "delegated power"
+    assert doc["verdict"]["summary"].startswith(
+        "3 delegates can reach Uniswap's 20M UNI quorum alone; ")
     assert "owner-held holders are unidentified" in doc["verdict"]["summary"]
     assert doc["views"]["raw"]["top10_identified_share"] >= 0.5
     assert all(0 <= doc["views"][v]["identified_share"] <= 1 for v in doc["views"])

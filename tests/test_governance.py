@@ -229,3 +229,100 @@ async def test_no_endpoint_for_the_chain_is_a_lookup_error(tmp_path):
 def test_holder_without_delegate_is_not_a_delegate():
     dao = default_dao("uniswap")
     assert ZERO in dao.holders.values()
+
+
+# ------------------------------------------------------------------------------ the verdict
+
+def _gov(to_quorum: int | None, *, quorum: float | None = 40e6, trend=()):
+    from core.governance import GovernanceReport, PowerScores
+
+    scores = PowerScores(to_quorum, 5, 2, 0.6, 0.8, None)
+    return GovernanceReport(
+        dao="Uniswap", symbol="UNI", chain="ethereum", governor="0x" + "40" * 20,
+        governor_label="Uniswap GovernorBravo", kind="bravo", block=1, as_of="2026-11-29",
+        quorum=quorum, quorum_rule="For ≥ quorum", proposal_threshold=1e6, supply=1e9,
+        delegated_votes=2e8, delegated_exact=False, delegates=(), delegates_found=40,
+        scores=scores, method="m", complete=False, completeness="lower bound", trend=trend)
+
+
+def _verdict(level):
+    from core.verdict import Level, Verdict
+
+    reasons = ("13 wallets control a majority of owner-held UNI", "the top 10 hold 48%",
+               "20% of fees reach UNI holders")
+    if level is None:
+        return Verdict(None, "No verdict: x.", "owners", reasons, "low", withheld="x")
+    return Verdict(Level(level), "13 wallets…", "owners", reasons, "medium")
+
+
+def test_power_leads_the_sentence_and_raises_the_level_when_it_binds():
+    from core.verdict import Level
+    from scoring.verdict import apply_power
+
+    v = apply_power(_verdict("broadly distributed"), _gov(4))
+    assert v.summary.startswith("4 delegates can reach Uniswap's 40M UNI quorum alone; "
+                                "13 wallets control")
+    assert v.level == Level.CONCENTRATED and v.binding == "delegated power"
+    assert "broadly distributed" not in v.summary
+    v = apply_power(_verdict("concentrated"), _gov(2))
+    assert v.level == Level.HIGHLY_CONCENTRATED
+    # a withheld holdings level is replaced by the exact on-chain figure, and says why
+    v = apply_power(_verdict(None), _gov(3))
+    assert v.level == Level.HIGHLY_CONCENTRATED and v.withheld is None
+    assert "holdings not judged (x)" in v.summary
+
+
+def test_power_that_does_not_bind_is_appended_and_keeps_the_level():
+    from core.verdict import Level
+    from scoring.verdict import apply_power
+
+    v = apply_power(_verdict("moderately distributed"), _gov(25))
+    assert v.level == Level.MODERATELY_DISTRIBUTED and v.binding == "holdings"
+    assert v.summary.endswith("25 delegates can reach Uniswap's 40M UNI quorum alone.")
+    v = apply_power(_verdict("moderately distributed"), _gov(None, quorum=None))
+    assert v == _verdict("moderately distributed")  # nothing known: unchanged
+    v = apply_power(_verdict("moderately distributed"), _gov(None))
+    assert "do not reach" in v.summary and "lower bound" in v.summary
+
+
+def test_few_snapshot_voters_bind_but_never_replace_a_withheld_level():
+    from core.scores import Scores
+    from core.verdict import Level
+    from core.votes import ProposalPower, VoteReport
+    from scoring.metrics import score_balances
+    from scoring.verdict import apply_power
+
+    scores: Scores = score_balances([50.0, 30.0, 10.0, 10.0])
+    votes = VoteReport("x.eth", (ProposalPower("p", "t", 100, 4, scores),))
+    v = apply_power(_verdict("broadly distributed"), None, votes)
+    assert v.level == Level.CONCENTRATED or v.level == Level.HIGHLY_CONCENTRATED
+    assert v.binding == "votes cast" and v.summary.startswith("2 voters cast a majority")
+    w = apply_power(_verdict(None), None, votes)
+    assert w.level is None and w.summary.endswith("latest Snapshot proposal.")
+
+
+# ------------------------------------------------------------------------------ the chart
+
+def test_delegates_chart_draws_cumulative_bars_and_the_quorum_line():
+    from dataclasses import replace as dc_replace
+
+    from charts.delegates import REACHED, build_delegates_figure, render_delegates_png
+    from core.governance import Delegate
+
+    gov = dc_replace(_gov(3, quorum=20e6), delegates=tuple(
+        Delegate(addr(i), v, v / 45e6, v / 1e9, f"delegate {i}")
+        for i, v in enumerate((9e6, 8e6, 7e6, 6e6), start=1)))
+    fig = build_delegates_figure(gov)
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [9e6, 17e6, 24e6, 30e6]  # the top k together
+    colours = [p.get_facecolor() for p in ax.patches]
+    assert colours[2] == colours[3] != colours[1]  # from the 3rd bar on, quorum is reached
+    from matplotlib.colors import to_rgba
+    assert colours[2] == to_rgba(REACHED)
+    assert any(line.get_ydata()[0] == 20e6 for line in ax.get_lines())  # the quorum line
+    assert "3 delegates can reach" in ax.get_title(loc="left")
+    png = render_delegates_png(gov)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    empty = render_delegates_png(_gov(None, quorum=None))
+    assert empty[:8] == b"\x89PNG\r\n\x1a\n"

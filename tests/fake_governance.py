@@ -73,8 +73,9 @@ def _ratio(chain: FakeChain, timepoint: int) -> float:
     return PAST_RATIO if head - timepoint > 60 * per_day else RECENT_RATIO
 
 
-def install_dao(chain: FakeChain, dao: Dao) -> None:
-    """Register ``dao``'s token(s) and governor on ``chain``."""
+def install_dao(chain: FakeChain, dao: Dao, *, logs: bool = False) -> None:
+    """Register ``dao``'s token(s) and governor on ``chain`` (with ``logs``, a
+    ``DelegateVotesChanged`` log per delegate too, as the real token emitted)."""
     spec, token = dao.spec, dao.spec.tokens[0]
     now = {a.lower(): v * E18 for a, v in dao.votes.items()}
 
@@ -92,6 +93,9 @@ def install_dao(chain: FakeChain, dao: Dao) -> None:
         return
     chain.add(token, "delegates(address)", ("address",),
               lambda a, b: dao.holders.get(a[0].lower(), ZERO))
+    if logs:  # the token's DelegateVotesChanged history: each delegate's last balance
+        for i, (delegate, votes) in enumerate(sorted(now.items())):
+            chain.add_delegate_votes_changed(token, chain.head - 5_000 + i, delegate, 0, votes)
     if spec.kind == "bravo":
         chain.add(token, "getCurrentVotes(address)", ("uint96",),
                   lambda a, b: now.get(a[0].lower(), 0))

@@ -236,10 +236,24 @@ def governance_chain(fake: FakeUpstream) -> Any:
     from tests.fake_governance import default_dao, install_dao
 
     chain = FakeChain()
-    for slug, token in (("uniswap", UNI), ("compound-v3", COMP), ("aave", AAVE)):
+    for slug, token in (("uniswap", UNI), ("compound-v3", COMP), ("aave", AAVE),
+                        ("ens", "")):
         holders = [a for a, _ in fake.tokens[token].holders] if token in fake.tokens else []
-        install_dao(chain, default_dao(slug, holders))
+        install_dao(chain, default_dao(slug, holders), logs=True)
     return chain
+
+
+def l2_governance_chains() -> dict[str, Any]:
+    """The OP Mainnet and Arbitrum One nodes (default hosts) with the Optimism and Arbitrum
+    governors and tokens (tests.fake_governance)."""
+    from tests.fake_governance import chain_for, default_dao, install_dao, spec_for
+
+    nodes = {}
+    for host, slug in (("mainnet.optimism.io", "optimism"), ("arb1.arbitrum.io", "arbitrum")):
+        chain = chain_for(spec_for(slug))
+        install_dao(chain, default_dao(slug), logs=True)
+        nodes[host] = chain
+    return nodes
 
 
 def llama_not_found(slug: str) -> httpx.Response:

@@ -371,7 +371,7 @@ def votes_embed(report: Report) -> discord.Embed:
                 else _votes_value(report, 10))
     if report.governance is None:
         embed.description = snapshot
-    elif report.votes is not None:
+    elif report.votes is not None or any("vote" in m for m in report.missing):
         embed.add_field(name="Snapshot votes", value=clip(snapshot, FIELD_VALUE_MAX),
                         inline=False)
     window = vote_window(report.votes)

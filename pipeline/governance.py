@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.governance import Delegate, GovernanceReport, PowerTrend
 from core.labels import Label, LiveLabel
@@ -42,6 +42,10 @@ TOP_DELEGATES = 20
 TREND_TOP = 5
 #: ``eth_getLogs`` requests one background scan run may make before it pauses.
 SCAN_CALLS_PER_RUN = 2_000
+#: Scanned delegates whose votes are re-read at the pinned block: the largest by their last
+#: logged balance (a big DAO has tens of thousands; re-reading all would cost hundreds of
+#: requests per reply). The others count in the delegated total at their logged balance.
+SCAN_REREAD = 1_000
 
 QUORUM_RULES = {
     "bravo": "For votes ≥ quorum (and For > Against)",
@@ -130,14 +134,16 @@ class ScanState:
     delegates: int
     logs: int
     failed: str = ""
+    logged: dict[str, int] = field(default_factory=dict)  # last logged balances (raw)
 
 
 def scan_state(scan: DelegateScan | None, target: int | None) -> ScanState:
     """A snapshot of ``scan`` (``None``: no scan for this kind of token)."""
     if scan is None or target is None:
         return ScanState(False, False, None, 0.0, 0, 0, scan.failed if scan else "")
+    found = scan.delegates()
     return ScanState(True, scan.done_to(target), scan.next_block - 1, scan.progress(target),
-                     len(scan.delegates()), scan.logs, scan.failed)
+                     len(found), scan.logs, scan.failed, found)
 
 
 def completeness(read: GovernanceRead, state: ScanState) -> tuple[str, bool, str]:
@@ -207,8 +213,12 @@ def build_governance(read: GovernanceRead, record: ProtocolRecord, state: ScanSt
         delegated, exact = p.delegated_total / unit, True
     elif kind == "aave3":
         delegated, exact = supply, False  # every balance votes: shares of the AAVE supply
+    elif state.complete:  # every delegate: re-read ones at the block, the rest as logged
+        rest = sum(v for a, v in state.logged.items()
+                   if a not in read.extra and a not in read.votes)
+        delegated, exact = found + rest / unit, True
     else:
-        delegated, exact = found, state.complete
+        delegated, exact = found, False
     quorum = p.quorum / unit if p.quorum is not None else None
     threshold = p.threshold / unit if p.threshold is not None else None
     scores = score_power([v for _, v in votes], quorum=quorum, threshold=threshold,
@@ -271,7 +281,8 @@ async def fetch_governance(http: HttpClient, cfg: SourcesConfig, record: Protoco
         await scans.wait(task, cfg.delegate_scan_wait)
         scan = scans.get(spec.chain, spec.tokens[0])
     state = scan_state(scan, scans.target(spec.chain, spec.tokens[0]) if scans else None)
-    extra = scan.delegates() if scan is not None else {}
+    logged = scan.delegates() if scan is not None else {}
+    extra = dict(sorted(logged.items(), key=lambda kv: -kv[1])[:SCAN_REREAD])
     read = await read_governance(rpc, spec, list(holders)[:cfg.delegate_holders], extra)
     return build_governance(read, record, state, user_labels=user_labels, live=live,
                             source=rpc.name)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from core.errors import BadResponse
 from sources.governors import GovernorSpec
@@ -107,6 +107,7 @@ class GovernanceRead:
     holders_delegating: int
     past: tuple[PastRead, ...] = ()
     notes: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict)
 
 
 async def detect_kind(rpc: RpcClient, governor: str, head: Block) -> str:
@@ -233,7 +234,7 @@ async def read_past(rpc: RpcClient, spec: GovernorSpec, kind: str, top: Sequence
 
 
 async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[str],
-                          extra_delegates: Iterable[str] = (),
+                          extra_delegates: dict[str, int] | None = None,
                           trend_days: tuple[int, ...] = (30, 90)) -> GovernanceRead:
     """Every read of the module docstring, at one pinned block.
 
@@ -241,7 +242,8 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
         rpc: the chain's client.
         spec: the governor (kind ``"auto"`` is resolved by :func:`detect_kind`).
         holders: top holders' addresses (their delegates are read).
-        extra_delegates: delegates found elsewhere (the log scan).
+        extra_delegates: delegates found elsewhere (the log scan), with the balance they
+            were last logged with (raw; kept in :attr:`GovernanceRead.extra`).
         trend_days: how many days back to compare (none for Aave).
 
     Raises:
@@ -253,8 +255,8 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
     params, (chosen, delegating) = await asyncio.gather(
         read_params(rpc, spec, kind, head),
         delegates_of(rpc, spec, kind, [h.lower() for h in holders], head))
-    votes = await votes_of(rpc, spec, kind, chosen | {a.lower() for a in extra_delegates},
-                           head)
+    extra = {a.lower(): v for a, v in (extra_delegates or {}).items()}
+    votes = await votes_of(rpc, spec, kind, chosen | set(extra), head)
     notes: list[str] = []
     past: list[PastRead] = []
     top = [a for a, _ in sorted(votes.items(), key=lambda kv: -kv[1])[:TREND_TOP]]
@@ -266,7 +268,7 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
     if params.quorum is None:
         notes.append("the governor did not answer its quorum")
     return GovernanceRead(spec, head, params, votes, len(holders), delegating, tuple(past),
-                          tuple(notes))
+                          tuple(notes), extra)
 
 
 __all__ = ["GovernanceRead", "Params", "PastRead", "delegates_of", "detect_kind",

@@ -124,7 +124,7 @@ def test_analyze_json_schema(capsys, small_csv):
                    "--holder-count", "100", "--symbol", "tok")
     assert doc["symbol"] == "TOK"
     assert set(doc["verdict"]) == {"level", "summary", "basis_view", "reasons", "confidence",
-                                   "withheld"}
+                                   "withheld", "binding"}
     # the list covers 20% of the supply: withheld, and said why (half of the top holders'
     # balance — the burn address — is identified, which is enough)
     assert doc["verdict"]["level"] is None and doc["verdict"]["confidence"] == "low"

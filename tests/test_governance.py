@@ -364,3 +364,22 @@ async def test_analyze_each_dao_against_the_local_node(tmp_path, slug, kind, tre
     if report.verdict is not None:  # holders known: power binds and leads
         assert report.verdict.binding == "delegated power"
         assert report.verdict.summary.startswith(f"{gov.scores.delegates_to_quorum} delegates")
+
+
+async def test_only_the_largest_scanned_delegates_are_re_read(http_for, monkeypatch):
+    """A big DAO's scan finds more delegates than a reply can re-read: the largest by their
+    logged balance are re-read at the block, the rest count at their logged balance."""
+    import pipeline.governance as stage
+
+    monkeypatch.setattr(stage, "SCAN_REREAD", 3)
+    dao = default_dao("uniswap")
+    chain = chain_for(dao.spec)
+    install_dao(chain, dao, logs=True)
+    small = {addr(500 + i, "e"): 1_000 for i in range(20)}  # 20 small, logged only
+    for i, (a, v) in enumerate(small.items()):
+        chain.add_delegate_votes_changed(dao.spec.tokens[0], 100 + i, a, 0, v * 10**18)
+    http, cfg = http_for(chain)
+    gov = await fetch_governance(http, cfg, record("uniswap"), [], DelegateScans())
+    assert gov is not None and gov.complete and gov.delegated_exact
+    assert gov.delegates_found == 3  # re-read: the three largest
+    assert gov.delegated_votes == pytest.approx(45.5e6 + 20_000)  # the rest as logged

@@ -332,7 +332,7 @@ def test_verdict_from_the_owners_view_with_supply():
     assert v.reasons[-1] == "no fees reach TOK holders"
     assert v.to_dict() == {"level": v.level, "summary": v.summary, "basis_view": "owners",
                            "reasons": list(v.reasons), "confidence": "medium",
-                           "withheld": None}
+                           "withheld": None, "binding": "holdings"}
     # the same owners, identified: high confidence, and nothing said about them
     known = tuple(replace(h, category=C.FUND) if h.category in UNIDENTIFIED else h
                   for h in HOLDERS)

@@ -76,7 +76,9 @@ def test_embed_footer_says_the_windows(report):
     caveats = next(f.value for f in fees.fields if f.name == "Caveats")
     assert "DefiLlama's fee data ends on 2025-11-21" in caveats  # the staleness caveat
     assert "2025-11-07 → 2025-11-21" in votes_embed(report).footer.text
-    assert "closed 2025-11-07 → 2025-11-21" in (votes_embed(report).description or "")
+    # an on-chain DAO: the delegates first, Snapshot (with its window) in its own field
+    snapshot = next(f.value for f in votes_embed(report).fields if f.name == "Snapshot votes")
+    assert "closed 2025-11-07 → 2025-11-21" in snapshot
 
 
 def test_chart_footers_say_the_windows(report):

@@ -262,6 +262,9 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
     ax.set_autoscale_on(False)
     ax.plot((0, 1), (0, 1), color=style.EQUALITY, linewidth=1.5, linestyle=(0, (4, 3)))
     drawn: list[tuple[str, NDArray[np.float64], NDArray[np.float64]]] = []
+    fitter = _fitter(ax)
+    name_px = _axes_width_px(ax) * 0.92
+    top = 0.95
     for i, s in enumerate(series):
         x, y = lorenz_points(s.balances)
         if x.size == 0:
@@ -271,17 +274,33 @@ def plot_lorenz(ax: Axes, series: Sequence[LorenzSeries], title: str = "Lorenz c
             name = f"{s.name} · {ginis}" if ginis else s.name
             same = next((n for n, dx, dy in drawn if _same_curve(x, y, dx, dy)), None)
             if same is not None:
-                name += f" (same curve as {same.split(' ·')[0]})"
+                name += f" · same curve as {same.split(' ·')[0]}"
             ax.plot(x, y, color=s.color, linewidth=2.6 - 0.8 * min(i, 1),
                     linestyle=(0, s.dashes) if s.dashes else "-", solid_joinstyle="round",
                     zorder=2 + i, gid=s.name)
             drawn.append((s.name, x, y))
-        ax.text(0.04, 0.95 - 0.085 * i, name, ha="left", va="top", color=s.color,
+        lines = wrap_at(name, " · ", name_px, fitter, style.LEGEND_SIZE + 1, "bold")
+        ax.text(0.04, top, "\n".join(lines), ha="left", va="top", color=s.color,
                 fontsize=style.LEGEND_SIZE + 1, fontweight="bold", family=style.FONT_FAMILY,
-                transform=ax.transAxes, parse_math=False, gid="lorenz-name")
+                transform=ax.transAxes, parse_math=False, gid="lorenz-name", linespacing=1.25)
+        top -= 0.085 + 0.06 * (len(lines) - 1)
     _percent_frame(ax, xlabel=xlabel, ylabel="share of tokens")
     style.panel_title(ax, title)
     return ax
+
+
+def wrap_at(text: str, separator: str, max_px: float, fitter: TextFitter, size: float,
+            weight: str = "normal") -> list[str]:
+    """``text`` in lines of at most ``max_px`` pixels, broken only at ``separator`` (which
+    ends a line it breaks); a part too long on its own is cut with "…"."""
+    lines: list[str] = []
+    for part in text.split(separator):
+        joined = f"{lines[-1]}{separator}{part}" if lines else part
+        if lines and fitter.fits(joined, max_px, size, weight):
+            lines[-1] = joined
+        else:
+            lines.append(fitter.fit(part, max_px, size, weight))
+    return lines
 
 
 def _same_curve(x: NDArray[np.float64], y: NDArray[np.float64], x2: NDArray[np.float64],

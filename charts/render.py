@@ -286,9 +286,9 @@ def build_report_figure(report: Report, *, reuse: bool = False,
 def _missing_line(fig: Figure, report: Report, part: str) -> None:
     """A part asked for that did not come back, as one muted line where its panel would
     be (a panel without data shrinks to this line)."""
-    why = next((m for m in report.missing if part[:3] in m.lower()), f"no {part} data")
-    text = TextFitter.for_figure(fig).fit(f"{part.capitalize()}: {why}", _fig_px(fig, 0.53),
-                                          style.LABEL_SIZE)
+    why = next((m for m in report.missing if part[:3] in m.lower()),  # names the part
+               f"{part.capitalize()}: no data")
+    text = TextFitter.for_figure(fig).fit(why, _fig_px(fig, 0.53), style.LABEL_SIZE)
     fig.text(_FEES_RECT_RIGHT[0], _FEES_RECT_RIGHT[1] + 0.06, text, ha="left",
              va="center", fontsize=style.LABEL_SIZE, parse_math=False, gid="missing-part",
              **style.MUTED_KW)
@@ -312,18 +312,19 @@ def _lorenz_series(report: Report, holders: Sequence[Holder], view: str
 
 def _left_out_line(holders: Sequence[Holder], view: str, raw_denominator: float,
                    fitter: TextFitter, top: int = 3, supply_known: bool = True) -> str:
-    """"Left out of the owners view (% of total supply): Uniswap treasury 26%, burn 10%" —
-    the largest listed holders ``view`` leaves out, or "" for the raw view / none."""
+    """"Left out (% of total supply): Uniswap treasury 26%, burn 10%" — the largest listed
+    holders ``view`` (named in the panel title above) leaves out, or "" for the raw view /
+    none."""
     if view == "raw" or raw_denominator <= 0:
         return ""
     out = [h for h in holders[:100] if not in_view(h.category, view)][:top]
     if not out:
         return ""
     names = ", ".join(
-        fitter.fit(holder_name(h) if h.label else style.CATEGORY_NAMES[h.category], 150,
+        fitter.fit(holder_name(h) if h.label else style.CATEGORY_NAMES[h.category], 135,
                    style.LEGEND_SIZE) + f" {pct(h.balance / raw_denominator)}" for h in out)
     of = "total supply" if supply_known else "the listed sum"
-    return f"Left out of the {view} view (% of {of}): {names}"
+    return f"Left out (% of {of}): {names}"  # the view is the panel title's
 
 
 def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],

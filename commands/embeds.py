@@ -420,9 +420,13 @@ def compare_embed(answers: list[Answer], filename: str | None,
         r = a.report
         s = r.views.owners.scores if r.views is not None else None
         lines = [_compare_verdict(r)]
-        if s is not None:
+        if s is not None and r.views is not None:
             lines.append(f"Nakamoto {nakamoto_text(s)} · top 10 {pct(s.top10_share, 0)} · "
                          f"Gini {s.gini:.2f}")
+            lines.append("owners view, % of " + safe(denominator_text(
+                "owners", r.views.owners.denominator, r.symbol, r.views.supply_known), 120))
+        elif "holders" in r.parts:
+            lines.append(_missing_text(r, "holder"))
         if r.fees is not None:
             lines.append(f"holders' share of fees: {pct(r.fees.split_30d.holders_share, 0)}")
         lines.extend(safe(w, 120) for w in window_lines(r))

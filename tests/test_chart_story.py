@@ -14,7 +14,7 @@ from charts import style
 from charts.render import bars_view, build_comparison_figure, build_report_figure
 from core.categories import VIEWS, Category, in_view
 from tests import chart_fixtures as cf
-from tests.test_charts import all_text, axes_titled, bars, texts_with_gid
+from tests.test_charts import all_text, axes_titled, bars, lorenz_names, texts_with_gid
 
 # Machado, Oliveira & Fernandes (2009), severity 1: colour-vision deficiency simulated on
 # linear RGB.
@@ -80,12 +80,11 @@ def test_the_bars_are_the_verdicts_view_and_what_it_left_out_is_listed():
     # the treasury, the exchange… are not among the bars but named under them
     left_out = [t.get_text() for t in fig.texts if t.get_gid() == "left-out"]
     assert len(left_out) == 1
-    assert left_out[0].startswith("Left out of the owners view (% of total supply): DAO "
-                                  "treasury")
+    assert left_out[0].startswith("Left out (% of total supply): DAO treasur")
     # the subtitle says which view the verdict's numbers are from
     assert "Owners view: " in all_text(fig) or report.verdict.withheld
     lorenz = axes_titled(fig, "Lorenz curves")
-    assert [t.split(" ·")[0] for t in texts_with_gid(lorenz, "lorenz-name")] == [
+    assert [t.split(" ·")[0] for t in lorenz_names(lorenz)] == [
         "raw view", "owners view"]
 
 
@@ -124,8 +123,8 @@ def test_a_curve_identical_to_another_says_so():
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     plot_lorenz(ax, [LorenzSeries("raw view", balances, 0.3, "#56b4e9"),
                      LorenzSeries("owners view", balances, 0.3, "#e69f00", dashes=(5.0, 2.5))])
-    names = texts_with_gid(ax, "lorenz-name")
-    assert names[1] == "owners view · Gini 0.30 of the listed (same curve as raw view)"
+    names = lorenz_names(ax)
+    assert names[1] == "owners view · Gini 0.30 of the listed · same curve as raw view"
     assert [line.get_gid() for line in ax.lines if line.get_gid()] == [
         "raw view", "owners view"]  # both curves drawn
 
@@ -156,4 +155,4 @@ def test_a_panel_without_data_shrinks_to_a_line():
     fig = build_report_figure(report)
     assert len(fig.axes) == 2
     assert [t.get_text() for t in fig.texts if t.get_gid() == "missing-part"] == [
-        "Fees: Testswap: DefiLlama does not track its fees"]
+        "Testswap: DefiLlama does not track its fees"]

@@ -81,6 +81,11 @@ def texts_with_gid(ax, gid: str) -> list[str]:
     return [t.get_text() for t in ax.texts if t.get_gid() == gid]
 
 
+def lorenz_names(ax) -> list[str]:
+    """The curves' names on one line each (they wrap at " · " to stay in the panel)."""
+    return [t.replace("\n", " · ") for t in texts_with_gid(ax, "lorenz-name")]
+
+
 def bars(ax) -> list[Rectangle]:
     """The bar rectangles of an axes (from its bar containers, not the key swatches)."""
     return [patch for container in ax.containers for patch in container.patches]
@@ -202,7 +207,7 @@ def test_report_figure_panels_and_content():
     fees = axes_titled(fig, "Fees, 30 days")
     # Lorenz: one curve per view (raw, owners), each named with the view's Gini
     assert {line.get_gid() for line in lorenz.lines} >= {"raw view", "owners view"}
-    names = texts_with_gid(lorenz, "lorenz-name")
+    names = lorenz_names(lorenz)
     # which Gini: of the listed holders (no holder count, so no all-holder bounds)
     assert names == [f"raw view · Gini {report.views.raw.scores.gini:.2f} of the listed",
                      f"owners view · Gini {report.views.owners.scores.gini:.2f} of the listed"]
@@ -738,6 +743,6 @@ def test_truncated_list_says_how_many_and_both_ginis():
     assert texts_with_gid(lorenz, "axis-label")[0] == "share of the top 40 of 5,000 holders"
     raw = views.raw
     assert raw.gini_all is not None
-    assert texts_with_gid(lorenz, "lorenz-name")[0] == (
+    assert lorenz_names(lorenz)[0] == (
         f"raw view · Gini {raw.scores.gini:.2f} of the listed · "
         f"{raw.gini_all.low:.2f}–{raw.gini_all.high:.2f} of all holders")

@@ -125,6 +125,10 @@ async def test_a_members_conversation(world, fake):
                        third="notaprotocol", fourth="curve")
     embed = embed_of(four)
     assert len(embed["fields"]) == 3 and "notaprotocol" in embed["description"]
+    for field in embed["fields"]:  # each names the view and denominator of its figures,
+        value = field["value"]     # or why it has none (Aave's holder list 404'd above)
+        assert ("owners view, % of owner-held supply (" in value
+                or "Aave: Blockscout has no holder list" in value), field
     assert four.payloads[0]["attachments"][0]["filename"] == "compare.png"
     # …and one that cannot be analysed is named with the reason.
     with_maker = embed_of(await slash(env, channel, alice, "compare", first="uniswap",
@@ -146,6 +150,16 @@ async def test_a_members_conversation(world, fake):
     no_host_anywhere(env)
     errors = expect_only(env, LorenzError)
     assert any(isinstance(e, ProtocolNotFound) for e in errors)
+    # every "no data" error and every Missing line names the protocol it is about
+    for payload in check_all_replies(env):
+        content = payload.get("content") or ""
+        if content.startswith(("No data", "Could not reach")):
+            assert re.search(r"for (Maker|Aave|Curve|Uniswap|Compound)", content), content
+        for embed in payload.get("embeds") or ():
+            for field in embed.get("fields") or ():
+                if field["name"] == "Missing":
+                    for line in field["value"].splitlines():
+                        assert re.match(r"(Maker|Aave|Curve|Uniswap|Compound)\b", line), line
 
 
 async def test_twenty_members_asking_at_once_are_all_answered_by_one_analysis(world):

@@ -184,6 +184,8 @@ def _report_subtitle(report: Report) -> str:
     if report.verdict is not None:
         reasons = report.verdict.reasons[:2] or (report.verdict.summary,)
         text = "; ".join(reasons)
+        if report.verdict.binding != "holdings":  # led by who can pass a proposal
+            return text[:1].upper() + text[1:]
         view = report.verdict.basis_view
         return f"{view[:1].upper() + view[1:]} view: {text}"
     if report.holders is None:

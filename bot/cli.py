@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -64,6 +65,14 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _scan_wait(text: str) -> float:
+    """``--scan-wait``: seconds, 0 < value ≤ 600."""
+    value = _positive_float(text)
+    if value > 600:
+        raise argparse.ArgumentTypeError("must be at most 600 seconds")
     return value
 
 
@@ -154,6 +163,10 @@ def _add_analyze(an: argparse.ArgumentParser) -> None:
                          "config: 1000; live analysis only)")
     an.add_argument("--no-votes", action="store_true",
                     help="skip Snapshot voting power (live analysis only)")
+    an.add_argument("--scan-wait", type=_scan_wait, metavar="SECONDS",
+                    help="wait up to this long (≤ 600) for the on-chain delegate log scan, "
+                         "so the delegate set can be complete (default from config: 1.5; "
+                         "live analysis only)")
     an.add_argument("--config", type=Path, metavar="PATH",
                     help="config.toml (default: $LORENZ_CONFIG or ./config.toml)")
     # Options for holder files only default to None, so that giving one to a live
@@ -318,7 +331,8 @@ def _cmd_invite(args: argparse.Namespace) -> int:
 _FILE_ONLY = (("--supply", "supply"), ("--holder-count", "holder_count"),
               ("--symbol", "symbol"), ("--decimals", "decimals"), ("--chain", "chain"),
               ("--look-through", "look_through"))
-_LIVE_ONLY = (("--holders", "holders"), ("--no-votes", "no_votes"))
+_LIVE_ONLY = (("--holders", "holders"), ("--no-votes", "no_votes"),
+              ("--scan-wait", "scan_wait"))
 
 
 def _check_mode(args: argparse.Namespace) -> None:
@@ -557,7 +571,9 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
             progress(f"resolving {args.protocol!r}…")
         # The built-in table answers the common names without the network.
         record, _loaded = await find_protocol(directory, args.protocol)
-        services = Services(cfg.sources, http, directory, tuple(user_labels))
+        sources = (cfg.sources if args.scan_wait is None
+                   else dataclasses.replace(cfg.sources, delegate_scan_wait=args.scan_wait))
+        services = Services(sources, http, directory, tuple(user_labels))
         report = await analyze_protocol(services, record, holders_limit=args.holders,
                                         votes=not args.no_votes, progress=progress)
     except SourceUnavailable as exc:

@@ -149,7 +149,8 @@ def scan_state(scan: DelegateScan | None, target: int | None) -> ScanState:
 def completeness(read: GovernanceRead, state: ScanState) -> tuple[str, bool, str]:
     """(method, complete, completeness sentence) of the delegate set."""
     held = (f"the delegates of the top {read.holders_asked:,} holders "
-            f"({read.holders_delegating:,} of them delegate)")
+            f"({read.holders_delegating:,} of them delegate)" if read.holders_asked else
+            "no holder list to read delegates from")
     if read.spec.kind == "aave3":
         held = (f"the top {read.holders_asked:,} holders and their delegatees (an Aave "
                 "holder votes with its own balance unless it delegates)")

@@ -28,6 +28,8 @@ def quorum_clause(gov: GovernanceReport) -> str | None:
         return None
     what = f"{gov.dao}'s {amount(gov.quorum)} {gov.symbol} quorum".replace("  ", " ")
     k = gov.scores.delegates_to_quorum
+    if k is None and gov.delegates_found == 0:
+        return f"no delegates found yet to weigh against {what}"
     if k is None:
         found = f"{gov.delegates_found:,} delegate" + ("s" if gov.delegates_found != 1 else "")
         bound = "" if gov.complete else " (a lower bound of the delegate set)"

@@ -34,8 +34,8 @@ DVC = "DelegateVotesChanged(address,uint256,uint256)"
 MAX_LOGS = 1000
 #: The first range tried (blocks); it adapts from there.
 FIRST_SPAN = 100_000
-#: The widest range asked for at once (blocks).
-MAX_SPAN = 2_000_000
+#: The widest range asked for at once (blocks); ranges double while they stay quiet.
+MAX_SPAN = 20_000_000
 
 
 @dataclass
@@ -44,6 +44,8 @@ class DelegateScan:
 
     Attributes:
         token: the token contract (lower case).
+        span / ceiling: the next range's width, and the widest the provider accepted
+            (lowered on each refusal, so a capped provider is not asked too wide again).
         start_block: the first block scanned (0: from genesis).
         next_block: the first block not yet scanned.
         votes: the last ``newBalance`` seen per delegate (raw integer units).
@@ -55,6 +57,7 @@ class DelegateScan:
     start_block: int = 0
     next_block: int = -1
     span: int = FIRST_SPAN
+    ceiling: int = MAX_SPAN
     votes: dict[str, int] = field(default_factory=dict)
     calls: int = 0
     logs: int = 0
@@ -90,7 +93,10 @@ class DelegateScan:
                 raw = await rpc.logs(self.token, [topic(DVC)], self.next_block, end)
             except SourceError as exc:
                 if is_range_refusal(exc) and end > self.next_block:
-                    self.span = max(1, (end - self.next_block + 1) // 2)
+                    width = end - self.next_block + 1
+                    if not _too_many_results(exc):  # a block-range cap does not change:
+                        self.ceiling = max(1, width // 2)  # never ask this wide again
+                    self.span = max(1, width // 2)
                     continue
                 self.failed = str(exc)
                 log.debug("delegate scan of %s stopped: %s", self.token, exc)
@@ -101,7 +107,7 @@ class DelegateScan:
             self._apply(raw)
             self.next_block = end + 1
             if len(raw) < MAX_LOGS // 4:
-                self.span = min(MAX_SPAN, self.span * 2)
+                self.span = min(self.ceiling, self.span * 2)
         return self.done_to(to_block)
 
     def _apply(self, raw: list[dict]) -> None:
@@ -119,6 +125,17 @@ class DelegateScan:
     def delegates(self) -> dict[str, int]:
         """Delegates with votes now (raw units), as last logged."""
         return {d: v for d, v in self.votes.items() if v > 0}
+
+
+#: Words of a refusal for too many results (log density varies: not a lasting range cap),
+#: as Infura ("query returned more than 10000 results") and Alchemy ("Log response size
+#: exceeded") word it.
+_RESULT_WORDS = ("result", "response size", "too many logs")
+
+
+def _too_many_results(exc: SourceError) -> bool:
+    detail = (getattr(exc, "detail", "") or str(exc)).lower()
+    return any(w in detail for w in _RESULT_WORDS)
 
 
 def _parse(item: dict) -> tuple[int, int, str, int]:

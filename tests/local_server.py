@@ -24,6 +24,8 @@ PREFIXES = {
     "/ethplorer": "api.ethplorer.io",
     "/snapshot": "hub.snapshot.org",
     "/rpceth": "ethereum.publicnode.com",
+    "/rpcop": "mainnet.optimism.io",
+    "/rpcarb": "arb1.arbitrum.io",
 }
 
 

@@ -383,3 +383,24 @@ async def test_only_the_largest_scanned_delegates_are_re_read(http_for, monkeypa
     assert gov is not None and gov.complete and gov.delegated_exact
     assert gov.delegates_found == 3  # re-read: the three largest
     assert gov.delegated_votes == pytest.approx(45.5e6 + 20_000)  # the rest as logged
+
+
+async def test_a_capped_provider_is_not_asked_too_wide_again(http_for):
+    chain = FakeChain(head=1_000_000, log_range_cap=10_000)
+    http, _cfg = http_for(chain)
+    rpc = RpcClient(http, RPC["ethereum"], "ethereum")
+    scan = DelegateScan("0x" + "7e" * 20)
+    assert await scan.run(rpc, 1_000_000, max_calls=500)
+    refused = chain.calls.count("eth_getLogs") - (1_000_000 // scan.ceiling + 1)
+    assert scan.ceiling <= 10_000 and refused <= 6  # halved a few times, then never again
+
+
+def test_scan_wait_is_checked_and_live_only(tmp_path, capsys):
+    from bot.cli import main
+
+    holders = tmp_path / "h.csv"
+    holders.write_text("address,balance\n0x" + "11" * 20 + ",5\n")
+    assert main(["analyze", "--holders-file", str(holders), "--scan-wait", "5"]) == 2
+    assert "--scan-wait applies only to a live analysis" in capsys.readouterr().err
+    assert main(["analyze", "uniswap", "--scan-wait", "601"]) == 2  # argparse's usage error
+    assert "at most 600 seconds" in capsys.readouterr().err

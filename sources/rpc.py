@@ -305,7 +305,7 @@ async def block_at(rpc: RpcClient, timestamp: int, latest: Block, *,
     """
     if timestamp >= latest.timestamp:
         return latest
-    low, high = await rpc.block(0), latest  # invariant: low.ts <= timestamp < high.ts
+    low, high = await _bracket(rpc, timestamp, latest)  # low.ts <= timestamp < high.ts
     if low.timestamp > timestamp:
         return low
     for _ in range(max_calls // 2):  # two header reads per round
@@ -328,6 +328,26 @@ async def block_at(rpc: RpcClient, timestamp: int, latest: Block, *,
             else:
                 high = half
     return low
+
+
+#: Blocks back from the head over which the recent block time is measured.
+RECENT_BLOCKS = 10_000
+
+
+async def _bracket(rpc: RpcClient, timestamp: int, latest: Block) -> tuple[Block, Block]:
+    """(low, high) around ``timestamp``: from the recent block time a guess 5% short of the
+    distance (old blocks came slower or faster: genesis when the guess overshoots), so the
+    search starts near the answer instead of at genesis (2 header reads)."""
+    probe = await rpc.block(max(0, latest.number - RECENT_BLOCKS))
+    spent = latest.timestamp - probe.timestamp
+    if probe.number >= latest.number or spent <= 0:
+        return await rpc.block(0), latest
+    per_block = spent / (latest.number - probe.number)
+    back = int((latest.timestamp - timestamp) / per_block * 1.05) + 1
+    start = await rpc.block(max(0, latest.number - back))
+    if start.timestamp <= timestamp:
+        return start, latest
+    return await rpc.block(0), start
 
 
 def is_range_refusal(exc: SourceError) -> bool:

@@ -144,3 +144,24 @@ async def test_arbitrum_headers_give_the_l1_clock(rpc_for):
     rpc = rpc_for(chain, "arbitrum")
     head = await rpc.block()
     assert head.number == 300_000_000 and head.clock == 15_000_000
+
+
+class _MergedChain(FakeChain):
+    """Blocks of 14 s before block 15,537,394 and 12 s after (Ethereum's merge, roughly)."""
+
+    def timestamp(self, block: int) -> int:
+        merge = 15_537_394
+        if block <= merge:
+            return self.genesis_ts + block * 14
+        return self.genesis_ts + merge * 14 + (block - merge) * 12
+
+
+@pytest.mark.parametrize("days", [30, 90, 1500])
+async def test_block_at_starts_near_the_answer_on_uneven_block_times(rpc_for, days):
+    chain = _MergedChain(head=21_000_000)
+    rpc = rpc_for(chain)
+    latest = await rpc.block()
+    target = latest.timestamp - days * 86400
+    found = await block_at(rpc, target, latest)
+    assert chain.timestamp(found.number) <= target < chain.timestamp(found.number + 1)
+    assert chain.calls.count("eth_getBlockByNumber") <= (10 if days < 365 else 30)

@@ -94,6 +94,10 @@ def _probe_dict(p: ProbeResult) -> dict[str, Any]:
             "detail": p.detail, "limits": p.quota.to_dict() if p.quota else None}
 
 
+#: The JSON-RPC probe's source name (the Ethereum node of ``[sources.rpc]``).
+RPC_PROBE = "Ethereum JSON-RPC"
+
+
 def _blockscout_chains(cfg: SourcesConfig) -> list[str]:
     """The chains holders can come from: every configured instance, and with a PRO key every
     chain PRO serves; Ethereum first."""
@@ -130,6 +134,10 @@ async def _probe_all(client: httpx.AsyncClient, cfg: SourcesConfig,
             headers={"x-api-key": snapshot_key} if snapshot_key else None),
             key=bool(snapshot_key)),
     }
+    if cfg.rpc.get("ethereum"):  # on-chain governance: one eth_blockNumber
+        others[RPC_PROBE] = probe(client, RPC_PROBE, client.build_request(
+            "POST", cfg.rpc["ethereum"],
+            json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}))
     results = await asyncio.gather(*calls, *others.values())
     return (list(zip(chains, results[:len(chains)], strict=True)),
             dict(zip(others, results[len(chains):], strict=True)))
@@ -159,7 +167,10 @@ def _capabilities(cfg: SourcesConfig, blockscout: list[tuple[str, ProbeResult]],
                                                 f"({result.detail}){fallback}"))
         if result.outcome == Outcome.NEEDS_KEY and not cfg.blockscout_pro_api_key:
             hints.append(KEY_NEEDED + ".")
-    for name, source in (("fees", "DefiLlama"), ("votes", "Snapshot")):
+    for name, source in (("fees", "DefiLlama"), ("votes", "Snapshot"),
+                         ("on-chain delegates (ethereum)", RPC_PROBE)):
+        if source not in others:
+            continue
         r = others[source]
         caps.append(Capability(name, r.works, source if r.works
                                else f"{source}: {r.outcome} ({r.detail})"))
@@ -185,7 +196,7 @@ async def run_doctor(cfg: SourcesConfig,
         blockscout, others = await _probe_all(client, cfg)
     caps, hints = _capabilities(cfg, blockscout, others)
     probes = (*(r for _, r in blockscout), others["Ethplorer"], others["DefiLlama"],
-              others["Snapshot"])
+              others["Snapshot"], *([others[RPC_PROBE]] if RPC_PROBE in others else []))
     return DoctorReport(tuple(probes), tuple(caps), tuple(hints))
 
 

@@ -89,6 +89,8 @@ def test_doctor_against_the_local_stand_in(upstream, tmp_path):
     assert by_source["Ethplorer"]["outcome"] == "trouble"
     assert by_source["DefiLlama"]["status"] == 400 and by_source["DefiLlama"]["outcome"] == "works"
     assert upstream.fake.count("/holders") == 1  # one probe, no retries
+    assert by_source["Ethereum JSON-RPC"]["outcome"] == "works"  # the stand-in node
+    assert caps["on-chain delegates (ethereum)"]["ok"]
     text = _run(["doctor", "--config", str(cfg)], tmp_path)
     assert text.returncode == 0 and "ready: holders on Ethereum and fees work" in text.stdout
 

@@ -109,6 +109,7 @@ class LorenzBot(commands.Bot):
         waits)."""
         cfg = self.config
         logging_setup.install(*logging_setup.secrets_of(cfg))  # however the bot was started
+        await self.collaborators.open_store()
         self.collaborators.start()
         for ext in EXTENSIONS:
             await self.load_extension(ext)

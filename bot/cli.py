@@ -223,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
     sync.add_argument("--guild", type=_positive_int, metavar="ID", help="only this guild")
 
+    from bot.history_cli import add_parsers
+
+    add_parsers(sub, _positive_int, _holders_limit)
+
     inv = sub.add_parser("invite", help="print the OAuth2 URL to invite the bot")
     inv.add_argument("--config", type=Path, metavar="PATH", help="config.toml")
     inv.add_argument("--client-id", type=_positive_int, metavar="ID",
@@ -692,6 +696,12 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_invite(args)
         if args.command == "doctor":
             return _cmd_doctor(args)
+        if args.command in ("snapshot", "history"):
+            from bot import history_cli
+
+            run = history_cli.cmd_snapshot if args.command == "snapshot" else (
+                history_cli.cmd_history)
+            return run(args, _load_config(args.config))
     except (InputError, ProtocolNotFound, ConfigError) as exc:
         print(f"lorenz: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -24,6 +24,7 @@ from commands.config import DiscordConfig
 from core.errors import ConfigError
 from core.secret import Secret
 from sources.config import DEFAULT_BLOCKSCOUT, DEFAULT_RPC, SourcesConfig
+from store.config import StoreConfig
 
 ENV_CONFIG = "LORENZ_CONFIG"
 ENV_SECRETS = {
@@ -31,6 +32,7 @@ ENV_SECRETS = {
     "ETHPLORER_API_KEY": ("sources", "ethplorer_api_key"),
     "BLOCKSCOUT_PRO_API_KEY": ("sources", "blockscout_pro_api_key"),
     "SNAPSHOT_API_KEY": ("sources", "snapshot_api_key"),
+    "LORENZ_DATABASE_URL": ("store", "url"),  # may hold a password
 }
 
 
@@ -40,6 +42,7 @@ class Config:
 
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     path: Path | None = None
 
 
@@ -145,14 +148,16 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"cannot read config file {file_path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from None
-    unknown = set(data) - {"discord", "sources"}
+    unknown = set(data) - {"discord", "sources", "store"}
     if unknown:
         raise ConfigError(f"config has an unknown section [{sorted(unknown)[0]}]")
     discord_table = dict(data.get("discord", {}))
     sources_table = dict(data.get("sources", {}))
+    store_table = dict(data.get("store", {}))
+    tables = {"discord": discord_table, "sources": sources_table, "store": store_table}
     for var, (section, key) in ENV_SECRETS.items():
         if env.get(var):
-            (discord_table if section == "discord" else sources_table)[key] = env[var]
+            tables[section][key] = env[var]
 
     blockscout = _chain_urls(sources_table, "blockscout", DEFAULT_BLOCKSCOUT)
     rpc = _chain_urls(sources_table, "rpc", DEFAULT_RPC)
@@ -167,4 +172,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         if not 1 <= getattr(sources, name) <= 10_000:
             raise ConfigError(f"config [sources] {name} must be between 1 and 10000")
     discord = _build(DiscordConfig, "discord", discord_table)
-    return Config(discord=discord, sources=sources, path=file_path)
+    store = _build(StoreConfig, "store", store_table)
+    if not 0 <= store.daily_hour <= 23:
+        raise ConfigError("config [store] daily_hour must be between 0 and 23")
+    return Config(discord=discord, sources=sources, store=store, path=file_path)

@@ -120,9 +120,10 @@ def install(*secrets: str | Secret | None) -> SecretFilter:
 
 
 def secrets_of(config: object) -> list[Secret]:
-    """The secrets of a :class:`bot.config.Config`: the token and every source key."""
+    """The secrets of a :class:`bot.config.Config`: the token, every source key and the
+    store URL (it may hold a password)."""
     found: list[Secret] = []
-    for section in (getattr(config, "discord", None), getattr(config, "sources", None)):
+    for section in (getattr(config, name, None) for name in ("discord", "sources", "store")):
         if section is not None:
             found.extend(v for v in vars(section).values() if isinstance(v, Secret))
     return found

@@ -22,10 +22,12 @@ from typing import Any
 import httpx
 
 from bot.config import Config
+from core.errors import LorenzError
 from pipeline.analyze import Services
 from pipeline.service import AnalysisService, Renderer
 from sources.directory import Directory
 from sources.http import HttpClient, make_http_client
+from store.repo import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,21 @@ class Collaborators:
     directory: Directory
     renderer: Renderer
     analyses: AnalysisService
+    store_url: str = ""
+    store: Store | None = field(default=None, init=False)
     closed: bool = field(default=False, init=False)
     _directory_task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    async def open_store(self) -> None:
+        """Open (and migrate) the store and hand it to the analysis service. A store that
+        cannot be opened is logged: the bot then answers without memory (no snapshots,
+        trends or watches) rather than not at all."""
+        try:
+            self.store = await open_store(self.store_url)
+        except LorenzError as exc:
+            log.warning("%s; running without snapshots, trends and watches", exc)
+            return
+        self.analyses.store = self.store
 
     def start(self) -> None:
         """Warm the render workers and load the directory in the background (never waits).
@@ -91,6 +106,8 @@ class Collaborators:
             await self.analyses.services.delegate_scans.aclose()
             await self.http.aclose()
             self.renderer.shutdown()
+            if self.store is not None:
+                await self.store.close()
 
 
 def build(
@@ -116,4 +133,4 @@ def build(
     renderer = Renderer(config.discord.render_processes)
     analyses = AnalysisService(Services(config.sources, http, directory), renderer,
                                max_concurrent=config.discord.max_concurrent_analyses)
-    return Collaborators(http, directory, renderer, analyses)
+    return Collaborators(http, directory, renderer, analyses, config.store.url.get())

@@ -14,6 +14,7 @@ from core.categories import CATEGORY_WORDS, VIEWS, in_view
 from core.report import Report
 from core.views import ViewSet
 from pipeline.service import Answer
+from pipeline.trends import trend_line
 from scoring.formatting import (
     denominator_text,
     level_colour,
@@ -247,6 +248,11 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
         for view in (("beneficial", *shown) if report.views.beneficial else shown):
             embed.add_field(name=view_field_name(report, view),
                             value=_view_value(report, view), inline=False)
+    if answer.trends:
+        basis = report.verdict.basis_view if report.verdict else "owners"
+        lines = "\n".join(trend_line(t) for t in answer.trends)
+        embed.add_field(name=f"Trend ({basis} view)", value=clip(lines, FIELD_VALUE_MAX),
+                        inline=False)
     if report.fees is not None:
         embed.add_field(name=_fees_title(report), value=_fees_value(report), inline=False)
     if report.governance is not None:

@@ -8,6 +8,9 @@
   good answer per protocol is kept (at most ``keep_last`` of them, none older than
   ``keep_for`` seconds, a day by default) so that when an upstream API is down the bot can
   still show it, marked with its age.
+* With a store (:mod:`store`), every new answer with holder figures is kept as a snapshot
+  (one per protocol per hour, the latest wins) and carries its trends against earlier
+  snapshots (:mod:`pipeline.trends`); a store that fails is logged, never fails an answer.
 * Charts render in a small process pool (matplotlib holds the GIL while drawing and is not
   thread-safe — DESIGN.md §3.6); with ``processes=0`` they render in a worker thread.
 
@@ -33,7 +36,10 @@ from core.protocol import ProtocolRecord
 from core.report import Report
 from core.votes import VoteReport
 from pipeline.analyze import PARTS, Services, analyze_protocol
+from pipeline.snapshots import snapshot_of
+from pipeline.trends import Trend, trends_for
 from sources.inflight import InFlight
+from store.repo import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,7 @@ class Answer:
     created: float
     stale_reason: str = ""
     timings: tuple[tuple[str, float], ...] = ()  # (stage, seconds): fetch, score, render
+    trends: tuple[Trend, ...] = ()  # against stored snapshots 7/30/90 days back
 
     def age_seconds(self, now: float | None = None) -> float:
         """Seconds since the answer was made."""
@@ -159,9 +166,11 @@ class AnalysisService:
         keep_last: int = 256,
         keep_for: float = 24 * 3600.0,
         holders_limit: int | None = None,
+        store: Store | None = None,
     ) -> None:
         self.services = services
         self.renderer = renderer
+        self.store = store
         self.holders_limit = holders_limit
         self._slots = asyncio.Semaphore(max(1, max_concurrent))
         self._fresh: cachetools.TTLCache[str, Answer] = cachetools.TTLCache(
@@ -258,16 +267,36 @@ class AnalysisService:
                 reason = "; ".join(report.missing) or "holder data unavailable"
                 return Answer(last.report, last.png, last.created, stale_reason=reason)
             analysed = time.perf_counter()
+            # the store works while the chart renders (both wait on other threads)
+            memory = asyncio.create_task(self._remember(report))
             png = None
-            if chart:
-                png = await self.renderer.run(render_report, report)
+            try:
+                if chart:
+                    png = await self.renderer.run(render_report, report)
+            finally:
+                trends = await memory
             rendered = time.perf_counter()
         stages["render"] = rendered - analysed
-        answer = Answer(report, png, time.time(), timings=tuple(stages.items()))
+        answer = Answer(report, png, time.time(), timings=tuple(stages.items()),
+                        trends=trends)
         self._fresh[key] = answer
         if report.verdict is not None or (last is None and report.fees is not None):
             self._last_good[key] = answer  # never replace a verdict with a partial answer
         return answer
+
+    async def _remember(self, report: Report) -> tuple[Trend, ...]:
+        """Store ``report`` as a reply snapshot and return its trends (none without a
+        store or holder figures; a failing store is logged and costs only the trends)."""
+        snap = snapshot_of(report, "reply")
+        if self.store is None or snap is None:
+            return ()
+        try:
+            stored = await self.store.add_snapshot(snap)
+            return await trends_for(self.store, snap, exclude=stored.id)
+        except Exception as exc:  # the store is memory, not the answer
+            log.warning("could not store the snapshot of %s (%s)", snap.protocol,
+                        type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            return ()
 
     async def render(self, fn: Callable[..., T], *args: Any, key: str | None = None) -> T:
         """Run another chart function (comparison, votes) off the loop.

@@ -47,6 +47,8 @@ a provider's bad minute must not be served from the cache for the next hour.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import datetime as dt
 import email.utils
 import errno
@@ -56,7 +58,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -506,6 +508,23 @@ def safe_url(url: httpx.URL | str) -> str:
     return str(u.copy_with(query=None))
 
 
+#: Set inside :func:`fresh_data`: answers kept in the HTTP cache and the memos are not used.
+_FRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("lorenz_fresh_data",
+                                                             default=False)
+
+
+@contextlib.contextmanager
+def fresh_data() -> Iterator[None]:
+    """Within this block (and the tasks it starts), every request goes to the network:
+    the HTTP cache entry, the POST memo and the refusal memo are skipped, and the new
+    answer replaces the cached one. For snapshots, which must see today's data."""
+    token = _FRESH.set(True)
+    try:
+        yield
+    finally:
+        _FRESH.reset(token)
+
+
 class HttpClient:
     """JSON over the shared ``httpx.AsyncClient`` with limits, retries and coalescing.
 
@@ -605,7 +624,7 @@ class HttpClient:
         """
         request = self.client.build_request("POST", url, json=body, headers=headers)
         key = self._key(request)
-        if key in self._post_memo:
+        if key in self._post_memo and not _FRESH.get():
             return await self._parsed(request, self._post_memo[key], parse)
         data = await self._coalesced(request, ttl, max_bytes, source)
         result = await self._parsed(request, data, parse)
@@ -654,7 +673,9 @@ class HttpClient:
 
     async def _coalesced(self, request: httpx.Request, ttl: float, max_bytes: int | None,
                          source: str | None = None) -> Any:
-        return await self._inflight.run(self._key(request),
+        # a fresh request never joins one that may be answered from the cache
+        key = self._key(request) + (" fresh" if _FRESH.get() else "")
+        return await self._inflight.run(key,
                                         lambda: self._fetch(request, ttl, max_bytes, source))
 
     async def _fetch(self, request: httpx.Request, ttl: float, max_bytes: int | None,
@@ -663,6 +684,9 @@ class HttpClient:
         name = source or provider_of(host)
         key = self._key(request)
         kept = self._refusals.get(key)
+        if _FRESH.get():
+            kept = None
+            await self.forget(request)  # the cached answer must not stand in for today's
         if kept is not None and kept[0] > time.monotonic():
             log.debug("%s %s: answered from the refusal memo", request.method,
                       safe_url(request.url))

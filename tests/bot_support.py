@@ -14,6 +14,7 @@ from bot.config import Config
 from commands.config import DiscordConfig
 from core.secret import Secret
 from sources.config import SourcesConfig
+from store.config import StoreConfig
 from tests.fake_upstream import FakeUpstream
 
 FAKE_TOKEN = "MTA5OTk5.FAKE-TOKEN.lorenz-test-secret-token-value"
@@ -21,13 +22,15 @@ FAKE_KEYS = {"ethplorer": "EK-lorenz-test-secret-ethplorer", "snapshot": "SK-lor
 
 
 def config_for_tests(tmp_path: Path, **discord_overrides) -> Config:
-    """A configuration for tests: fake secrets, thread rendering, cache under tmp_path."""
+    """A configuration for tests: fake secrets, thread rendering, the HTTP cache and the
+    store (SQLite) under tmp_path."""
     discord_cfg = DiscordConfig(token=Secret(FAKE_TOKEN), render_processes=0,
                                 **discord_overrides)
     sources = SourcesConfig(cache_dir=tmp_path, holders_limit=1000,
                             ethplorer_api_key=Secret(FAKE_KEYS["ethplorer"]),
                             snapshot_api_key=Secret(FAKE_KEYS["snapshot"]))
-    return Config(discord=discord_cfg, sources=sources)
+    store = StoreConfig(url=Secret(f"sqlite:///{tmp_path / 'store.sqlite'}"))
+    return Config(discord=discord_cfg, sources=sources, store=store)
 
 
 #: HttpClient options for tests: no per-host rate limits.

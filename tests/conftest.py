@@ -72,3 +72,25 @@ async def world(simcord_env) -> World:
     alice = guild.add_member(simcord_env.create_user("alice"))
     await simcord_env.bot.tree.sync()
     return World(simcord_env, guild, channel, alice)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (tests/pg_server.py); the tests
+    that need it skip, saying why, where it cannot start."""
+    from tests.pg_server import Unavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A URL of an empty database: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("pg_cluster").create_database()

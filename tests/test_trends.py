@@ -1,0 +1,66 @@
+"""Trends in replies: every answer compares itself with stored snapshots (simcord bot, a
+real SQLite store under tmp_path)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from pipeline.trends import Trend, series, trend_line, trends_for
+from store.repo import open_store, utcnow
+from tests.test_store import snap
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_reply_stores_a_snapshot_and_shows_the_trend(world, simcord_bot):
+    env, _guild, channel, alice = world
+    env.settle_timeout = 30  # real database I/O on a loaded machine
+    store = simcord_bot.collaborators.store
+    assert store is not None
+    first = await alice.slash(channel, "concentration", protocol="uniswap")
+    assert not any(f.name.startswith("Trend") for f in first.response.embeds[0].fields)
+    (kept,) = await store.history("uniswap")
+    assert kept.data.origin == "reply" and kept.data.top10_share is not None
+    # the same protocol eight days ago, with a top 10 three points smaller
+    old = dataclasses.replace(kept.data, top10_share=kept.data.top10_share - 0.03,
+                              as_of=kept.data.as_of - dt.timedelta(days=8))
+    await store.add_snapshot(old, now=utcnow() - dt.timedelta(days=8))
+    simcord_bot.collaborators.analyses._fresh.clear()  # a new answer, not the cached one
+    second = await alice.slash(channel, "concentration", protocol="uniswap")
+    trend = next(f for f in second.response.embeds[0].fields if f.name.startswith("Trend"))
+    assert trend.name == "Trend (owners view)"
+    assert trend.value.startswith("7 d (")
+    assert "top 10 ▲ +3.00 pts" in trend.value and "Nakamoto ▶ +0" in trend.value
+    assert len(await store.history("uniswap")) == 2  # the reply replaced the hour's reply
+
+
+async def test_trend_windows_and_since_first(tmp_path):
+    store = await open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    try:
+        current = dataclasses.replace(snap(0.45), as_of=now)
+        assert await trends_for(store, current, now) == ()  # nothing stored: no trend
+        await store.add_snapshot(dataclasses.replace(snap(0.44), as_of=now), now=now
+                                 - dt.timedelta(days=3))
+        (since,) = await trends_for(store, current, now)
+        assert since.days is None and since.top10_points == pytest.approx(1.0)
+        assert trend_line(since).startswith("since ")
+        for days, top10 in ((8, 0.40), (31, 0.35), (200, 0.30)):
+            await store.add_snapshot(snap(top10), now=now - dt.timedelta(days=days))
+        got = await trends_for(store, current, now)
+        # 90 days back: the 200-day-old snapshot is too far from the window (> 45 days)
+        assert [(t.days, t.top10_points) for t in got] == [(7, pytest.approx(5.0)),
+                                                            (30, pytest.approx(10.0))]
+        dates, lines = series(await store.history("uniswap"), "top10_share")
+        assert len(dates) == 4 and lines["owners"][0] == 0.30 and lines["entity"] == [None] * 4
+    finally:
+        await store.close()
+
+
+def test_trend_line_arrows():
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    line = trend_line(Trend(30, t0, t0 + dt.timedelta(days=30), -1.5, 2))
+    assert line == "30 d (2026-01-01 → 2026-01-31): top 10 ▼ -1.50 pts · Nakamoto ▼ +2"

@@ -29,6 +29,7 @@ from bot.config import Config, DiscordConfig
 from bot.wiring import Collaborators
 from pipeline.service import AnalysisService
 from sources.directory import Directory
+from store.config import StoreConfig
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "commands.error_handler",
     "commands.concentration",
+    "commands.watch",
     "commands.admin",
 )
 
@@ -99,6 +101,11 @@ class LorenzBot(commands.Bot):
     def analyses(self) -> AnalysisService:
         """The shared analysis service."""
         return self.collaborators.analyses
+
+    @property
+    def store_settings(self) -> StoreConfig:
+        """The ``[store]`` settings (the daily job's hour)."""
+        return self.config.store
 
     def refresh_directory_soon(self) -> None:
         """Reload the directory in the background when its daily TTL is due (never waits)."""

@@ -291,6 +291,15 @@ class Store:
             await session.execute(update(Post).where(Post.id == post_id)
                                   .values(sent_at=now or utcnow()))
 
+    async def unsent_posts(self) -> list[tuple[int, int, int, str, str]]:
+        """``(post_id, watch_id, channel_id, kind, text)`` of every claimed post of an
+        active watch that has not gone out yet, in claim order."""
+        query = (select(Post.id, Post.watch_id, Watch.channel_id, Post.kind, Post.text)
+                 .join(Watch, Watch.id == Post.watch_id)
+                 .where(Post.sent_at.is_(None), Watch.disabled == "").order_by(Post.id))
+        async with self.session() as session:
+            return [tuple(r) for r in await session.execute(query)]  # type: ignore[misc]
+
     async def posts(self, watch_id: int | None = None) -> list[tuple[str, str, bool]]:
         """``(kind, key, sent)`` of the posts of one watch (or all), in claim order."""
         query = select(Post).order_by(Post.id)

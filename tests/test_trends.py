@@ -64,3 +64,29 @@ def test_trend_line_arrows():
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     line = trend_line(Trend(30, t0, t0 + dt.timedelta(days=30), -1.5, 2))
     assert line == "30 d (2026-01-01 → 2026-01-31): top 10 ▼ -1.50 pts · Nakamoto ▼ +2"
+
+
+async def test_trend_command_series_and_chart(world, simcord_bot):
+    env, _guild, channel, alice = world
+    env.settle_timeout = 30  # real database I/O on a loaded machine
+    simcord_bot.get_cog("Watches").now = utcnow
+    empty = await alice.slash(channel, "trend", protocol="uniswap")
+    assert empty.ephemeral and "no snapshots of Uniswap" in empty.response.content
+    await alice.slash(channel, "concentration", protocol="uniswap")
+    store = simcord_bot.collaborators.store
+    (kept,) = await store.history("uniswap")
+    old = dataclasses.replace(kept.data, top10_share=kept.data.top10_share - 0.05,
+                              as_of=kept.data.as_of - dt.timedelta(days=31))
+    await store.add_snapshot(old, now=utcnow() - dt.timedelta(days=31))
+    result = await alice.slash(channel, "trend", protocol="uniswap", days=60)
+    embed = result.response.embeds[0]
+    assert embed.title == "Uniswap — top10_share over time"
+    assert embed.description.startswith("2 snapshot(s) from ")
+    trend = next(f for f in embed.fields if f.name.startswith("Trend"))
+    assert trend.value.startswith("30 d (") and "+5.00 pts" in trend.value
+    png = await result.response.attachments[0].read()
+    assert png.startswith(b"\x89PNG")
+    cb = [r for r in env.http_requests if "/webhooks/" in r.path or r.path.endswith(
+        "/callback")][-1]
+    payload = cb.json.get("data", cb.json) if isinstance(cb.json, dict) else {}
+    assert payload.get("allowed_mentions", {"parse": []}) == {"parse": []}

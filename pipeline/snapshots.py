@@ -45,18 +45,28 @@ def parse_time(text: str, default: dt.datetime) -> dt.datetime:
 
 
 def _delegates(governance: dict[str, Any] | None) -> list[MemberRow]:
-    """Delegate rows from a governance part's ``delegates`` list, when it has one."""
-    items = (governance or {}).get("delegates") or []
+    """Delegate rows (largest first) from a governance part's ``top_delegates``: votes,
+    and share of supply (``supply_share``) so thresholds compare like holders'."""
+    items = (governance or {}).get("top_delegates") or []
     rows = []
     for rank, item in enumerate(items[:TOP_KEPT], start=1):
         if not isinstance(item, dict) or not item.get("address"):
             continue
-        power = next((item[k] for k in ("votes", "voting_power", "power", "balance")
-                      if isinstance(item.get(k), int | float)), 0.0)
-        rows.append(MemberRow(rank, str(item["address"]).lower(), float(power),
-                              item.get("share"), str(item.get("label") or ""),
-                              str(item.get("category") or "unlabeled"), "", "delegate"))
+        votes = item.get("votes")
+        rows.append(MemberRow(rank, str(item["address"]).lower(),
+                              float(votes) if isinstance(votes, int | float) else 0.0,
+                              item.get("supply_share"), str(item.get("label") or ""),
+                              str(item.get("category") or "unlabeled"),
+                              str(item.get("label_source") or ""), "delegate"))
     return rows
+
+
+def _governance_kept(governance: Any) -> dict[str, Any] | None:
+    """The governance figures kept in ``snapshots.governance``: everything but the full
+    delegate list (its top :data:`TOP_KEPT` are kept as members)."""
+    if not isinstance(governance, dict):
+        return None
+    return {k: v for k, v in governance.items() if k != "top_delegates"}
 
 
 def snapshot_of(report: Report, origin: str, now: dt.datetime | None = None
@@ -82,7 +92,7 @@ def snapshot_of(report: Report, origin: str, now: dt.datetime | None = None
         as_of=parse_time(window.get("fetched_at", ""), now), origin=origin,
         source=window.get("source", ""), chain=record.chain,
         token_address=record.token_address,
-        block=(governance or {}).get("block") if isinstance(governance, dict) else None,
+        block=governance.get("block") if isinstance(governance, dict) else None,
         supply=raw if report.views.supply_known else None,
         holder_count=views.get("raw", {}).get("holders"),
         basis_view=basis, top10_share=head.get("top10_share"),
@@ -90,7 +100,7 @@ def snapshot_of(report: Report, origin: str, now: dt.datetime | None = None
         verdict_level=(str(report.verdict.level) if report.verdict
                        and report.verdict.level else None),
         confidence=report.verdict.confidence if report.verdict else None,
-        metrics=views, governance=governance if isinstance(governance, dict) else None,
+        metrics=views, governance=_governance_kept(governance),
         sources=doc.get("sources", []), missing=list(report.missing),
         members=tuple(holders + _delegates(governance)))
 

@@ -73,6 +73,9 @@ class LorenzBot(commands.Bot):
         options: dict[str, Any] = {}
         if config.discord.application_id:  # else discord.py fetches it at login
             options["application_id"] = config.discord.application_id
+        if isinstance(self, commands.AutoShardedBot):
+            options["shard_count"] = config.discord.shard_count
+            options["shard_ids"] = list(config.discord.shard_ids) or None
         super().__init__(
             command_prefix=prefix,
             intents=_intents(config),
@@ -139,10 +142,21 @@ class LorenzBot(commands.Bot):
         await self.collaborators.aclose()
 
 
+class ShardedLorenzBot(LorenzBot, commands.AutoShardedBot):
+    """Lorenz as discord.py's ``AutoShardedBot``: ``[discord] shard_count`` shards, this
+    process running ``shard_ids`` of them. Run N such processes on one PostgreSQL store
+    (README "Deployment"); the daily job runs once across them."""
+
+
+def bot_class(config: Config) -> type[LorenzBot]:
+    """:class:`ShardedLorenzBot` when ``shard_count`` is set, else :class:`LorenzBot`."""
+    return ShardedLorenzBot if config.discord.shard_count else LorenzBot
+
+
 def make_bot(config: Config) -> LorenzBot:
     """The production bot: its collaborators built from ``config`` (tests build theirs with
     :func:`bot.wiring.build` and its seams)."""
-    return LorenzBot(config, wiring.build(config))
+    return bot_class(config)(config, wiring.build(config))
 
 
 async def run_bot(config: Config) -> None:

@@ -126,6 +126,14 @@ def _find_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path | No
     return local if local.is_file() else None
 
 
+def _check_shards(discord: DiscordConfig) -> None:
+    """``shard_ids`` need a ``shard_count`` and must lie below it."""
+    bad = [i for i in discord.shard_ids if i >= discord.shard_count]
+    if bad:
+        raise ConfigError(f"config [discord] shard_ids must be below shard_count "
+                          f"({discord.shard_count}); {bad[0]} is not")
+
+
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load the configuration (see the module docstring for the order).
 
@@ -172,6 +180,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         if not 1 <= getattr(sources, name) <= 10_000:
             raise ConfigError(f"config [sources] {name} must be between 1 and 10000")
     discord = _build(DiscordConfig, "discord", discord_table)
+    _check_shards(discord)
     store = _build(StoreConfig, "store", store_table)
     if not 0 <= store.daily_hour <= 23:
         raise ConfigError("config [store] daily_hour must be between 0 and 23")

@@ -24,7 +24,10 @@ def add_parsers(sub: argparse._SubParsersAction, positive_int, holders_limit) ->
     """Register ``snapshot`` and ``history`` on the ``lorenz`` subparsers."""
     snap = sub.add_parser("snapshot", help="analyse protocols from fresh data and store a "
                                            "snapshot of each (for cron)")
-    snap.add_argument("protocols", nargs="+", metavar="PROTOCOL")
+    snap.add_argument("protocols", nargs="*", metavar="PROTOCOL")
+    snap.add_argument("--watched", action="store_true",
+                      help="run the bot's daily refresh of every watched protocol (once a "
+                           "day across processes; the bot posts the digests and alerts)")
     snap.add_argument("--holders", type=holders_limit, metavar="N",
                       help="how many top holders to fetch (default from config)")
     snap.add_argument("--no-votes", action="store_true", help="skip Snapshot voting power")
@@ -82,8 +85,45 @@ async def _snapshot_all(cfg: Config, names: list[str], holders: int | None,
 
 
 def cmd_snapshot(args: argparse.Namespace, cfg: Config) -> int:
-    """``lorenz snapshot``: 0 when every protocol was stored, 1 when one could not be."""
+    """``lorenz snapshot``: 0 when every protocol was stored, 1 when one could not be.
+
+    With ``--watched``: the daily refresh of the watched protocols (0 also when it ran
+    already today or is running in another process; it says so)."""
+    if bool(args.protocols) == bool(args.watched):
+        raise InputError("name protocols (lorenz snapshot uniswap aave) or give --watched")
+    if args.watched:
+        return asyncio.run(_refresh_watched(cfg, args.holders))
     return asyncio.run(_snapshot_all(cfg, args.protocols, args.holders, not args.no_votes))
+
+
+async def _refresh_watched(cfg: Config, holders: int | None) -> int:
+    from pipeline.analyze import Services
+    from pipeline.resolve import find_protocol
+    from pipeline.watch_job import day_slot, run_daily
+    from sources.directory import Directory
+    from sources.http import HttpClient, make_http_client
+    from store.repo import open_store, utcnow
+
+    store = await open_store(cfg.store.url.get())
+    http = HttpClient(make_http_client(cfg.sources))
+    try:
+        directory = Directory(http, cfg.sources)
+
+        async def resolve(key: str):
+            return (await find_protocol(directory, key))[0]
+
+        now = utcnow()
+        planned = await run_daily(Services(cfg.sources, http, directory), store, now,
+                                  resolve, holders)
+    finally:
+        await http.aclose()
+        await store.close()
+    if planned is None:
+        print(f"daily refresh {day_slot(now)}: done already, or running in another process")
+    else:
+        print(f"daily refresh {day_slot(now)}: {planned} watch(es) refreshed; the bot posts "
+              "the digests and alerts")
+    return EXIT_OK
 
 
 def _key_for(text: str) -> str:

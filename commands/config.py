@@ -26,6 +26,10 @@ class DiscordConfig:
         user_rate / user_per: at most ``user_rate`` analyses per ``user_per`` seconds per user.
         guild_rate / guild_per: the same per guild.
         render_processes: size of the chart-rendering process pool (0: render in a thread).
+        shard_count / shard_ids: run as discord.py's ``AutoShardedBot`` over
+            ``shard_count`` shards, this process taking ``shard_ids`` (all when empty);
+            ``shard_count = 0`` (default): one process, unsharded. Several processes need
+            one PostgreSQL store (the daily job runs once across them).
     """
 
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -40,3 +44,5 @@ class DiscordConfig:
     guild_rate: int = 12
     guild_per: float = 60.0
     render_processes: int = 2
+    shard_count: int = 0
+    shard_ids: tuple[int, ...] = ()

@@ -27,7 +27,7 @@ from core.protocol import ProtocolRecord
 from pipeline.resolve import find_protocol
 from pipeline.snapshots import iso, protocol_key
 from pipeline.trends import series, trend_line, trends_for
-from pipeline.watch_job import Planned, daily_posts, day_slot, pending_posts
+from pipeline.watch_job import Planned, pending_posts, run_daily
 from store.config import StoreConfig
 from store.repo import Store
 from store.thresholds import DEFAULT_THRESHOLDS
@@ -205,14 +205,8 @@ class Watches(commands.Cog):
         now = self.now()
         ran = False
         if now.hour >= self.host.store_settings.daily_hour:
-            slot = day_slot(now)
-            async with store.job_slot("daily", slot, now=now) as mine:
-                if mine:
-                    planned = await daily_posts(self.host.analyses.services, store, slot,
-                                                self._record,
-                                                self.host.analyses.holders_limit)
-                    log.info("daily job %s: %d watches refreshed", slot, planned)
-                    ran = True
+            ran = await run_daily(self.host.analyses.services, store, now, self._record,
+                                  self.host.analyses.holders_limit) is not None
         await self.send_pending(store)
         return ran
 
@@ -224,7 +218,17 @@ class Watches(commands.Cog):
                 sent += 1
         return sent
 
+    def _mine(self, guild_id: int) -> bool:
+        """Whether this process runs the shard of ``guild_id`` (always, unsharded)."""
+        count = getattr(self.bot, "shard_count", None)
+        ids = getattr(self.bot, "shard_ids", None)
+        if not isinstance(self.bot, discord.AutoShardedClient) or not count or not ids:
+            return True
+        return (guild_id >> 22) % count in ids
+
     async def _send(self, store: Store, post: Planned) -> bool:
+        if not self._mine(post.guild_id):
+            return False  # another process's shard posts it
         channel = self.bot.get_channel(post.channel_id)
         if not isinstance(channel, discord.TextChannel):
             await store.disable_watch(post.watch_id, "the channel is gone")

@@ -42,10 +42,11 @@ Resolve = Callable[[str], Awaitable[ProtocolRecord]]
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A claimed post waiting to go out: its id, the watch and channel, and its text."""
+    """A claimed post waiting to go out: its id, the watch, guild and channel, its text."""
 
     post_id: int
     watch_id: int
+    guild_id: int
     channel_id: int
     kind: str
     text: str
@@ -168,3 +169,19 @@ async def pending_posts(store: Store) -> list[Planned]:
 def day_slot(now: dt.datetime) -> str:
     """The job slot of ``now``: its UTC date, ``2026-01-02``."""
     return now.astimezone(dt.UTC).date().isoformat()
+
+
+async def run_daily(services: Services, store: Store, now: dt.datetime, resolve: Resolve,
+                    holders_limit: int | None = None) -> int | None:
+    """The day's refresh, once across processes (:meth:`Store.job_slot`): the number of
+    watches planned, or ``None`` when it ran already or is running elsewhere. The claimed
+    posts go out with the bot's next tick (:func:`pending_posts`), whichever process — the
+    bot or ``lorenz snapshot --watched`` from cron — ran the refresh."""
+    slot = day_slot(now)
+    async with store.job_slot("daily", slot, now=now) as mine:
+        if not mine:
+            return None
+        planned = await daily_posts(services, store, slot, resolve, holders_limit)
+        log.info("daily job %s: %d watches refreshed", slot, planned)
+        return planned
+

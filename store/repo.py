@@ -291,10 +291,11 @@ class Store:
             await session.execute(update(Post).where(Post.id == post_id)
                                   .values(sent_at=now or utcnow()))
 
-    async def unsent_posts(self) -> list[tuple[int, int, int, str, str]]:
-        """``(post_id, watch_id, channel_id, kind, text)`` of every claimed post of an
-        active watch that has not gone out yet, in claim order."""
-        query = (select(Post.id, Post.watch_id, Watch.channel_id, Post.kind, Post.text)
+    async def unsent_posts(self) -> list[tuple[int, int, int, int, str, str]]:
+        """``(post_id, watch_id, guild_id, channel_id, kind, text)`` of every claimed post
+        of an active watch that has not gone out yet, in claim order."""
+        query = (select(Post.id, Post.watch_id, Watch.guild_id, Watch.channel_id, Post.kind,
+                        Post.text)
                  .join(Watch, Watch.id == Post.watch_id)
                  .where(Post.sent_at.is_(None), Watch.disabled == "").order_by(Post.id))
         async with self.session() as session:

@@ -36,7 +36,7 @@ from core.protocol import ProtocolRecord
 from core.report import Report
 from core.votes import VoteReport
 from pipeline.analyze import PARTS, Services, analyze_protocol
-from pipeline.snapshots import snapshot_of
+from pipeline.snapshots import protocol_key, snapshot_of
 from pipeline.trends import Trend, trends_for
 from sources.inflight import InFlight
 from store.repo import Store
@@ -257,6 +257,10 @@ class AnalysisService:
             except SourceError as exc:
                 last = self._last_good.get(key)
                 if last is None:
+                    stored = await self._stored_figures(record)
+                    if stored:
+                        raise SourceError(f"{public_text(exc)} {stored}", exc.host,
+                                          exc.sources) from None
                     raise
                 return Answer(last.report, last.png, last.created,
                               stale_reason=public_text(exc))
@@ -283,6 +287,27 @@ class AnalysisService:
         if report.verdict is not None or (last is None and report.fees is not None):
             self._last_good[key] = answer  # never replace a verdict with a partial answer
         return answer
+
+    async def _stored_figures(self, record: ProtocolRecord) -> str:
+        """The last stored snapshot's headline figures as a sentence (with its time and
+        source), for an outage when no answer is kept in memory (e.g. after a restart);
+        "" without a store or a snapshot."""
+        if self.store is None:
+            return ""
+        try:
+            snap = await self.store.latest(protocol_key(record), members=False)
+        except Exception as exc:  # the store is memory, not the answer
+            log.warning("could not read the last snapshot (%s)", type(exc).__name__)
+            return ""
+        if snap is None:
+            return ""
+        d = snap.data
+        top10 = "n/a" if d.top10_share is None else f"{d.top10_share * 100:.1f}%"
+        naka = "n/a" if d.nakamoto is None else str(d.nakamoto)
+        verdict = f"verdict {d.verdict_level}" if d.verdict_level else "no verdict"
+        return (f"Last stored figures (holders from {d.source or 'an unknown source'} as of "
+                f"{d.as_of:%Y-%m-%d %H:%M} UTC): {d.basis_view} view top 10 {top10}, "
+                f"Nakamoto {naka}, {verdict}.")
 
     async def _remember(self, report: Report) -> tuple[Trend, ...]:
         """Store ``report`` as a reply snapshot and return its trends (none without a

@@ -107,8 +107,10 @@ def snapshot_of(report: Report, origin: str, now: dt.datetime | None = None
 
 async def take_snapshot(services: Services, store: Store, record: ProtocolRecord, *,
                         origin: str = "cli", holders_limit: int | None = None,
-                        votes: bool = True) -> tuple[Report, SnapshotOut | None]:
-    """Analyse ``record`` from fresh data (no cached answer) and store the snapshot.
+                        votes: bool = True, now: dt.datetime | None = None
+                        ) -> tuple[Report, SnapshotOut | None]:
+    """Analyse ``record`` from fresh data (no cached answer) and store the snapshot
+    (taken at ``now``, default the current time).
 
     Returns the report and the stored snapshot (``None`` when the report had no holder
     figures to keep: it says why in ``missing``).
@@ -119,8 +121,8 @@ async def take_snapshot(services: Services, store: Store, record: ProtocolRecord
     with fresh_data():
         report = await analyze_protocol(services, record, holders_limit=holders_limit,
                                         votes=votes)
-    snap = snapshot_of(report, origin)
-    return report, (await store.add_snapshot(snap) if snap is not None else None)
+    snap = snapshot_of(report, origin, now)
+    return report, (await store.add_snapshot(snap, now) if snap is not None else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,14 +112,15 @@ def _quorum_change(old: dict | None, new: dict | None) -> tuple[int, int] | None
 
 
 async def refresh(services: Services, store: Store, protocols: list[str], resolve: Resolve,
-                  holders_limit: int | None = None) -> dict[str, SnapshotOut]:
+                  holders_limit: int | None = None, now: dt.datetime | None = None
+                  ) -> dict[str, SnapshotOut]:
     """A fresh snapshot of each protocol; one that fails is logged and left out."""
     fresh: dict[str, SnapshotOut] = {}
     for key in protocols:
         try:
             record = await resolve(key)
             _report, snap = await take_snapshot(services, store, record, origin="refresh",
-                                                holders_limit=holders_limit)
+                                                holders_limit=holders_limit, now=now)
         except LorenzError as exc:
             log.warning("daily refresh of %s failed: %s", key, exc)
             continue
@@ -145,12 +146,13 @@ async def plan_watch(store: Store, watch: WatchRow, snap: SnapshotOut, day: str)
 
 
 async def daily_posts(services: Services, store: Store, day: str, resolve: Resolve,
-                      holders_limit: int | None = None) -> int:
+                      holders_limit: int | None = None, now: dt.datetime | None = None
+                      ) -> int:
     """Refresh every watched protocol and claim the day's digests and alerts; returns how
     many watches were planned (see the module docstring)."""
     watches = await store.watches(active=True)
     protocols = list(dict.fromkeys(w.protocol for w in watches))
-    fresh = await refresh(services, store, protocols, resolve, holders_limit)
+    fresh = await refresh(services, store, protocols, resolve, holders_limit, now)
     planned = 0
     for watch in watches:
         snap = fresh.get(watch.protocol)
@@ -181,7 +183,7 @@ async def run_daily(services: Services, store: Store, now: dt.datetime, resolve:
     async with store.job_slot("daily", slot, now=now) as mine:
         if not mine:
             return None
-        planned = await daily_posts(services, store, slot, resolve, holders_limit)
+        planned = await daily_posts(services, store, slot, resolve, holders_limit, now)
         log.info("daily job %s: %d watches refreshed", slot, planned)
         return planned
 

@@ -90,3 +90,29 @@ async def test_trend_command_series_and_chart(world, simcord_bot):
         "/callback")][-1]
     payload = cb.json.get("data", cb.json) if isinstance(cb.json, dict) else {}
     assert payload.get("allowed_mentions", {"parse": []}) == {"parse": []}
+
+
+async def test_outage_after_a_restart_answers_from_the_store(world, simcord_bot,
+                                                             monkeypatch):
+    """Nothing kept in memory (a restart), every API down: the reply gives the last stored
+    figures with their time and source, not only the failure."""
+    from core.errors import SourceUnavailable
+
+    env, _guild, channel, alice = world
+    env.settle_timeout = 30  # real database I/O on a loaded machine
+    await alice.slash(channel, "concentration", protocol="uniswap")
+    service = simcord_bot.collaborators.analyses
+    service._fresh.clear()
+    service._last_good.clear()  # what a restart forgets
+
+    async def upstream_down(*_a, **_kw):
+        raise SourceUnavailable("Could not reach eth.blockscout.com — no data fetched.",
+                                "eth.blockscout.com", ("Blockscout",))
+
+    monkeypatch.setattr("pipeline.service.analyze_protocol", upstream_down)
+    result = await alice.slash(channel, "concentration", protocol="uniswap")
+    text = result.response.content
+    assert "Could not reach Blockscout" in text and "blockscout.com" not in text
+    assert "Last stored figures (holders from Blockscout" in text
+    assert "view top 10 " in text and "Nakamoto " in text
+    assert any("Last stored figures" in str(e) for e in env.errors)  # the expected error

@@ -11,6 +11,7 @@ import re
 import discord
 
 from core.categories import CATEGORY_WORDS, VIEWS, in_view
+from core.errors import without_hosts
 from core.report import Report
 from core.views import ViewSet
 from pipeline.service import Answer
@@ -261,7 +262,7 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
         embed.add_field(name=f"Snapshot votes ({safe(report.votes.space, 60)})",
                         value=_votes_value(report, 3), inline=False)
     if report.missing:
-        embed.add_field(name="Missing", value=clip("\n".join(safe(m, 300)
+        embed.add_field(name="Missing", value=clip("\n".join(safe(without_hosts(m), 300)
                                                                for m in report.missing),
                                                      FIELD_VALUE_MAX), inline=False)
     caveats = caveat_lines(report)
@@ -275,10 +276,11 @@ def concentration_embed(answer: Answer, filename: str | None) -> discord.Embed:
 
 
 def caveat_lines(report: Report) -> list[str]:
-    """What qualifies the numbers: coverage, truncation, fallbacks, inconsistent inputs."""
-    lines = [safe(w, 200) for w in report.warnings]
+    """What qualifies the numbers: coverage, truncation, fallbacks, inconsistent inputs
+    (upstream text: without hosts or URLs, :func:`core.errors.without_hosts`)."""
+    lines = [safe(without_hosts(w), 200) for w in report.warnings]
     if report.fees is not None:
-        lines.extend(safe(w, 200) for w in report.fees.warnings)
+        lines.extend(safe(without_hosts(w), 200) for w in report.fees.warnings)
         if report.fees.unavailable:
             lines.append("fees: could not fetch " + ", ".join(
                 u.replace("_", " ") for u in report.fees.unavailable) + " (not the same as 0)")
@@ -402,7 +404,7 @@ def _missing_text(report: Report, part: str) -> str:
     missing lines — each names the protocol, the part and the provider, in words — or
     "<name>: no <part> data" when none says more."""
     lines = [m for m in report.missing if part in m.lower()] or list(report.missing)
-    return safe("; ".join(lines) or f"{report.name}: no {part} data", 900)
+    return safe(without_hosts("; ".join(lines)) or f"{report.name}: no {part} data", 900)
 
 
 def _compare_verdict(report: Report) -> str:

@@ -169,6 +169,13 @@ def public_text(error: BaseException, provider: str = "") -> str:
         provider = sources[0] if sources else "the data source"
     if isinstance(error, SourceError) and "." in error.host:  # a host, not a name
         text = text.replace(error.host, provider)
+    return without_hosts(text, provider)
+
+
+def without_hosts(text: str, provider: str = "the data source") -> str:
+    """``text`` with every URL dropped and every host name replaced by ``provider`` — for
+    upstream text shown to users (a caveat, a missing part), whose hosts belong in DEBUG
+    logs only."""
     text = _URL.sub("", text)
     text = _HOST.sub(provider, text)
     return re.sub(r"\s+([.,;:])", r"\1", " ".join(text.split()))

@@ -43,6 +43,7 @@ from core.errors import (
     Refused,
     SourceError,
     SourceUnavailable,
+    public_text,
 )
 from core.labels import LiveLabel
 from sources.config import SourcesConfig
@@ -421,7 +422,8 @@ async def _blockscout_pages(http: HttpClient, base: str, source: str, chain: str
         if stop:
             warnings.append(f"{host} paging stopped early ({stop}); "
                             f"{len(got.raw)} holders fetched")
-            log.warning("%s: %s", url, warnings[-1])
+            log.warning("%s", warnings[-1])
+            log.debug("paging stopped at %s", url)
             break
         seen.add(cursor)
         params = nxt
@@ -567,13 +569,16 @@ async def fetch_holders(http: HttpClient, cfg: SourcesConfig, chain: str, addres
     except FALLBACK_ON as first:
         if chain != "ethereum":
             raise
-        log.warning("Blockscout failed for %s (%s); trying Ethplorer", address, first)
+        log.warning("Blockscout failed for %s (%s); trying Ethplorer", address,
+                    public_text(first))
+        log.debug("Blockscout failure for %s: %s (host %s)", address, first, first.host)
         why = str(first).rstrip(".") if isinstance(first, KeyRequired) else (
             "Blockscout unavailable")
         try:
             return await _ethplorer_holders(http, cfg, address, limit, why)
         except SourceError as second:
-            log.warning("Ethplorer failed too for %s (%s)", address, second)
+            log.warning("Ethplorer failed too for %s (%s)", address, public_text(second))
+            log.debug("Ethplorer failure for %s: %s (host %s)", address, second, second.host)
             raise _both_failed(first, second) from second
 
 

@@ -11,6 +11,7 @@ cooldown beyond the first asker's).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from typing import Any
@@ -55,8 +56,9 @@ def embed_of(reply: Reply) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("bot_options", [{"user_rate": 100}])  # one member asks a lot
-async def test_a_members_conversation(world, fake):
+async def test_a_members_conversation(world, fake, caplog):
     env, _guild, channel, alice = world
+    caplog.set_level(logging.DEBUG)
 
     # Maker: no holder list (404), fees not tracked, no Snapshot space — nothing to show:
     # one error sentence naming Maker and each part, ephemeral.
@@ -148,6 +150,13 @@ async def test_a_members_conversation(world, fake):
         assert view in help_text
 
     no_host_anywhere(env)
+    # hosts and URLs are for the DEBUG log only (httpx's own INFO lines name each request;
+    # bot/logging_setup.py keeps httpx and httpcore at WARNING)
+    assert not [r.getMessage() for r in caplog.records
+                if r.levelno > logging.DEBUG and URL.search(r.getMessage())
+                and not r.name.startswith(("httpx", "httpcore"))]
+    assert any(HOST.search(r.getMessage()) for r in caplog.records
+               if r.levelno == logging.DEBUG)
     errors = expect_only(env, LorenzError)
     assert any(isinstance(e, ProtocolNotFound) for e in errors)
     # every "no data" error and every Missing line names the protocol it is about

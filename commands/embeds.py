@@ -49,8 +49,10 @@ _BARE_MENTION = re.compile(r"<@(?=[!&]?\d)")
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, ending with … when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut ``text`` to ``limit`` characters, ending with … when cut. A cut never leaves half
+    an escape behind: a trailing zero-width space (of ``]\u200b(`` or ``@\u200b``) or
+    backslash is dropped with what it escaped."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip("\u200b\\") + "…"
 
 
 def safe(text: str, limit: int = 200) -> str:

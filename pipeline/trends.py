@@ -27,8 +27,9 @@ class Trend:
 
     ``days`` is the window asked for (``None``: since the first snapshot); ``since`` and
     ``until`` the holder lists' times compared; ``top10_points`` the basis view's top-10
-    share change in percentage points; ``nakamoto`` the change in holders (``None`` when
-    either side lacks the figure).
+    share change in percentage points; ``nakamoto`` the change in holders; ``quorum`` the
+    delegates needed to reach quorum then and now, from the governance figures stored with
+    both snapshots (``None`` when either side lacks the figure).
     """
 
     days: int | None
@@ -36,11 +37,13 @@ class Trend:
     until: dt.datetime
     top10_points: float | None
     nakamoto: int | None
+    quorum: tuple[int, int] | None = None  # delegates needed for quorum: then, now
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
         return {"days": self.days, "since": iso(self.since), "until": iso(self.until),
-                "top10_share_points": self.top10_points, "nakamoto": self.nakamoto}
+                "top10_share_points": self.top10_points, "nakamoto": self.nakamoto,
+                "delegates_to_quorum": list(self.quorum) if self.quorum else None}
 
 
 def _trend(days: int | None, old: SnapshotIn, new: SnapshotIn) -> Trend:
@@ -48,7 +51,9 @@ def _trend(days: int | None, old: SnapshotIn, new: SnapshotIn) -> Trend:
               if new.top10_share is not None and old.top10_share is not None else None)
     naka = (new.nakamoto - old.nakamoto
             if new.nakamoto is not None and old.nakamoto is not None else None)
-    return Trend(days, old.as_of, new.as_of, points, naka)
+    then, now = ((g or {}).get("delegates_to_quorum") for g in (old.governance, new.governance))
+    quorum = (then, now) if isinstance(then, int) and isinstance(now, int) else None
+    return Trend(days, old.as_of, new.as_of, points, naka, quorum)
 
 
 async def trends_for(store: Store, current: SnapshotIn, now: dt.datetime | None = None,
@@ -92,6 +97,9 @@ def trend_line(t: Trend) -> str:
         parts.append(f"top 10 {arrow(t.top10_points)} {t.top10_points:+.2f} pts")
     if t.nakamoto is not None:
         parts.append(f"Nakamoto {arrow(t.nakamoto, invert=True)} {t.nakamoto:+d}")
+    if t.quorum is not None:  # fewer delegates to reach quorum: more concentrated
+        then, now = t.quorum
+        parts.append(f"delegates to quorum {arrow(now - then, invert=True)} {then} → {now}")
     return (f"{span} ({t.since:%Y-%m-%d} → {t.until:%Y-%m-%d}): "
             + (" · ".join(parts) or "figures not comparable"))
 

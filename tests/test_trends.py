@@ -64,6 +64,20 @@ def test_trend_line_arrows():
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     line = trend_line(Trend(30, t0, t0 + dt.timedelta(days=30), -1.5, 2))
     assert line == "30 d (2026-01-01 → 2026-01-31): top 10 ▼ -1.50 pts · Nakamoto ▼ +2"
+    fewer = trend_line(Trend(None, t0, t0, 0.0, 0, (7, 5)))
+    assert fewer.endswith("top 10 ▶ +0.00 pts · Nakamoto ▶ +0 · delegates to quorum ▲ 7 → 5")
+
+
+async def test_delegates_to_quorum_from_stored_governance(tmp_path):
+    store = await open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    try:
+        await store.add_snapshot(snap(0.40), now=now - dt.timedelta(days=8))  # quorum 7
+        current = dataclasses.replace(snap(0.40), governance={"delegates_to_quorum": 6})
+        (t,) = await trends_for(store, current, now)
+        assert t.quorum == (7, 6) and t.to_dict()["delegates_to_quorum"] == [7, 6]
+    finally:
+        await store.close()
 
 
 async def test_trend_command_series_and_chart(world, simcord_bot):

@@ -18,6 +18,22 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+#: How long (real seconds) simcord waits for the bot to settle after each event. simcord's
+#: default, 5 s, is shorter than one chart render or database write on a busy 2-core
+#: machine; nothing is timed by it (tests never assert wall-clock times), it only bounds a
+#: hang. A test's own ``@pytest.mark.simcord(settle_timeout=…)`` wins.
+SETTLE_TIMEOUT_S = 60.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every simcord test :data:`SETTLE_TIMEOUT_S` unless it sets its own."""
+    for item in items:
+        marker = item.get_closest_marker("simcord")
+        if marker is None or "settle_timeout" not in marker.kwargs:
+            item.add_marker(pytest.mark.simcord(settle_timeout=SETTLE_TIMEOUT_S,
+                                                **(marker.kwargs if marker else {})))
+
+
 @pytest.fixture(autouse=True)
 def _no_retry_waits():
     """Retries happen (up to 3 attempts) but without sleeping (every test)."""

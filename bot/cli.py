@@ -440,15 +440,20 @@ def _analyze_file(args: argparse.Namespace) -> Report:
 
     from pipeline.assemble import analyze_holders
     from pipeline.labels import LabelBook, label_holders
-    from sources.label_files import load_labels, split_chain
+    from sources.label_files import chain_note, load_labels, split_chain
 
     cfg = _load_config(args.config)
     book = LabelBook(chain=_file_chain(args.chain, cfg))
     holder_list = _read_holders(args.holders_file, args.symbol or "")
     _check_holder_list(args, holder_list)
+    loaded = []
     for spec in args.labels:
         chain, path = split_chain(spec)
-        book.extend(load_labels(path, chain))
+        loaded.extend(load_labels(path, chain))
+    book.extend(loaded)
+    note = chain_note(loaded, book.chain)
+    if note:
+        print(note, file=sys.stderr)
     decimals = 18 if args.decimals is None else args.decimals
     scale = 10 ** decimals if holder_list.format == "ethplorer" else 1
     # a float64 column (no copy when it is one already): one division, none for token units

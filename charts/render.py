@@ -182,8 +182,13 @@ def _report_subtitle(report: Report) -> str:
     if report.verdict is not None and report.verdict.withheld:
         return "No verdict: " + report.verdict.withheld
     if report.verdict is not None:
-        reasons = report.verdict.reasons[:2] or (report.verdict.summary,)
-        text = "; ".join(reasons)
+        reasons = report.verdict.reasons
+        # the caveat that the basis view's top holders are unidentified comes second, so a
+        # cut for width never drops it ("…; 9 of the top 10 owner-held holders are
+        # unidentified; the top 10 hold 23%")
+        caveats = tuple(r for r in reasons if "unidentified" in r)
+        rest = tuple(r for r in reasons if r not in caveats)
+        text = "; ".join((*rest[:1], *caveats, *rest[1:2])) or report.verdict.summary
         if report.verdict.binding != "holdings":  # led by who can pass a proposal
             return text[:1].upper() + text[1:]
         view = report.verdict.basis_view

@@ -99,7 +99,8 @@ def _gini_note(views: ViewSet) -> str:
     listed = listed_text(raw.holders if raw else 0, views.holder_count)
     bounds = [f"{v.name} {v.gini_all.low:.3f}–{v.gini_all.high:.3f}" for v in views
               if v.gini_all is not None]
-    note = f"Gini above: of the listed holders only ({listed})"
+    total = "" if views.holder_count is not None else "; the total number is not known"
+    note = f"Gini above: of the listed holders only — {listed}{total}"
     if bounds:
         note += "; of all holders (bounds from the holder count): " + " · ".join(bounds)
     return note
@@ -110,8 +111,11 @@ def _holder_lines(report: Report, top: int) -> list[str]:
     if not report.holders:
         return []
     shown = min(top, len(report.holders))
-    lines = ["Top holder:" if shown == 1 else f"Top {shown} holders:"]
     denominator = report.views.raw.denominator if report.views else None
+    of = ("% of total supply" if report.views is not None and report.views.supply_known
+          else "% of the listed holders' sum")
+    head = "Top holder" if shown == 1 else f"Top {shown} holders"
+    lines = [f"{head} (raw view, every holder; {of}):"]
     for i, h in enumerate(report.holders[:top], 1):
         share = pct(h.balance / denominator, DIGITS) if denominator else ""
         label = h.label or "—"

@@ -95,9 +95,9 @@ def date_text(unix_seconds: int) -> str:
 def listed_text(listed: int, holder_count: int | None) -> str:
     """How much of the holder list was read: ``"top 1,000 of 384,211 holders"`` when the
     list is truncated, ``"all 1,000 holders"`` when it is complete, ``"1,000 listed
-    holders (total unknown)"`` when the holder count is unknown."""
+    holders"`` when the holder count is unknown (whether more exist is not known)."""
     if holder_count is None:
-        return f"{listed:,} listed holders (total unknown)"
+        return f"{listed:,} listed holders"
     if holder_count > listed:
         return f"top {listed:,} of {holder_count:,} holders"
     return f"all {listed:,} holders"

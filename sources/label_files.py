@@ -161,9 +161,15 @@ def _iter_csv(path: Path, chain: str) -> Iterator[tuple[str, Label]]:
 
 def split_chain(spec: str) -> tuple[str | None, str]:
     """``"optimism:labels/op.json"`` → ``("optimism", "labels/op.json")``; a spec whose
-    prefix names no chain (a plain path, ``C:\\labels``) → ``(None, spec)``."""
+    prefix names no chain (a plain path, ``C:\\labels``) → ``(None, spec)``.
+
+    Raises:
+        InputError: a chain with no path after it (``"optimism:"``).
+    """
     head, sep, tail = spec.partition(":")
-    if sep and tail and head.strip().lower() in CHAIN_WORDS:
+    if sep and head.strip().lower() in CHAIN_WORDS:
+        if not tail.strip():
+            raise InputError(f"--labels {spec}: no path after '{head}:' (write CHAIN:PATH)")
         return CHAIN_WORDS[head.strip().lower()], tail
     return None, spec
 
@@ -189,7 +195,9 @@ def load_labels(path: str | Path, chain: str | None = None) -> list[tuple[str, L
             out.extend(_load_file(f, chain or _chain_of(f, p)))
         return out
     if not p.is_file():
-        raise InputError(f"no such label file: {p}")
+        hint = (" (to name a chain write CHAIN:PATH, CHAIN one of "
+                f"{', '.join(sorted(set(CHAIN_WORDS.values())))})" if ":" in str(p) else "")
+        raise InputError(f"no such label file: {p}{hint}")
     return _load_file(p, chain or _chain_of(p, p))
 
 
@@ -198,3 +206,14 @@ def _load_file(p: Path, chain: str) -> list[tuple[str, Label]]:
     pairs = list(_iter_csv(p, chain) if p.suffix.lower() == ".csv" else _iter_json(p, chain))
     log.info("loaded %d labels from %s (%s)", len(pairs), p.name, chain)
     return [(a.strip().lower(), lab) for a, lab in pairs if a and a.strip().startswith("0x")]
+
+
+def chain_note(loaded: list[tuple[str, Label]], chain: str) -> str | None:
+    """A one-line note when label files gave labels but none for ``chain`` (they would be
+    ignored without a word), else ``None``."""
+    if not loaded or any(not lab.chain or lab.chain == chain for _, lab in loaded):
+        return None
+    others = sorted({lab.chain for _, lab in loaded})
+    return (f"note: {len(loaded):,} labels loaded, none for {chain} (they apply on "
+            f"{', '.join(others)}: the chain their file or folder names, else Ethereum; "
+            f"write --labels {chain}:PATH)")

@@ -212,7 +212,7 @@ def test_report_figure_panels_and_content():
     assert names == [f"raw view · Gini {report.views.raw.scores.gini:.2f} of the listed",
                      f"owners view · Gini {report.views.owners.scores.gini:.2f} of the listed"]
     assert texts_with_gid(lorenz, "axis-label") == [
-        "share of the 40 listed holders (total unknown)", "share of tokens"]
+        "share of the 40 listed holders", "share of tokens"]
     # top holders: 10 bars, labels, shares of the raw denominator
     assert holders.get_title(loc="left") == "Top 10 · raw view · % of total supply"
     assert len(bars(holders)) == 10

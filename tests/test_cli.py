@@ -314,9 +314,10 @@ def test_json_top_is_applied(capsys, many_csv):
 
 def test_text_top_and_its_grammar(capsys, many_csv):
     code, out, _ = run(capsys, "analyze", "--holders-file", str(many_csv))
-    assert code == 0 and "Top 10 holders:" in out and " 10. " in out and " 11. " not in out
+    assert code == 0 and "Top 10 holders (raw view" in out and " 10. " in out
+    assert " 11. " not in out
     code, out, _ = run(capsys, "analyze", "--holders-file", str(many_csv), "--top", "1")
-    assert code == 0 and "Top holder:" in out and "Top 1 holders" not in out
+    assert code == 0 and "Top holder (raw view" in out and "Top 1 holders" not in out
     assert "  1. " in out and "  2. " not in out
 
 
@@ -630,7 +631,7 @@ def test_real_text_reports(capsys, token):
                          token.upper(), "--top", "3")
     assert code == 0, err
     assert out.startswith(f"{token.upper()}: ")
-    assert "Top 3 holders:" in out
+    assert "Top 3 holders (raw view, every holder; % of the listed holders' sum):" in out
     words = set(out.lower().replace("%", " ").split())
     assert not words & {"nan", "inf", "-inf", "infinity"}
 
@@ -653,11 +654,12 @@ def test_text_says_which_gini_is_which(capsys, small_csv):
                        "--holder-count", "100")
     assert code == 0
     note = next(line for line in out.splitlines() if line.startswith("Gini above"))
-    assert note.startswith("Gini above: of the listed holders only (top 4 of 100 holders); "
+    assert note.startswith("Gini above: of the listed holders only — top 4 of 100 holders; "
                            "of all holders (bounds from the holder count): raw 0.")
     assert "owners 0." in note
     code, out, _ = run(capsys, "analyze", "--holders-file", str(small_csv))
-    assert "Gini above: of the listed holders only (4 listed holders (total unknown))" in out
+    assert ("Gini above: of the listed holders only — 4 listed holders; the total number is "
+            "not known") in out
 
 
 def test_built_in_facts_of_the_research_round_label_the_real_lists(capsys):
@@ -706,3 +708,18 @@ def test_small_wrappers_not_looked_through_are_summed_on_one_line(capsys):
     assert not any("(0.00%)" in x for x in lines)
     doc = run_json(capsys, "--holders-file", str(path), "--chain", "optimism", "--symbol", "OP")
     assert len(doc["look_through"]["not_looked_through"]) == 7  # the JSON keeps every one
+
+
+def test_labels_of_another_chain_are_noted_not_ignored_silently(capsys, small_csv, tmp_path):
+    labels = tmp_path / "lab.csv"
+    labels.write_text(f"address,name,category\n{A1},Fund,fund\n", encoding="utf-8")
+    code, _, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--chain",
+                       "optimism", "--labels", str(labels))
+    assert code == 0
+    assert "none for optimism" in err and "--labels optimism:PATH" in err
+    code, _, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--chain",
+                       "optimism", "--labels", f"optimism:{labels}")
+    assert code == 0 and "none for" not in err
+    code, out, err = run(capsys, "analyze", "--holders-file", str(small_csv), "--labels",
+                         "optimism:")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1

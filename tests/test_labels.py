@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.labels import Label, LiveLabel
 from pipeline.known_addresses import KNOWN_ADDRESSES, known_address
 from pipeline.labels import LabelBook, classify_live
-from sources.label_files import load_labels, split_chain
+from sources.label_files import chain_note, load_labels, split_chain
 
 C = Category
 LABELS = SHARED / "data" / "labels"
@@ -560,3 +560,19 @@ def test_contract_rules(name, category):
 def test_contract_rules_read_the_implementation_when_the_proxy_name_says_nothing():
     assert category_from_contract("ERC1967Proxy", "StakedTokenV3") is C.STAKING
     assert category_from_contract(None, None) is None
+
+
+def test_a_chain_without_a_path_and_a_path_with_a_colon_are_clear_errors(tmp_path):
+    with pytest.raises(InputError, match="no path after 'optimism:'"):
+        split_chain("optimism:")
+    with pytest.raises(InputError, match="to name a chain write CHAIN:PATH"):
+        load_labels(tmp_path / "moon:labels.csv")
+
+
+def test_labels_for_no_chain_of_the_analysis_are_noted():
+    loaded = [(NOBODY, Label("x", C.FUND, "labels: a.csv", chain="ethereum"))]
+    assert chain_note(loaded, "ethereum") is None
+    note = chain_note(loaded, "optimism")
+    assert note is not None and note.startswith("note: 1 labels loaded, none for optimism")
+    assert "write --labels optimism:PATH" in note
+    assert chain_note([], "optimism") is None

@@ -17,6 +17,7 @@ rectangles below), so no layout engine runs on each render.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 
@@ -177,6 +178,10 @@ def _badge(verdict: Verdict | None) -> tuple[str, str]:
             level_colour(verdict.level))
 
 
+#: The verdict's caveat, said shorter on the chart ("9 of its top 10 unidentified").
+_UNIDENTIFIED = re.compile(r"(\d[\d,]*) of the top (\d[\d,]*) .*holders are unidentified")
+
+
 def _report_subtitle(report: Report) -> str:
     """The verdict's first reasons, led by the view they are read from ("Owners view: …")."""
     if report.verdict is not None and report.verdict.withheld:
@@ -186,8 +191,9 @@ def _report_subtitle(report: Report) -> str:
         # the caveat that the basis view's top holders are unidentified comes second, so a
         # cut for width never drops it ("…; 9 of the top 10 owner-held holders are
         # unidentified; the top 10 hold 23%")
-        caveats = tuple(r for r in reasons if "unidentified" in r)
-        rest = tuple(r for r in reasons if r not in caveats)
+        caveats = tuple(_UNIDENTIFIED.sub(r"\1 of its top \2 unidentified", r)
+                        for r in reasons if "unidentified" in r)
+        rest = tuple(r for r in reasons if "unidentified" not in r)
         text = "; ".join((*rest[:1], *caveats, *rest[1:2])) or report.verdict.summary
         if report.verdict.binding != "holdings":  # led by who can pass a proposal
             return text[:1].upper() + text[1:]

@@ -746,3 +746,11 @@ def test_truncated_list_says_how_many_and_both_ginis():
     assert lorenz_names(lorenz)[0] == (
         f"raw view · Gini {raw.scores.gini:.2f} of the listed · "
         f"{raw.gini_all.low:.2f}–{raw.gini_all.high:.2f} of all holders")
+
+
+def test_subtitle_keeps_the_unidentified_caveat():
+    report = cf.synthetic_report()
+    caveat = next(r for r in report.verdict.reasons if "unidentified" in r)
+    count, top = caveat.split(" of the top ")[0], caveat.split(" of the top ")[1].split()[0]
+    text = all_text(build_report_figure(report))
+    assert f"{count} of its top {top} unidentified" in text

@@ -29,7 +29,7 @@ from pipeline.snapshots import iso, protocol_key
 from pipeline.trends import series, trend_line, trends_for
 from pipeline.watch_job import Planned, pending_posts, run_daily
 from store.config import StoreConfig
-from store.repo import Store
+from store.repo import MAX_WATCHES_PER_GUILD, Store
 from store.thresholds import DEFAULT_THRESHOLDS
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,20 @@ class Watches(commands.Cog):
     async def cog_unload(self) -> None:
         self.daily.cancel()
 
-    async def _record(self, text: str) -> ProtocolRecord:
-        record, _ = await find_protocol(self.host.directory, text)
+    async def _resolve(self, key: str) -> ProtocolRecord:
+        """A watched protocol's record for the daily job (no interaction to defer)."""
+        record, _ = await find_protocol(self.host.directory, key)
+        return record
+
+    async def _record(self, interaction: discord.Interaction, text: str, *,
+                      ephemeral: bool = False) -> ProtocolRecord:
+        """The protocol called ``text``; when the DefiLlama list must be loaded first, the
+        interaction is deferred before (Discord's 3-second window)."""
+        async def defer() -> None:
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+        record, _ = await find_protocol(self.host.directory, text, before_loading=defer)
         return record
 
     # -- /watch ------------------------------------------------------------------------
@@ -102,19 +114,19 @@ class Watches(commands.Cog):
             raise InputError(f"I can't post in {target.mention}: I'm missing "
                              f"{', '.join(missing)} there.")
         store = self.store
-        record = await self._record(protocol)
-        await interaction.response.defer(thinking=True)
-        answer = await self.host.analyses.answer(record, chart=False)  # the baseline
+        record = await self._record(interaction, protocol)
         key = protocol_key(record)
+        await _check_room(store, interaction.guild.id, target.id, key)  # before any work
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+        answer = await self.host.analyses.answer(record, chart=False)  # the baseline
         baseline = await store.latest(key, members=False)
         await store.add_watch(interaction.guild.id, target.id, key, interaction.user.id,
                               baseline_id=baseline.id if baseline else None)
         hour = self.host.store_settings.daily_hour
         await interaction.followup.send(
             f"Watching **{safe(answer.report.name, 80)}** in {target.mention}: a digest "
-            f"every day from {hour:02d}:00 UTC, and an alert when the top-10 share moves "
-            f"{DEFAULT_THRESHOLDS['top10_points']:g} points, the Nakamoto coefficient "
-            "changes, or a new holder with ≥ 1% of supply enters the top 10.",
+            f"every day from {hour:02d}:00 UTC, and an alert when {_thresholds_text()}.",
             allowed_mentions=NONE)
 
     @watch.command(name="remove", description="Stop watching a protocol in a channel")
@@ -124,12 +136,16 @@ class Watches(commands.Cog):
                      channel: discord.TextChannel | None = None) -> None:
         target = channel or interaction.channel
         assert interaction.guild is not None  # guild_only
-        key = protocol_key(await self._record(protocol))
+        key = protocol_key(await self._record(interaction, protocol, ephemeral=True))
         removed = await self.store.remove_watch(interaction.guild.id, getattr(target, "id", 0),
                                                 key)
         text = (f"Stopped watching **{safe(key, 80)}** there." if removed else
                 f"**{safe(key, 80)}** was not watched there.")
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
+        if interaction.response.is_done():  # deferred while the protocol list loaded
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NONE)
+        else:
+            await interaction.response.send_message(text, ephemeral=True,
+                                                    allowed_mentions=NONE)
 
     @watch.command(name="list", description="The watches of this server")
     async def list_(self, interaction: discord.Interaction) -> None:
@@ -151,14 +167,15 @@ class Watches(commands.Cog):
     async def trend(self, interaction: discord.Interaction, protocol: str,
                     metric: METRICS = "top10_share",
                     days: app_commands.Range[int, 1, 3650] = 90) -> None:
-        record = await self._record(protocol)
+        record = await self._record(interaction, protocol)
         key = protocol_key(record)
         since = self.now() - dt.timedelta(days=days)
         snaps = await self.store.history(key, since)
         if not snaps:
             raise InputError(f"I have no snapshots of {record.name} from the last {days} "
                              "days yet. Ask `/concentration` or set a `/watch`.")
-        await interaction.response.defer()
+        if not interaction.response.is_done():
+            await interaction.response.defer()
         dates, lines = series(snaps, metric)
         png = await self.host.analyses.render(render_trend_chart, record.name, metric,
                                               dates, lines)
@@ -205,7 +222,7 @@ class Watches(commands.Cog):
         now = self.now()
         ran = False
         if now.hour >= self.host.store_settings.daily_hour:
-            ran = await run_daily(self.host.analyses.services, store, now, self._record,
+            ran = await run_daily(self.host.analyses.services, store, now, self._resolve,
                                   self.host.analyses.holders_limit) is not None
         await self.send_pending(store)
         return ran
@@ -282,3 +299,26 @@ async def setup(bot: commands.Bot) -> None:
     if not isinstance(host, WatchHost):
         raise TypeError(f"{type(bot).__name__} has no store settings")
     await bot.add_cog(Watches(bot, host))
+
+
+def _thresholds_text() -> str:
+    """The default alert thresholds in words (from :data:`DEFAULT_THRESHOLDS`)."""
+    t = DEFAULT_THRESHOLDS
+    return (f"the top-10 share moves {t['top10_points']:g} points, the Nakamoto coefficient "
+            f"changes by {t['nakamoto_change']:g}, a new holder or delegate with ≥ "
+            f"{t['new_member_share']:.0%} of supply enters the top 10, or the delegates "
+            f"needed for quorum change by {t['quorum_delegates_change']:g}")
+
+
+async def _check_room(store: Store, guild_id: int, channel_id: int, key: str) -> None:
+    """Refuse a new watch at once when the server has :data:`MAX_WATCHES_PER_GUILD`
+    (re-adding one that exists is always allowed), before any analysis is paid for.
+
+    Raises:
+        InputError: the server is full.
+    """
+    watches = await store.watches(guild_id)
+    exists = any(w.channel_id == channel_id and w.protocol == key for w in watches)
+    if not exists and len(watches) >= MAX_WATCHES_PER_GUILD:
+        raise InputError(f"This server already has {MAX_WATCHES_PER_GUILD} watches; remove "
+                         "one first (/watch remove).")

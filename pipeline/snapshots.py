@@ -162,13 +162,34 @@ def _top(snap: SnapshotOut, kind: str = "holder") -> dict[str, MemberRow]:
     return {m.address: m for m in snap.data.members if m.kind == kind and m.rank <= TOP_N}
 
 
+def view_figures(data: SnapshotIn, view: str) -> tuple[float | None, int | None]:
+    """``(top10_share, nakamoto)`` of ``view`` in a snapshot's per-view metrics; ``None``
+    where the snapshot has no such view or figure (an older snapshot taken before a wrapper
+    could be looked through has no beneficial view)."""
+    figures = (data.metrics or {}).get(view) or {}
+    top10, naka = figures.get("top10_share"), figures.get("nakamoto")
+    return (float(top10) if isinstance(top10, int | float) else None,
+            naka if isinstance(naka, int) else None)
+
+
+def same_view_change(old: SnapshotIn, new: SnapshotIn, digits: int = 4
+                     ) -> tuple[float | None, int | None]:
+    """``(top-10 share change in points, Nakamoto change)`` of ``new``'s basis view against
+    the *same view* of ``old`` — never one view against another (the basis can move from
+    owners to beneficial and back when a look-through fails); ``None`` where either lacks
+    the figure."""
+    (t_old, n_old), (t_new, n_new) = (view_figures(d, new.basis_view) for d in (old, new))
+    points = (round((t_new - t_old) * 100, digits)
+              if t_old is not None and t_new is not None else None)
+    naka = n_new - n_old if n_old is not None and n_new is not None else None
+    return points, naka
+
+
 def change_between(since: SnapshotOut, until: SnapshotOut) -> Change:
-    """The :class:`Change` from ``since`` to ``until`` (both loaded with members)."""
+    """The :class:`Change` from ``since`` to ``until`` (both loaded with members); the
+    figures compare ``until``'s basis view with the same view of ``since``."""
     a, b = since.data, until.data
-    points = (round((b.top10_share - a.top10_share) * 100, 4)
-              if a.top10_share is not None and b.top10_share is not None else None)
-    naka = (b.nakamoto - a.nakamoto
-            if a.nakamoto is not None and b.nakamoto is not None else None)
+    points, naka = same_view_change(a, b)
     old, new = _top(since), _top(until)
     entered = tuple((m.address, m.share, m.label) for addr, m in new.items() if addr not in old)
     left = tuple((m.address, m.share, m.label) for addr, m in old.items() if addr not in new)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.snapshots import iso
+from pipeline.snapshots import iso, same_view_change
 from store.records import SnapshotIn, SnapshotOut
 from store.repo import Store, utcnow
 
@@ -47,10 +47,7 @@ class Trend:
 
 
 def _trend(days: int | None, old: SnapshotIn, new: SnapshotIn) -> Trend:
-    points = (round((new.top10_share - old.top10_share) * 100, 2)
-              if new.top10_share is not None and old.top10_share is not None else None)
-    naka = (new.nakamoto - old.nakamoto
-            if new.nakamoto is not None and old.nakamoto is not None else None)
+    points, naka = same_view_change(old, new, digits=2)
     then, now = ((g or {}).get("delegates_to_quorum") for g in (old.governance, new.governance))
     quorum = (then, now) if isinstance(then, int) and isinstance(now, int) else None
     return Trend(days, old.as_of, new.as_of, points, naka, quorum)

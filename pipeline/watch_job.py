@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from core.errors import LorenzError
 from core.protocol import ProtocolRecord
 from pipeline.analyze import Services
-from pipeline.snapshots import TOP_N, change_between, take_snapshot
+from pipeline.snapshots import TOP_N, change_between, take_snapshot, view_figures
 from pipeline.trends import arrow
 from store.records import SnapshotOut, WatchRow
 from store.repo import Store
@@ -80,14 +80,16 @@ def alert_texts(watch: WatchRow, baseline: SnapshotOut, snap: SnapshotOut
     since = f"since {old.as_of:%Y-%m-%d}"
     out: list[tuple[str, str]] = []
     change = change_between(baseline, snap)
+    (top_then, naka_then), (top_now, naka_now) = (view_figures(d, new.basis_view)
+                                                  for d in (old, new))
     if change.top10_points is not None and abs(change.top10_points) >= th["top10_points"]:
         verb = "gained" if change.top10_points > 0 else "lost"
         out.append(("top10", f"⚠️ {new.name}: the top 10 ({new.basis_view} view) {verb} "
                              f"{abs(change.top10_points):.2f} points {since} "
-                             f"({_pct(old.top10_share)} → {_pct(new.top10_share)})."))
+                             f"({_pct(top_then)} → {_pct(top_now)})."))
     if change.nakamoto is not None and abs(change.nakamoto) >= th["nakamoto_change"]:
-        out.append(("nakamoto", f"⚠️ {new.name}: Nakamoto coefficient {old.nakamoto} → "
-                                f"{new.nakamoto} {since} ({new.basis_view} view)."))
+        out.append(("nakamoto", f"⚠️ {new.name}: Nakamoto coefficient {naka_then} → "
+                                f"{naka_now} {since} ({new.basis_view} view)."))
     for kind in ("holder", "delegate"):
         before = {m.address for m in old.members if m.kind == kind and m.rank <= TOP_N}
         for m in new.members:
@@ -123,6 +125,9 @@ async def refresh(services: Services, store: Store, protocols: list[str], resolv
                                                 holders_limit=holders_limit, now=now)
         except LorenzError as exc:
             log.warning("daily refresh of %s failed: %s", key, exc)
+            continue
+        except Exception:  # one protocol's bug must not cost every channel its digest
+            log.exception("daily refresh of %s failed unexpectedly", key)
             continue
         if snap is None:
             log.warning("daily refresh of %s: no holder figures to keep", key)

@@ -25,8 +25,7 @@ async def test_reply_stores_a_snapshot_and_shows_the_trend(world, simcord_bot):
     (kept,) = await store.history("uniswap")
     assert kept.data.origin == "reply" and kept.data.top10_share is not None
     # the same protocol eight days ago, with a top 10 three points smaller
-    old = dataclasses.replace(kept.data, top10_share=kept.data.top10_share - 0.03,
-                              as_of=kept.data.as_of - dt.timedelta(days=8))
+    old = _smaller_top10(kept.data, 0.03, days=8)
     await store.add_snapshot(old, now=utcnow() - dt.timedelta(days=8))
     simcord_bot.collaborators.analyses._fresh.clear()  # a new answer, not the cached one
     second = await alice.slash(channel, "concentration", protocol="uniswap")
@@ -89,8 +88,7 @@ async def test_trend_command_series_and_chart(world, simcord_bot):
     await alice.slash(channel, "concentration", protocol="uniswap")
     store = simcord_bot.collaborators.store
     (kept,) = await store.history("uniswap")
-    old = dataclasses.replace(kept.data, top10_share=kept.data.top10_share - 0.05,
-                              as_of=kept.data.as_of - dt.timedelta(days=31))
+    old = _smaller_top10(kept.data, 0.05, days=31)
     await store.add_snapshot(old, now=utcnow() - dt.timedelta(days=31))
     result = await alice.slash(channel, "trend", protocol="uniswap", days=60)
     embed = result.response.embeds[0]
@@ -130,3 +128,30 @@ async def test_outage_after_a_restart_answers_from_the_store(world, simcord_bot,
     assert "Last stored figures (holders from Blockscout" in text
     assert "view top 10 " in text and "Nakamoto " in text
     assert any("Last stored figures" in str(e) for e in env.errors)  # the expected error
+
+
+def _smaller_top10(data, by: float, days: int):
+    """``data`` as if taken ``days`` earlier with a basis-view top 10 ``by`` smaller (the
+    headline and the per-view figures, which trends compare view by view)."""
+    view = data.basis_view
+    metrics = {**data.metrics, view: {**data.metrics[view],
+                                      "top10_share": data.metrics[view]["top10_share"] - by}}
+    return dataclasses.replace(data, top10_share=data.top10_share - by, metrics=metrics,
+                               as_of=data.as_of - dt.timedelta(days=days))
+
+
+def test_trends_compare_one_view_never_two():
+    """A snapshot whose basis view moved (owners → beneficial, when a look-through came
+    back) is compared on the new basis view only — never owners against beneficial."""
+    from pipeline.snapshots import same_view_change
+    from store.records import SnapshotIn
+
+    now = utcnow()
+    old = SnapshotIn("x", "X", "X", now, "cli", basis_view="owners", top10_share=0.20,
+                     nakamoto=30, metrics={"owners": {"top10_share": 0.20, "nakamoto": 30}})
+    new = SnapshotIn("x", "X", "X", now, "cli", basis_view="beneficial", top10_share=0.50,
+                     nakamoto=5, metrics={"owners": {"top10_share": 0.21, "nakamoto": 29},
+                                          "beneficial": {"top10_share": 0.50, "nakamoto": 5}})
+    assert same_view_change(old, new) == (None, None)  # the old one has no beneficial view
+    back = dataclasses.replace(new, basis_view="owners", top10_share=0.21, nakamoto=29)
+    assert same_view_change(old, back) == (1.0, -1)  # owners against owners

@@ -89,7 +89,9 @@ def cmd_snapshot(args: argparse.Namespace, cfg: Config) -> int:
 
     With ``--watched``: the daily refresh of the watched protocols (0 also when it ran
     already today or is running in another process; it says so)."""
-    if bool(args.protocols) == bool(args.watched):
+    if args.protocols and args.watched:
+        raise InputError("--watched takes no protocol names (it refreshes the watched ones)")
+    if not args.protocols and not args.watched:
         raise InputError("name protocols (lorenz snapshot uniswap aave) or give --watched")
     if args.watched:
         return asyncio.run(_refresh_watched(cfg, args.holders))
@@ -138,6 +140,18 @@ def _key_for(text: str) -> str:
         return text.strip().lower()
 
 
+def _known(text: str) -> bool:
+    """Whether ``text`` names a built-in protocol (no network)."""
+    from sources.config import SourcesConfig
+    from sources.directory import Directory
+
+    try:
+        Directory(None, SourcesConfig()).lookup(text)
+    except (ProtocolNotFound, LorenzError):
+        return False
+    return True
+
+
 async def _history(cfg: Config, text: str, days: int | None, as_json: bool) -> str:
     import datetime as dt
 
@@ -152,8 +166,14 @@ async def _history(cfg: Config, text: str, days: int | None, as_json: bool) -> s
     finally:
         await store.close()
     if not snaps:
-        raise InputError(f"no snapshots of {text!r} stored yet (take one with "
-                         f"'lorenz snapshot {key}')")
+        if days:
+            raise InputError(f"no snapshots of {text!r} in the last {days} days (older "
+                             "ones, if any, show without --days)")
+        if _known(text):
+            raise InputError(f"no snapshots of {text!r} stored yet (take one with "
+                             f"'lorenz snapshot {key}')")
+        raise InputError(f"no snapshots of {text!r} stored, and no built-in protocol is "
+                         "called that (try the name 'lorenz analyze' accepts)")
     doc = history_doc(key, snaps)
     return json.dumps(doc, indent=2, ensure_ascii=False) if as_json else history_text(doc)
 

@@ -73,6 +73,12 @@ def test_history_of_nothing_is_one_line_exit_2(tmp_path):
     assert out.stderr.strip().splitlines() == [
         "lorenz: error: no snapshots of 'aave' stored yet (take one with "
         "'lorenz snapshot aave')"]
+    out = _run(["history", "nonexistentprotocol"], tmp_path, tmp_path / "store.sqlite")
+    assert out.returncode == 2 and "no built-in protocol is called that" in out.stderr
+    out = _run(["history", "aave", "--days", "7"], tmp_path, tmp_path / "store.sqlite")
+    assert out.returncode == 2 and "in the last 7 days" in out.stderr
+    out = _run(["snapshot", "--watched", "aave"], tmp_path, tmp_path / "store.sqlite")
+    assert out.returncode == 2 and "--watched takes no protocol names" in out.stderr
 
 
 def test_bad_store_url_is_one_line(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal, Protocol, runtime_checkable
 
 import discord
@@ -30,7 +30,7 @@ from pipeline.trends import series, trend_line, trends_for
 from pipeline.watch_job import Planned, pending_posts, run_daily
 from store.config import StoreConfig
 from store.repo import MAX_WATCHES_PER_GUILD, Store
-from store.thresholds import DEFAULT_THRESHOLDS
+from store.thresholds import DEFAULT_THRESHOLDS, effective
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,21 @@ class Watches(commands.Cog):
 
     @watch.command(name="add", description="Post a daily digest and alerts about a "
                                            "protocol in a channel")
-    @app_commands.describe(protocol="a DeFi protocol", channel="default: this channel")
+    @app_commands.describe(
+        protocol="a DeFi protocol", channel="default: this channel",
+        top10_points="alert when the top-10 share moves this many points (default 2)",
+        nakamoto_change="alert when the Nakamoto coefficient changes by this many (default 1)",
+        new_holder_pct="alert when a new top-10 holder or delegate has at least this % of "
+                       "supply (default 1)",
+        quorum_change="alert when the delegates needed for quorum change by this many "
+                      "(default 1)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def add(self, interaction: discord.Interaction, protocol: str,
-                  channel: discord.TextChannel | None = None) -> None:
+                  channel: discord.TextChannel | None = None,
+                  top10_points: app_commands.Range[float, 0.1, 100.0] | None = None,
+                  nakamoto_change: app_commands.Range[int, 1, 1000] | None = None,
+                  new_holder_pct: app_commands.Range[float, 0.01, 100.0] | None = None,
+                  quorum_change: app_commands.Range[int, 1, 1000] | None = None) -> None:
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel) or interaction.guild is None:
             raise InputError("Pick a text channel of this server.")
@@ -121,12 +132,16 @@ class Watches(commands.Cog):
             await interaction.response.defer(thinking=True)
         answer = await self.host.analyses.answer(record, chart=False)  # the baseline
         baseline = await store.latest(key, members=False)
+        overrides = watch_thresholds(top10_points, nakamoto_change, new_holder_pct,
+                                     quorum_change)
         await store.add_watch(interaction.guild.id, target.id, key, interaction.user.id,
+                              thresholds=overrides,
                               baseline_id=baseline.id if baseline else None)
         hour = self.host.store_settings.daily_hour
         await interaction.followup.send(
             f"Watching **{safe(answer.report.name, 80)}** in {target.mention}: a digest "
-            f"every day from {hour:02d}:00 UTC, and an alert when {_thresholds_text()}.",
+            f"every day from {hour:02d}:00 UTC, and an alert when "
+            f"{_thresholds_text(effective(overrides))}.",
             allowed_mentions=NONE)
 
     @watch.command(name="remove", description="Stop watching a protocol in a channel")
@@ -301,9 +316,20 @@ async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Watches(bot, host))
 
 
-def _thresholds_text() -> str:
-    """The default alert thresholds in words (from :data:`DEFAULT_THRESHOLDS`)."""
-    t = DEFAULT_THRESHOLDS
+def watch_thresholds(top10_points: float | None, nakamoto_change: int | None,
+                     new_holder_pct: float | None, quorum_change: int | None
+                     ) -> dict[str, float]:
+    """A watch's own thresholds from the ``/watch add`` options (only those given; the
+    rest stay at :data:`DEFAULT_THRESHOLDS`). ``new_holder_pct`` is in percent."""
+    given = {"top10_points": top10_points, "nakamoto_change": nakamoto_change,
+             "new_member_share": None if new_holder_pct is None else new_holder_pct / 100,
+             "quorum_delegates_change": quorum_change}
+    return {k: float(v) for k, v in given.items() if v is not None}
+
+
+def _thresholds_text(t: Mapping[str, float] = DEFAULT_THRESHOLDS) -> str:
+    """Alert thresholds in words (the defaults, from :data:`DEFAULT_THRESHOLDS`, unless
+    given)."""
     return (f"the top-10 share moves {t['top10_points']:g} points, the Nakamoto coefficient "
             f"changes by {t['nakamoto_change']:g}, a new holder or delegate with ≥ "
             f"{t['new_member_share']:.0%} of supply enters the top 10, or the delegates "

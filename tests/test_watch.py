@@ -130,3 +130,23 @@ async def test_watch_in_a_channel_the_bot_cannot_post_in(world, admin, caplog):
     assert "cannot post in channel" in caplog.text
     listed = await admin.slash(other, "watch list")
     assert "stopped: missing permission" in listed.response.content
+
+
+async def test_a_watch_keeps_its_own_thresholds(world, admin, fake):
+    """Thresholds set with /watch add apply to that watch: with the top-10 limit at 50
+    points and a new holder needing 90% of supply, the overnight newcomer alerts nothing —
+    the digest still comes."""
+    env, _guild, channel, _alice = world
+    added = await admin.slash(channel, "watch add", protocol="uniswap", top10_points=50.0,
+                              new_holder_pct=90.0, nakamoto_change=1000)
+    assert "moves 50 points" in added.response.content
+    assert "≥ 90% of supply" in added.response.content
+    (watch,) = await env.bot.collaborators.store.watches(_guild.id)
+    assert watch.thresholds == {"top10_points": 50.0, "new_member_share": 0.9,
+                                "nakamoto_change": 1000.0}
+    token = fake.tokens[UNI]
+    token.holders = sorted([*token.holders, (NEWCOMER, 2 * token.holders[0][1])],
+                           key=lambda row: -row[1])
+    await env.advance_time(7 * 3600)
+    posts = _messages(env, channel)
+    assert len(posts) == 1 and "daily digest" in posts[0]

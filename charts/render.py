@@ -178,8 +178,9 @@ def _badge(verdict: Verdict | None) -> tuple[str, str]:
             level_colour(verdict.level))
 
 
-#: The verdict's caveat, said shorter on the chart ("9 of its top 10 unidentified").
-_UNIDENTIFIED = re.compile(r"(\d[\d,]*) of the top (\d[\d,]*) .*holders are unidentified")
+#: The verdict's caveat, said shorter on the chart ("9 of the top 10 owner-held
+#: unidentified").
+_UNIDENTIFIED = re.compile(r"(\d[\d,]*) of the top (\d[\d,]*) (.*) holders are unidentified")
 
 
 def _report_subtitle(report: Report) -> str:
@@ -191,7 +192,7 @@ def _report_subtitle(report: Report) -> str:
         # the caveat that the basis view's top holders are unidentified comes second, so a
         # cut for width never drops it ("…; 9 of the top 10 owner-held holders are
         # unidentified; the top 10 hold 23%")
-        caveats = tuple(_UNIDENTIFIED.sub(r"\1 of its top \2 unidentified", r)
+        caveats = tuple(_UNIDENTIFIED.sub(r"\1 of the top \2 \3 unidentified", r)
                         for r in reasons if "unidentified" in r)
         rest = tuple(r for r in reasons if "unidentified" not in r)
         text = "; ".join((*rest[:1], *caveats, *rest[1:2])) or report.verdict.summary

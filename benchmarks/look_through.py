@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scoring import time_calls
 from pipeline.labels import LabelBook, label_holders
 from pipeline.look_through import WrapperHolders, look_through
 from scoring.views import score_views
@@ -49,19 +48,6 @@ def make_inputs(holders: int, wrapper_holders: int, seed: int = 0):
     wrapper = WrapperHolders(WRAPPER, tuple(shared + own), w_balances,
                              float(w_balances.sum()) * 1.25, "benchmark fixture", "")
     return table, supply, wrapper, book
-
-
-def time_calls(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
-    """Wall times (ms) of each ``fn()`` after one warm-up call each, taking turns."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    return times
 
 
 def main(argv: list[str] | None = None) -> int:

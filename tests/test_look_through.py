@@ -251,7 +251,8 @@ def _aave_upstream():
 BINANCE_8 = "0xf977814e90da44bfa03b6295a0616a897441acec"  # a built-in fact: an exchange
 
 
-async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, closing):
+async def _analyze_aave(fake, tmp_path, closing):
+    """The live pipeline's report of AAVE against ``fake`` (holders only, no votes)."""
     import httpx
 
     from core.protocol import ProtocolRecord
@@ -260,7 +261,6 @@ async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, clo
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
 
-    fake, a_token = _aave_upstream()
     cfg = SourcesConfig(cache_dir=tmp_path)
     http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
                                        cache_path=tmp_path / "cache.sqlite"),
@@ -270,6 +270,12 @@ async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, clo
                             token_address=AAVE)
     report = await analyze_protocol(Services(cfg, http, Directory(http, cfg)), record,
                                     votes=False)
+    return report
+
+
+async def test_the_live_pipeline_fetches_and_looks_through_stkaave(tmp_path, closing):
+    fake, a_token = _aave_upstream()
+    report = await _analyze_aave(fake, tmp_path, closing)
     views = report.views
     (w,) = views.looked_through
     assert (w.address, w.wrapped, w.holders_listed) == (STKAAVE, 4e6, 3)
@@ -429,25 +435,9 @@ def test_wrapper_holders_fetched_within_the_configured_limits():
 
 
 async def test_a_wrapper_whose_source_fails_is_named_without_a_host(tmp_path, closing):
-    import httpx
-
-    from core.protocol import ProtocolRecord
-    from pipeline.analyze import Services, analyze_protocol
-    from sources.config import SourcesConfig
-    from sources.directory import Directory
-    from sources.http import HttpClient, make_http_client
-
     fake, _ = _aave_upstream()
     fake.faults[f"/tokens/{STKAAVE}"] = 503  # and Ethplorer (the fallback) answers 503 too
-    cfg = SourcesConfig(cache_dir=tmp_path)
-    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
-                                       cache_path=tmp_path / "cache.sqlite"),
-                      rate_limits={}, default_rate=(10_000, 1))
-    closing(http)
-    record = ProtocolRecord(name="Aave", slug="", symbol="AAVE", chain="ethereum",
-                            token_address=AAVE)
-    report = await analyze_protocol(Services(cfg, http, Directory(http, cfg)), record,
-                                    votes=False)
+    report = await _analyze_aave(fake, tmp_path, closing)
     assert report.views.beneficial is None and report.verdict.basis_view == "owners"
     reason = {n.address: n.reason for n in report.views.not_looked_through}[STKAAVE]
     assert reason.startswith("its holder list could not be fetched (")

@@ -179,10 +179,10 @@ def _labels(addresses: Iterable[str], chain: str, user_labels: Sequence[tuple[st
     return {a: book.classify(a, live.get(a)) for a in addresses}
 
 
-def _trend(read: GovernanceRead, unit: float, supply: float | None, quorum: float | None,
+def _trend(read: GovernanceRead, unit: int, supply: float | None, quorum: float | None,
            strict: bool) -> tuple[PowerTrend, ...]:
     top = [a for a, _ in sorted(read.votes.items(), key=lambda kv: -kv[1])[:TREND_TOP]]
-    now = math.fsum(read.votes[a] for a in top) / unit
+    now = sum(read.votes[a] for a in top) / unit
     out = []
     for past in read.past:
         then_votes = [past.votes.get(a, 0) / unit for a in top]
@@ -205,7 +205,9 @@ def build_governance(read: GovernanceRead, record: ProtocolRecord, state: ScanSt
                      source: str = "") -> GovernanceReport:
     """The :class:`GovernanceReport` of ``read`` (pure: no I/O)."""
     p, kind = read.params, read.spec.kind
-    unit = float(10**p.decimals)
+    # an int: raw int / int is correctly rounded; a float unit would first round the raw
+    # amount to a float (200,000 tokens of 18 decimals came out as 199,999.99999999997)
+    unit = 10**p.decimals
     supply = p.supply / unit if p.supply else None
     votes = sorted(((a, v / unit) for a, v in read.votes.items()), key=lambda kv: -kv[1])
     found = math.fsum(v for _, v in votes)

@@ -1,0 +1,274 @@
+"""On-chain governance against a real EVM: OpenZeppelin ERC20Votes + Governor on py-evm.
+
+The contracts are compiled from source (tests/evm, solc-js; skipped when node or the npm
+packages are missing) and run on eth-tester's py-evm chain; Lorenz talks to it only through
+JSON-RPC over its real HTTP client (:meth:`tests.evm_chain.EvmChain.handler` as the
+transport). The token's history spans 130 days of block timestamps — mints, transfers,
+self-delegation, delegation to others, redelegation — so votes 30 and 90 days ago differ
+from today's. Every expected figure comes from the test's own ledger of what it sent
+(:class:`tests.evm_chain.Ledger`), not from Lorenz and not copied from the contracts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.errors import RpcError
+from core.protocol import ProtocolRecord
+from pipeline.governance import DelegateScans, fetch_governance
+from scoring.power import votes_to_reach
+from sources.config import SourcesConfig
+from sources.delegate_scan import DelegateScan
+from sources.governance import detect_kind, read_governance
+from sources.governors import CHAIN_IDS, GovernorSpec, governor_for
+from sources.http import HttpClient, make_http_client
+from sources.rpc import Call, RpcClient
+from tests.evm_chain import DAY, E18, EvmChain, artifacts
+
+pytest.importorskip("eth_tester", reason="eth-tester (the test extra) is not installed")
+
+
+URL = "https://evm.rpc.test"
+#: The governor's rules (constructor arguments).
+QUORUM_PERCENT = 40
+THRESHOLD = 100_000 * E18
+
+
+@dataclass
+class Dao:
+    """The deployed DAO and who is who."""
+
+    chain: EvmChain
+    token: str
+    governor: str
+    holders: list[str]  # the "top holders" Lorenz is given (not every holder)
+    hidden: str  # a delegate only small holders chose: only the log scan finds it
+
+
+def build_dao(compiled: dict, *, multicall: bool = True) -> Dao:
+    """Deploy and build 130 days of history (see the module docstring)."""
+    t0 = int(time.time()) // DAY * DAY - 140 * DAY
+    chain = EvmChain(compiled, t0, multicall=multicall)
+    a = chain.accounts
+    token = chain.deploy("VotesToken", [], [], t0 + 100)
+    gov = chain.deploy("VotesGovernor", ["address", "uint256", "uint256"],
+                       [token, THRESHOLD, QUORUM_PERCENT], t0 + 200)
+    ts = iter(range(t0 + 300, t0 + 400))
+    for i, amount in zip(range(1, 7), (400, 250, 150, 100, 60, 40), strict=True):
+        chain.transact(a[0], token, "mint(address,uint256)", a[i], amount * 1000 * E18,
+                       timestamp=next(ts))
+    day1 = iter(range(t0 + DAY, t0 + DAY + 100))
+    for holder, to in ((1, 1), (2, 9), (3, 9), (4, 4), (5, 1)):  # a6 delegates to nobody
+        chain.transact(a[holder], token, "delegate(address)", a[to], timestamp=next(day1))
+    day45 = iter(range(t0 + 45 * DAY, t0 + 45 * DAY + 100))
+    chain.transact(a[1], token, "transfer(address,uint256)", a[6], 100_000 * E18,
+                   timestamp=next(day45))
+    chain.transact(a[3], token, "delegate(address)", a[4], timestamp=next(day45))
+    for holder, amount, to in ((7, 200, 7), (11, 30, 10), (8, 20, 10)):
+        chain.transact(a[0], token, "mint(address,uint256)", a[holder], amount * 1000 * E18,
+                       timestamp=next(day45))
+        chain.transact(a[holder], token, "delegate(address)", a[to], timestamp=next(day45))
+    day105 = iter(range(t0 + 105 * DAY, t0 + 105 * DAY + 100))
+    chain.transact(a[2], token, "transfer(address,uint256)", a[5], 50_000 * E18,
+                   timestamp=next(day105))
+    chain.transact(a[6], token, "delegate(address)", a[9], timestamp=next(day105))
+    # the head block mints: quorum(block − 1) must not see it
+    chain.transact(a[0], token, "mint(address,uint256)", a[4], 100_000 * E18,
+                   timestamp=t0 + 130 * DAY)
+    return Dao(chain, token, gov, [a[i] for i in range(1, 8)], a[10])
+
+
+@pytest.fixture(scope="session")
+def compiled(request: pytest.FixtureRequest) -> dict:
+    return artifacts(Path(request.config.cache.mkdir("lorenz-evm")))
+
+
+@pytest.fixture(scope="session")
+def dao(compiled: dict) -> Dao:
+    return build_dao(compiled)
+
+
+@pytest.fixture
+async def http_for(tmp_path: Path):
+    opened: list[HttpClient] = []
+
+    def factory(chain: EvmChain, rpc: dict[str, str] | None = None
+                ) -> tuple[HttpClient, SourcesConfig]:
+        cfg = SourcesConfig(cache_dir=tmp_path, rpc=rpc or {}, delegate_scan_wait=5.0)
+        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(chain.handler)),
+                          default_rate=(10_000, 1))
+        opened.append(http)
+        return http, cfg
+
+    yield factory
+    for http in opened:
+        await http.aclose()
+
+
+def spec_of(dao: Dao, chain: str) -> GovernorSpec:
+    return GovernorSpec("evmdao", chain, "auto", dao.governor, (dao.token,), "Lorenz Governor",
+                        "test deployment")
+
+
+def expected_quorum(dao: Dao, block: int) -> int:
+    """OZ GovernorVotesQuorumFraction: fraction × the token's total supply at ``block``."""
+    return dao.chain.at_block(block).ledger.supply * QUORUM_PERCENT // 100
+
+
+# ------------------------------------------------------------------------------ the history
+
+def test_history_moves_votes_between_the_trend_dates(dao: Dao):
+    head = dao.chain.head
+    now = head.ledger.votes()
+    then30 = dao.chain.at_time(head.timestamp - 30 * DAY).ledger.votes()
+    then90 = dao.chain.at_time(head.timestamp - 90 * DAY).ledger.votes()
+    assert now != then30 != then90 != now
+    a = dao.chain.accounts
+    # the contracts agree with the ledger (a sanity check of the test's own bookkeeping)
+    for who in a[1:12]:
+        assert dao.chain.read(dao.token, "getVotes(address)", who) == now.get(who, 0)
+
+
+# ------------------------------------------------------------------------------ sources
+
+@pytest.mark.parametrize("chain_name", ["base", "ethereum"])
+async def test_reads_equal_what_the_contracts_hold(dao: Dao, http_for, chain_name):
+    """``base``: Multicall3 found by eth_getCode, batched; ``ethereum``: the chain is before
+    Multicall3's deployment block there, so every read is a plain eth_call."""
+    http, _ = http_for(dao.chain)
+    rpc = RpcClient(http, URL, chain_name)
+    before = len(dao.chain.requests)
+    read = await read_governance(rpc, spec_of(dao, chain_name), dao.holders)
+    asked = dao.chain.requests[before:]
+    head = dao.chain.head
+    assert read.spec.kind == "oz" and read.head.number == head.number
+    assert read.params.decimals == 18 and read.params.supply == head.ledger.supply
+    assert read.params.threshold == THRESHOLD
+    assert read.params.quorum == expected_quorum(dao, head.number - 1)
+    assert read.params.quorum != expected_quorum(dao, head.number)  # block − 1, not the head
+    visible = {d: v for d, v in head.ledger.votes().items() if d != dao.hidden}
+    assert read.votes == visible and read.holders_asked == len(dao.holders)
+    assert read.holders_delegating == sum(1 for h in dao.holders
+                                          if h in head.ledger.delegate_of)
+    for past in read.past:
+        then = dao.chain.at_time(head.timestamp - past.days * DAY)
+        assert past.block.number == then.number
+        assert past.votes == {d: then.ledger.votes().get(d, 0) for d in past.votes}
+        assert set(past.votes) == set(read.votes)
+        assert past.supply == then.ledger.supply
+        assert past.quorum == expected_quorum(dao, then.number)
+    assert {p.days for p in read.past} == {30, 90}
+    if chain_name == "base":
+        assert "eth_getCode" in asked and asked.count("eth_call") < 12
+    else:
+        assert "eth_getCode" not in asked and asked.count("eth_call") > 20  # one per read
+
+
+async def test_multicall_and_plain_calls_give_the_same_numbers(dao: Dao, http_for):
+    http, _ = http_for(dao.chain)
+    batched = await read_governance(RpcClient(http, URL, "base"), spec_of(dao, "base"),
+                                    dao.holders)
+    plain = await read_governance(RpcClient(http, URL, "ethereum"), spec_of(dao, "ethereum"),
+                                  dao.holders)
+    assert batched.votes == plain.votes and batched.params == plain.params
+    assert [(p.block, p.votes, p.supply, p.quorum) for p in batched.past] == [
+        (p.block, p.votes, p.supply, p.quorum) for p in plain.past]
+
+
+async def test_governor_type_is_detected_as_openzeppelin(dao: Dao, http_for):
+    http, _ = http_for(dao.chain)
+    for name in ("base", "ethereum"):
+        rpc = RpcClient(http, URL, name)
+        assert await detect_kind(rpc, dao.governor, await rpc.block()) == "oz"
+
+
+async def test_reverts_become_rpc_errors(dao: Dao, http_for):
+    http, _ = http_for(dao.chain)
+    rpc = RpcClient(http, URL, "base")
+    head = dao.chain.head.number
+    # a function the OZ governor lacks: an empty revert (go-ethereum: -32000)
+    with pytest.raises(RpcError) as err:
+        await rpc.call(Call(dao.governor, "quorumVotes()"), head)
+    assert err.value.reverted and "reverted" in str(err.value) and URL not in str(err.value)
+    # a custom error with data (ERC5805FutureLookup): code 3
+    with pytest.raises(RpcError) as err:
+        await rpc.call(Call(dao.token, "getPastVotes(address,uint256)",
+                            (dao.holders[0], head)), head)
+    assert err.value.reverted and err.value.code == 3
+    # inside a batch, each refused call is None and the others still answer
+    for name in ("base", "ethereum"):
+        answers = await RpcClient(http, URL, name).call_many([
+            Call(dao.governor, "quorumVotes()"),
+            Call(dao.governor, "proposalThreshold()")], head)
+        assert answers == [None, THRESHOLD]
+
+
+async def test_log_scan_finds_every_delegate_under_a_range_cap(dao: Dao, http_for):
+    http, _ = http_for(dao.chain)
+    dao.chain.log_range_cap = 4
+    try:
+        scan = DelegateScan(dao.token)
+        assert await scan.run(RpcClient(http, URL, "base"), dao.chain.head.number, 500)
+    finally:
+        dao.chain.log_range_cap = None
+    assert scan.delegates() == dao.chain.head.ledger.votes()
+    assert dao.hidden in scan.delegates() and scan.calls > dao.chain.head.number // 4
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+def record_of(dao: Dao, chain_name: str) -> ProtocolRecord:
+    """A directory record the way DefiLlama gives it: token + ``eip155:`` governanceID."""
+    chain_id = next(i for i, n in CHAIN_IDS.items() if n == chain_name)
+    return ProtocolRecord(name="EVM DAO", slug="evm-dao", symbol="LVT", chain=chain_name,
+                          token_address=dao.token,
+                          onchain_governance=f"eip155:{chain_id}:{dao.governor}")
+
+
+@pytest.mark.parametrize("chain_name", ["base", "ethereum"])
+async def test_governance_report_from_the_eip155_governor(dao: Dao, http_for, chain_name):
+    record = record_of(dao, chain_name)
+    spec = governor_for(record)
+    assert spec is not None and spec.kind == "auto" and spec.governor == dao.governor
+    http, cfg = http_for(dao.chain, {chain_name: URL})
+    scans = DelegateScans()
+    try:
+        gov = await fetch_governance(http, cfg, record, dao.holders, scans)
+    finally:
+        await scans.aclose()
+    head = dao.chain.head
+    votes = head.ledger.votes()
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    assert gov is not None and gov.kind == "oz" and gov.block == head.number
+    assert gov.complete and "complete" in gov.completeness  # the log scan finished
+    assert [(d.address, d.votes) for d in gov.delegates] == [(a, v / E18) for a, v in ranked]
+    assert gov.delegated_exact and gov.delegated_votes == sum(votes.values()) / E18
+    assert gov.supply == head.ledger.supply / E18
+    quorum = expected_quorum(dao, head.number - 1)
+    assert gov.quorum == quorum / E18 and gov.proposal_threshold == THRESHOLD / E18
+    assert gov.scores.delegates_to_quorum == votes_to_reach([v for _, v in ranked], quorum)
+    assert gov.scores.delegates_to_quorum == 2
+    assert gov.scores.over_threshold == sum(1 for v in votes.values() if v >= THRESHOLD)
+    top5 = [a for a, _ in ranked[:5]]
+    for trend in gov.trend:
+        then = dao.chain.at_time(head.timestamp - trend.days * DAY)
+        assert trend.block == then.number
+        then_votes = then.ledger.votes()
+        assert trend.votes_then == pytest.approx(sum(then_votes.get(a, 0) for a in top5) / E18)
+        assert trend.votes_now == pytest.approx(sum(votes[a] for a in top5) / E18)
+        assert trend.share_then == pytest.approx(
+            sum(then_votes.get(a, 0) for a in top5) / then.ledger.supply)
+    assert {t.days for t in gov.trend} == {30, 90}
+
+
+async def test_without_the_log_scan_the_set_is_a_lower_bound(dao: Dao, http_for):
+    http, cfg = http_for(dao.chain, {"base": URL})
+    gov = await fetch_governance(http, cfg, record_of(dao, "base"), dao.holders, None)
+    assert gov is not None and not gov.complete and "lower bound" in gov.completeness
+    assert dao.hidden not in {d.address for d in gov.delegates}
+    assert not gov.delegated_exact

@@ -13,9 +13,13 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from core.errors import InputError, LorenzError, ProtocolNotFound, SourceError
+
+if TYPE_CHECKING:
+    from store.records import SnapshotOut
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_INPUT = 0, 1, 2
 
@@ -152,19 +156,27 @@ def _known(text: str) -> bool:
     return True
 
 
-async def _history(cfg: Config, text: str, days: int | None, as_json: bool) -> str:
+async def _stored(url: str, key: str, days: int | None) -> list[SnapshotOut]:
+    """The stored snapshots of ``key`` (the last ``days`` days when given), oldest first."""
     import datetime as dt
 
-    from pipeline.snapshots import history_doc
     from store.repo import open_store, utcnow
 
-    key = _key_for(text)
-    store = await open_store(cfg.store.url.get())
+    store = await open_store(url)
     try:
         since = utcnow() - dt.timedelta(days=days) if days else None
-        snaps = await store.history(key, since, members=True)
+        return list(await store.history(key, since, members=True))
     finally:
         await store.close()
+
+
+async def _history(cfg: Config, text: str, days: int | None, as_json: bool) -> str:
+    from pipeline.snapshots import history_doc
+    from store.engine import store_missing, store_url
+
+    key = _key_for(text)
+    url = store_url(cfg.store.url.get())
+    snaps = [] if store_missing(url) else await _stored(url, key, days)
     if not snaps:
         if days:
             raise InputError(f"no snapshots of {text!r} in the last {days} days (older "

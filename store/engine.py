@@ -59,6 +59,18 @@ def store_url(configured: str = "", env: Mapping[str, str] | None = None) -> str
     return url.render_as_string(hide_password=False)
 
 
+def store_missing(url: str) -> bool:
+    """Whether ``url`` (as :func:`store_url` returns it) is a SQLite file that does not
+    exist yet — so a read-only command can say "nothing stored" without creating it.
+    PostgreSQL and in-memory SQLite: ``False`` (only opening them tells)."""
+    if not url.startswith("sqlite"):
+        return False
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return False
+    return not Path(path).exists()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL (readers never wait for the writer, e.g. ``lorenz history`` while the bot
     writes), foreign keys on, and up to 30 s of waiting for another process's write."""

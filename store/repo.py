@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import socket
 import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import fields
@@ -29,6 +31,8 @@ MAX_WATCHES_PER_GUILD = 10
 #: A job run that started this long ago without finishing is taken to have crashed (s).
 STALE_RUN = 3600.0
 
+log = logging.getLogger(__name__)
+
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(SnapshotIn) if f.name != "members")
 
 
@@ -49,23 +53,63 @@ async def open_store(url: str = "", env: Mapping[str, str] | None = None) -> Sto
         ConfigError: an unusable URL.
         StoreUnavailable: the database cannot be reached, opened or migrated.
     """
-    engine = make_engine(store_url(url, env))
+    try:
+        engine = make_engine(store_url(url, env))
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        log.debug("store folder failed", exc_info=True)
+        raise StoreUnavailable(f"the store could not be opened: {_reason(exc)}") from None
     try:
         await upgrade(engine)
     except (OSError, SQLAlchemyError) as exc:
         await engine.dispose()
-        raise StoreUnavailable(f"the store could not be opened ({_reason(exc)})") from None
+        log.debug("store open failed", exc_info=True)
+        raise StoreUnavailable(f"the store could not be opened: {_reason(exc)}") from None
     return Store(engine)
 
 
+#: PostgreSQL error codes (SQLSTATE) a misconfigured store meets, in words.
+_SQLSTATE_WORDS = {
+    "28P01": "the password was refused",
+    "28000": "the user may not connect",
+    "3D000": "the database does not exist",
+    "42501": "the user lacks a privilege the migrations need",
+    "57P03": "the database server is starting up or shutting down",
+}
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc``, the driver's error inside it and their causes, outermost first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop(0)
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [getattr(item, "orig", None), item.__cause__, item.__context__]
+    return seen
+
+
 def _reason(exc: BaseException) -> str:
-    """A short reason without the URL: the driver's error class, and its first line for
-    SQLite (a path problem), which holds no password."""
-    inner = getattr(exc, "orig", None) or exc
-    name = type(inner).__name__
-    if isinstance(inner, OSError) and inner.strerror:
-        return f"{name}: {inner.strerror}"
-    return name
+    """Why the store could not be opened, in words that name no host, address, port,
+    path or URL (the driver's own message often holds them, and the URL a password)."""
+    chain = _causes(exc)
+    for item in chain:
+        words = _SQLSTATE_WORDS.get(str(getattr(item, "sqlstate", "") or ""))
+        if words:
+            return words
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            return "the database host name could not be resolved"
+        if isinstance(item, ConnectionRefusedError):
+            return "the database server refused the connection (is it running?)"
+        if isinstance(item, TimeoutError):
+            return "the database server did not answer in time"
+        if isinstance(item, PermissionError):
+            return "no permission to open the database file"
+        if isinstance(item, OSError):
+            return "the database could not be reached or its file opened"
+    return "the database refused to open or migrate (run with -vv for details)"
 
 
 def _out(row: Snapshot, members: Sequence[SnapshotMember] = ()) -> SnapshotOut:

@@ -90,3 +90,62 @@ def test_bad_store_url_is_one_line(tmp_path):
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1
     assert "hunter2" not in out.stderr and "db.example" not in out.stderr
+
+
+def test_history_does_not_create_a_missing_store(tmp_path):
+    """A read-only command on a SQLite store that does not exist says "nothing stored"
+    and leaves no folder or file behind."""
+    db = tmp_path / "not" / "yet" / "store.sqlite"
+    out = _run(["history", "aave"], tmp_path, db)
+    assert out.returncode == 2 and "no snapshots of 'aave' stored yet" in out.stderr
+    assert not (tmp_path / "not").exists()
+
+
+def _open_error(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "LORENZ_CONFIG"}
+    env["LORENZ_DATABASE_URL"] = url
+    return subprocess.run([sys.executable, "-m", "bot.cli", "snapshot", "aave"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_unreachable_database_is_one_line_naming_no_address(tmp_path):
+    from tests.local_server import closed_port
+
+    port = closed_port()
+    out = _open_error(f"postgresql://someone:hunter2@127.0.0.1:{port}/lorenz", tmp_path)
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines() == [
+        "lorenz: the store could not be opened: the database server refused the connection "
+        "(is it running?)"]
+    assert str(port) not in out.stderr and "127.0.0.1" not in out.stderr
+
+
+def test_a_store_folder_that_cannot_be_made_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    out = _open_error(f"sqlite:///{blocker}/sub/store.sqlite", tmp_path)
+    assert out.returncode != 0 and "unexpected error" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "lorenz: the store could not be opened: the database could not be reached or its "
+        "file opened"]
+    assert str(tmp_path) not in out.stderr
+
+
+def test_a_missing_postgresql_database_is_named_in_words(pg_cluster, tmp_path):
+    out = _open_error(pg_cluster.url("no_such_database_here"), tmp_path)
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines() == [
+        "lorenz: the store could not be opened: the database does not exist"]
+
+
+def test_reasons_name_no_host():
+    import socket
+
+    from store.repo import _reason
+
+    dns = socket.gaierror(-2, "Name or service not known: db.internal.example")
+    assert _reason(dns) == "the database host name could not be resolved"
+    wrapped = RuntimeError("connect failed to db.internal.example:5432")
+    wrapped.__cause__ = TimeoutError("db.internal.example")
+    assert _reason(wrapped) == "the database server did not answer in time"
+    assert "example" not in _reason(RuntimeError("db.internal.example says no"))

@@ -31,7 +31,7 @@ from core.protocol import ProtocolRecord
 from pipeline.analyze import Services
 from pipeline.snapshots import TOP_N, change_between, take_snapshot, view_figures
 from pipeline.trends import arrow
-from store.records import SnapshotOut, WatchRow
+from store.records import SnapshotIn, SnapshotOut, WatchRow
 from store.repo import Store
 from store.thresholds import effective
 
@@ -90,19 +90,34 @@ def alert_texts(watch: WatchRow, baseline: SnapshotOut, snap: SnapshotOut
     if change.nakamoto is not None and abs(change.nakamoto) >= th["nakamoto_change"]:
         out.append(("nakamoto", f"⚠️ {new.name}: Nakamoto coefficient {naka_then} → "
                                 f"{naka_now} {since} ({new.basis_view} view)."))
-    for kind in ("holder", "delegate"):
-        before = {m.address for m in old.members if m.kind == kind and m.rank <= TOP_N}
-        for m in new.members:
-            if (m.kind == kind and m.rank <= TOP_N and m.address not in before
-                    and m.share is not None and m.share >= th["new_member_share"]):
-                label = f" ({m.label})" if m.label else ""
-                out.append((f"new-{kind}",
-                            f"⚠️ {new.name}: a new {kind} entered the top 10 with "
-                            f"{m.share * 100:.2f}% of supply: {m.address}{label}."))
+    out += _newcomer_alerts(old, new, th["new_member_share"])
     quorum = _quorum_change(old.governance, new.governance)
     if quorum is not None and abs(quorum[1] - quorum[0]) >= th["quorum_delegates_change"]:
         out.append(("quorum", f"⚠️ {new.name}: delegates needed to reach quorum "
                               f"{quorum[0]} → {quorum[1]} {since}."))
+    return out
+
+
+def _newcomer_alerts(old: SnapshotIn, new: SnapshotIn, least: float
+                     ) -> list[tuple[str, str]]:
+    """A new address among the top 10 holders (every address, the raw list) or top 10
+    delegates, with at least ``least`` of its denominator: the token supply when it is
+    known; for holders without a valid supply, the listed holders' combined balance (the
+    text says which)."""
+    out: list[tuple[str, str]] = []
+    holder_denominator = "of supply" if new.supply else "of the listed holders' balance"
+    for kind in ("holder", "delegate"):
+        before = {m.address for m in old.members if m.kind == kind and m.rank <= TOP_N}
+        of = holder_denominator if kind == "holder" else "of supply"
+        where = "the top 10 holders (every address)" if kind == "holder" else \
+            "the top 10 delegates"
+        for m in new.members:
+            if (m.kind == kind and m.rank <= TOP_N and m.address not in before
+                    and m.share is not None and m.share >= least):
+                label = f" ({m.label})" if m.label else ""
+                out.append((f"new-{kind}", f"⚠️ {new.name}: a new address entered {where} "
+                                           f"with {m.share * 100:.2f}% {of}: "
+                                           f"{m.address}{label}."))
     return out
 
 

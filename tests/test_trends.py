@@ -155,3 +155,25 @@ def test_trends_compare_one_view_never_two():
     assert same_view_change(old, new) == (None, None)  # the old one has no beneficial view
     back = dataclasses.replace(new, basis_view="owners", top10_share=0.21, nakamoto=29)
     assert same_view_change(old, back) == (1.0, -1)  # owners against owners
+
+
+def test_newcomer_alert_names_its_denominator():
+    """A new top-10 holder is a share of supply only when the supply is known; else of
+    the listed holders' balance — the alert says which, and which list it read."""
+    from pipeline.watch_job import alert_texts
+    from store.records import MemberRow, SnapshotIn, SnapshotOut, WatchRow
+
+    now = utcnow()
+    old_members = tuple(MemberRow(r, f"0x{r:040x}", 100.0, 0.05, "", "unlabeled", "")
+                        for r in range(1, 11))
+    newcomer = MemberRow(1, "0x" + "ab" * 20, 500.0, 0.2, "", "unlabeled", "")
+    old = SnapshotIn("x", "X", "X", now - dt.timedelta(days=1), "cli", members=old_members)
+    watch = WatchRow(1, 1, 1, "x", {}, 1, now)
+    for supply, words in ((1e9, "20.00% of supply"),
+                          (None, "20.00% of the listed holders' balance")):
+        new = SnapshotIn("x", "X", "X", now, "cli", supply=supply,
+                         members=(newcomer, *old_members[:9]))
+        alerts = alert_texts(watch, SnapshotOut(1, old.as_of, old), SnapshotOut(2, now, new))
+        (text,) = [t for kind, t in alerts if kind == "new-holder"]
+        assert words in text and "top 10 holders (every address)" in text
+        assert newcomer.address in text

@@ -565,7 +565,7 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
     from pipeline.resolve import find_protocol
     from sources.directory import Directory
     from sources.http import HttpClient, make_http_client
-    from sources.label_files import load_labels, split_chain
+    from sources.label_files import chain_note, load_labels, split_chain
 
     cfg = _load_config(args.config)
     user_labels: list = []
@@ -580,6 +580,9 @@ async def _analyze_live(args: argparse.Namespace) -> Report:
             progress(f"resolving {args.protocol!r}…")
         # The built-in table answers the common names without the network.
         record, _loaded = await find_protocol(directory, args.protocol)
+        note = chain_note(user_labels, record.chain)
+        if note:
+            print(note, file=sys.stderr)
         sources = (cfg.sources if args.scan_wait is None
                    else dataclasses.replace(cfg.sources, delegate_scan_wait=args.scan_wait))
         services = Services(sources, http, directory, tuple(user_labels))

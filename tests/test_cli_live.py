@@ -130,3 +130,20 @@ def test_file_only_options_are_refused_before_any_request(upstream, tmp_path):
     assert out.stderr == ("lorenz: error: --supply applies only to --holders-file (a live "
                           "analysis reads it from the token's own data)\n")
     assert upstream.fake.count("") == 0
+
+
+def test_live_labels_of_another_chain_are_noted(upstream, tmp_path):
+    """Labels scoped to another chain than the protocol's token would be ignored without a
+    word; the live analysis says so on stderr (as the holder-file analysis does)."""
+    cfg = config_toml(tmp_path / "config.toml", upstream.base, tmp_path / "cache")
+    labels = tmp_path / "lab.csv"
+    labels.write_text("address,name,category\n0x" + "12" * 20 + ",Fund,fund\n",
+                      encoding="utf-8")
+    out = _run(["analyze", "uniswap", "--no-votes", "--config", str(cfg),
+                "--labels", f"optimism:{labels}"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "1 labels loaded, none for ethereum" in out.stderr
+    assert "--labels ethereum:PATH" in out.stderr
+    same = _run(["analyze", "uniswap", "--no-votes", "--config", str(cfg),
+                 "--labels", str(labels)], tmp_path)
+    assert same.returncode == 0 and "none for" not in same.stderr

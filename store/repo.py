@@ -149,16 +149,19 @@ class Store:
     async def add_snapshot(self, snap: SnapshotIn, now: dt.datetime | None = None
                            ) -> SnapshotOut:
         """Store ``snap`` (one transaction). A ``"reply"`` snapshot replaces a reply
-        snapshot of the same protocol taken in the same clock hour (the latest wins)."""
+        snapshot of the same protocol taken in the same clock hour (the latest wins) —
+        unless that one is a watch's baseline, which alerts compare against: then both
+        are kept."""
         now = now or utcnow()
         hour = int(now.timestamp() // 3600)
         values = {name: getattr(snap, name) for name in _SNAPSHOT_FIELDS}
         async with self.session.begin() as session:
             row = None
             if snap.origin == "reply":
+                baselines = select(Watch.baseline_id).where(Watch.baseline_id.is_not(None))
                 row = await session.scalar(select(Snapshot).where(
                     Snapshot.protocol == snap.protocol, Snapshot.origin == "reply",
-                    Snapshot.hour == hour).limit(1))
+                    Snapshot.hour == hour, Snapshot.id.not_in(baselines)).limit(1))
             if row is None:
                 row = Snapshot(**values, taken_at=now, hour=hour)
                 session.add(row)

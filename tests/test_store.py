@@ -81,6 +81,24 @@ async def test_replies_keep_one_per_hour_latest_wins(store_url):
         await store.close()
 
 
+async def test_a_reply_never_replaces_a_watch_baseline(store_url):
+    """The hour's reply snapshot that a watch compares against stays; a later reply in
+    the same hour is stored beside it (and the one after that replaces the new one)."""
+    store = await open_store(store_url)
+    try:
+        first = await store.add_snapshot(snap(0.40, "reply"), now=T0)
+        watch = await store.add_watch(1, 2, "uniswap", 3, baseline_id=first.id, now=T0)
+        second = await store.add_snapshot(snap(0.41, "reply"), now=T0 + dt.timedelta(minutes=10))
+        third = await store.add_snapshot(snap(0.42, "reply"), now=T0 + dt.timedelta(minutes=20))
+        assert second.id != first.id and third.id == second.id
+        history = await store.history("uniswap")
+        assert [s.data.top10_share for s in history] == [0.40, 0.42]
+        (row,) = await store.watches(1)
+        assert row.id == watch.id and row.baseline_id == first.id
+    finally:
+        await store.close()
+
+
 async def test_watches_cap_and_posts_never_twice(store_url):
     store = await open_store(store_url)
     try:

@@ -362,9 +362,11 @@ def raise_if_nothing(fetched: Fetched, name: str = "") -> None:
     if failures and all(isinstance(f, SourceUnavailable) for f in failures) and (
             len(failures) == len(fetched.missing)):
         offline = all(getattr(f, "unreachable", False) for f in failures)
+        # offline, every part failed for the one reason already said: no list of them
+        detail = " (no connection)." if offline else f" ({why})."
         raise SourceUnavailable(
             f"Could not reach {_names(names) if names else 'the data APIs'}{who} — no data "
-            "fetched" + (" (no connection)" if offline else "") + f" ({why}).",
+            "fetched" + detail,
             failures[0].host, tuple(names), unreachable=offline)
     message = f"No data{who}: {why}."
     if not failures or all(isinstance(f, NotFound) for f in failures):

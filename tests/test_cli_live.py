@@ -97,6 +97,7 @@ def test_offline_fails_fast_with_one_line(tmp_path):
     for name in ("DefiLlama", "Blockscout", "Ethplorer", "Snapshot"):
         assert name in lines[0], lines[0]
     assert "no connection" in lines[0] and "--holders-file" in lines[0]
+    assert lines[0].count("Could not reach") == 1 and len(lines[0]) < 250  # said once
     assert "127.0.0.1" not in out.stderr and "http" not in lines[0]
     assert "Traceback" not in out.stderr
 

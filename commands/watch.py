@@ -28,6 +28,7 @@ from pipeline.resolve import find_protocol
 from pipeline.snapshots import iso, protocol_key
 from pipeline.trends import series, trend_line, trends_for
 from pipeline.watch_job import Planned, pending_posts, run_daily
+from scoring.formatting import metric_name
 from store.config import StoreConfig
 from store.repo import MAX_WATCHES_PER_GUILD, Store
 from store.thresholds import DEFAULT_THRESHOLDS, effective
@@ -193,7 +194,7 @@ class Watches(commands.Cog):
             await interaction.response.defer()
         dates, lines = series(snaps, metric)
         png = await self.host.analyses.render(render_trend_chart, record.name, metric,
-                                              dates, lines)
+                                              dates, lines, sources_text(snaps))
         embed = trend_embed(record.name, metric, snaps, await trends_for(
             self.store, snaps[-1].data, self.now(), exclude=snaps[-1].id))
         embed.set_image(url="attachment://trend.png")
@@ -284,17 +285,24 @@ class Watches(commands.Cog):
 
 
 def render_trend_chart(name: str, metric: str, dates: list[dt.datetime],
-                       lines: dict[str, list[float | None]]) -> bytes:
+                       lines: dict[str, list[float | None]], source: str = "") -> bytes:
     """The trend chart (top level: picklable; matplotlib is imported in the worker)."""
     from charts.trend import render_trend_png
 
-    return render_trend_png(name, metric, dates, lines)
+    return render_trend_png(name, metric, dates, lines, source)
+
+
+def sources_text(snaps: list) -> str:
+    """"holders from Blockscout" (every holder source of the series, in order seen)."""
+    names = list(dict.fromkeys(s.data.source for s in snaps if s.data.source))
+    return f"holders from {', '.join(names)}" if names else "holder source not recorded"
 
 
 def trend_embed(name: str, metric: str, snaps: list, trends: tuple) -> discord.Embed:
     """The /trend answer: the series' span and source, the latest figures, the trends."""
     first, last = snaps[0].data, snaps[-1].data
-    embed = discord.Embed(title=clip(f"{safe(name, 80)} — {metric} over time", 256),
+    embed = discord.Embed(title=clip(f"{safe(name, 80)} — {metric_name(metric)} over time",
+                                     256),
                           colour=NEUTRAL)
     embed.description = (f"{len(snaps)} snapshot(s) from {first.as_of:%Y-%m-%d} to "
                          f"{last.as_of:%Y-%m-%d} (holder lists' times, UTC); one line per "

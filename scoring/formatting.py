@@ -23,6 +23,22 @@ LEVEL_COLOURS: dict[Level, str] = {
 NO_VERDICT_COLOUR = "#6f7687"
 
 
+#: What each stored metric is, in words (``/trend`` titles and chart axes).
+METRIC_NAMES = {
+    "top10_share": "top-10 share",
+    "top1_share": "largest holder's share",
+    "nakamoto": "Nakamoto coefficient",
+    "gini": "Gini (listed holders)",
+    "hhi": "HHI (Herfindahl index)",
+    "identified_share": "identified share",
+}
+
+
+def metric_name(metric: str) -> str:
+    """``metric`` in words; an unknown key with its underscores as spaces."""
+    return METRIC_NAMES.get(metric, metric.replace("_", " "))
+
+
 def level_colour(level: Level | None) -> str:
     """The colour of a verdict level ("#rrggbb"); ``None`` (no verdict) → grey."""
     return NO_VERDICT_COLOUR if level is None else LEVEL_COLOURS[level]

@@ -92,7 +92,7 @@ async def test_trend_command_series_and_chart(world, simcord_bot):
     await store.add_snapshot(old, now=utcnow() - dt.timedelta(days=31))
     result = await alice.slash(channel, "trend", protocol="uniswap", days=60)
     embed = result.response.embeds[0]
-    assert embed.title == "Uniswap — top10_share over time"
+    assert embed.title == "Uniswap — top-10 share over time"
     assert embed.description.startswith("2 snapshot(s) from ")
     trend = next(f for f in embed.fields if f.name.startswith("Trend"))
     assert trend.value.startswith("30 d (") and "+5.00 pts" in trend.value
@@ -177,3 +177,34 @@ def test_newcomer_alert_names_its_denominator():
         (text,) = [t for kind, t in alerts if kind == "new-holder"]
         assert words in text and "top 10 holders (every address)" in text
         assert newcomer.address in text
+
+
+def test_trend_chart_names_metric_views_and_source():
+    """The chart's title is the metric in words, each line is "<view> view", the key sits
+    above the plot (never over a line), one snapshot gets a readable range, and the footer
+    names the holder source."""
+    from matplotlib.dates import num2date
+
+    from charts.canvas import LOCK
+    from charts.trend import build_trend_figure
+
+    days = [dt.datetime(2026, 9, 1, tzinfo=dt.UTC) + dt.timedelta(days=7 * i)
+            for i in range(5)]
+    lines = {"raw": [0.5, 0.51, 0.52, 0.53, 0.54], "owners": [None, 0.2, 0.2, 0.21, 0.22]}
+    with LOCK:
+        fig = build_trend_figure("Uniswap", "top10_share", days, lines,
+                                 "holders from Blockscout")
+        fig.canvas.draw()
+        texts = [t.get_text() for t in fig.texts]
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["raw view", "owners view"]
+        renderer = fig.canvas.get_renderer()
+        assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1
+        assert ax.lines[1].get_ydata().tolist() == pytest.approx([20, 20, 21, 22])
+        one = build_trend_figure("Uniswap", "nakamoto", days[:1], {"owners": [43.0]}, "")
+        lo, hi = (num2date(x) for x in one.axes[0].get_xlim())
+    assert texts[0].startswith("Uniswap — top-10 share")
+    assert "top10_share" not in " ".join(texts)
+    assert texts[-1].endswith("holders from Blockscout") and "5 snapshot(s)" in texts[-1]
+    assert hi - lo == dt.timedelta(days=2)

@@ -272,3 +272,66 @@ async def test_without_the_log_scan_the_set_is_a_lower_bound(dao: Dao, http_for)
     assert gov is not None and not gov.complete and "lower bound" in gov.completeness
     assert dao.hidden not in {d.address for d in gov.delegates}
     assert not gov.delegated_exact
+
+
+async def test_a_chain_without_multicall3_reads_the_same_with_plain_calls(
+        compiled: dict, dao: Dao, http_for):
+    """No code at Multicall3's address (eth_getCode "0x"): every read is one eth_call."""
+    bare = build_dao(compiled, multicall=False)
+    http, _ = http_for(bare.chain)
+    plain = await read_governance(RpcClient(http, URL, "base"), spec_of(bare, "base"),
+                                  bare.holders)
+    assert bare.chain.requests.count("eth_getCode") >= 1
+    assert bare.chain.requests.count("eth_call") > 20
+    # the same deployment and history as the chain with Multicall3: the same numbers
+    assert (bare.token, bare.governor) == (dao.token, dao.governor)
+    http2, _ = http_for(dao.chain)
+    batched = await read_governance(RpcClient(http2, URL, "base"), spec_of(dao, "base"),
+                                    dao.holders)
+    assert plain.votes == batched.votes and plain.params == batched.params
+    assert [p.votes for p in plain.past] == [p.votes for p in batched.past]
+
+
+# ------------------------------------------------------------------------------ the analysis
+
+async def test_the_analysis_reports_power_from_the_directory_governor(dao: Dao, tmp_path,
+                                                                      closing):
+    """The whole analysis (holders from a Blockscout stand-in listing the ledger's holders,
+    governance from the EVM at the default Ethereum endpoint), as ``lorenz analyze --json``
+    prints it."""
+    from pipeline.analyze import Services, analyze_protocol
+    from pipeline.json_report import report_to_json
+    from sources.directory import Directory
+    from tests.fake_upstream import RPC_ETHEREUM_HOST, FakeUpstream, Token
+
+    head = dao.chain.head
+    fake = FakeUpstream()
+    listed = sorted(((a, b / E18) for a, b in head.ledger.balances.items() if b),
+                    key=lambda kv: -kv[1])
+    fake.tokens[dao.token] = Token(dao.token, "LVT", "Lorenz Votes", listed,
+                                   head.ledger.supply / E18, len(listed))
+    fake.chains[RPC_ETHEREUM_HOST] = dao.chain
+    cfg = SourcesConfig(cache_dir=tmp_path, delegate_scan_wait=5.0)  # the default endpoints
+    http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
+                                       cache_path=tmp_path / "cache.sqlite"),
+                      rate_limits={}, default_rate=(10_000, 1))
+    closing(http)
+    services = Services(cfg, http, Directory(http, cfg))
+    try:
+        report = await analyze_protocol(services, record_of(dao, "ethereum"), votes=False)
+    finally:
+        await services.delegate_scans.aclose()
+    doc = report_to_json(report)
+    gov = doc["governance"]
+    votes = head.ledger.votes()
+    ranked = sorted(votes.values(), reverse=True)
+    quorum = expected_quorum(dao, head.number - 1)
+    assert gov["kind"] == "oz" and gov["block"] == head.number
+    assert gov["quorum"] == quorum / E18 and gov["proposal_threshold"] == THRESHOLD / E18
+    assert gov["delegates_to_quorum"] == votes_to_reach(ranked, quorum) == 2
+    assert [d["votes"] for d in gov["top_delegates"]] == [v / E18 for v in ranked]
+    assert gov["delegated_votes"] == sum(ranked) / E18 and gov["complete"]
+    assert {t["days"] for t in gov["trend"]} == {30, 90}
+    assert doc["verdict"]["binding"] == "delegated power"
+    assert doc["verdict"]["summary"].startswith("2 delegates can reach")
+    assert any(s["what"] == "delegates, quorum" for s in doc["sources"])

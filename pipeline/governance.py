@@ -50,12 +50,14 @@ SCAN_REREAD = 1_000
 QUORUM_RULES = {
     "bravo": "For votes ≥ quorum (and For > Against)",
     "oz": "For + Abstain votes ≥ quorum",
+    "compgov": "For + Abstain votes ≥ quorum (and For > Against)",
     "agora": "For + Abstain votes ≥ quorum (per proposal, a share of the votable supply)",
     "aave3": "For votes > the yes-threshold and For − Against > the differential",
 }
 READS = {
     "bravo": "getCurrentVotes(delegate), quorumVotes(), proposalThreshold()",
     "oz": "getVotes(delegate), quorum(block − 1), proposalThreshold()",
+    "compgov": "getCurrentVotes(delegate), quorum(block − 1), proposalThreshold()",
     "agora": "getVotes(delegate), votableSupply() × quorumNumerator()/quorumDenominator(), "
              "proposalThreshold()",
     "aave3": "getPowerCurrent(delegate, voting) summed over AAVE, stkAAVE and aAAVE; "

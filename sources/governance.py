@@ -59,6 +59,7 @@ _ABI = {
                        "getDelegateeByType(address,uint8)", "uint256"),
 }
 _ABI["agora"] = _ABI["oz"]
+_ABI["compgov"] = _ABI["bravo"]  # an OZ governor over a Compound-style token (COMP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,10 @@ class GovernanceRead:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-async def detect_kind(rpc: RpcClient, governor: str, head: Block) -> str:
-    """``agora``, ``bravo`` or ``oz``, by which of their functions the governor answers.
+async def detect_kind(rpc: RpcClient, governor: str, head: Block, token: str = "") -> str:
+    """``agora``, ``bravo``, ``oz`` or ``compgov``, by which of their functions the governor
+    (and, for an OpenZeppelin governor, its ``token``) answers: an OZ governor whose token
+    has no ``getVotes`` but Compound's ``getCurrentVotes`` is ``compgov``.
 
     Raises:
         BadResponse: it answers none of them (not a governor Lorenz can read).
@@ -126,9 +129,21 @@ async def detect_kind(rpc: RpcClient, governor: str, head: Block) -> str:
     if bravo is not None:
         return "bravo"
     if oz is not None:
-        return "oz"
+        return await _oz_token_kind(rpc, token, head)
     raise BadResponse(f"the {rpc.chain} governor answers no quorum function Lorenz knows.",
                       sources=(rpc.name,))
+
+
+async def _oz_token_kind(rpc: RpcClient, token: str, head: Block) -> str:
+    """``oz`` when ``token`` answers ERC20Votes' ``getVotes`` (or is not given), ``compgov``
+    when it answers only Compound's ``getCurrentVotes``."""
+    if not token:
+        return "oz"
+    votes, current = await rpc.call_many([
+        Call(token, "getVotes(address)", (ZERO,)),
+        Call(token, "getCurrentVotes(address)", (ZERO,), ("uint96",)),
+    ], head.number)
+    return "compgov" if votes is None and current is not None else "oz"
 
 
 async def read_params(rpc: RpcClient, spec: GovernorSpec, kind: str, head: Block) -> Params:
@@ -150,7 +165,7 @@ async def read_params(rpc: RpcClient, spec: GovernorSpec, kind: str, head: Block
     rules = [Call(gov, "proposalThreshold()")]
     if kind == "bravo":
         rules.append(Call(gov, "quorumVotes()"))
-    elif kind == "oz":
+    elif kind in ("oz", "compgov"):
         rules.append(Call(gov, "quorum(uint256)", (max(head.clock - 1, 0),)))
     else:  # agora: a fraction of the votable (delegated) supply
         rules += [Call(gov, "votableSupply()"), Call(gov, "quorumNumerator()"),
@@ -225,12 +240,14 @@ async def read_past(rpc: RpcClient, spec: GovernorSpec, kind: str, top: Sequence
     extra: list[Call] = []
     if kind in ("oz", "agora"):
         extra.append(Call(token, "getPastTotalSupply(uint256)", (then.clock,)))
-        if kind == "oz":
-            extra.append(Call(spec.governor, "quorum(uint256)", (then.clock,)))
+    if kind in ("oz", "compgov"):
+        extra.append(Call(spec.governor, "quorum(uint256)", (then.clock,)))
     answers = await rpc.call_many([*calls, *extra], head.number)
     votes = {a: v for a, v in zip(top, answers[:len(top)], strict=True) if isinstance(v, int)}
-    rest = [*answers[len(top):], None, None]
-    return PastRead(days, then, votes, rest[0], rest[1])
+    rest = answers[len(top):]
+    supply = rest.pop(0) if kind in ("oz", "agora") else None
+    quorum = rest.pop(0) if rest else None
+    return PastRead(days, then, votes, supply, quorum)
 
 
 async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[str],
@@ -250,7 +267,8 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
         SourceError: the node could not be reached, or the governor/token is unreadable.
     """
     head = await rpc.block()
-    kind = spec.kind if spec.kind != "auto" else await detect_kind(rpc, spec.governor, head)
+    kind = (spec.kind if spec.kind != "auto"
+            else await detect_kind(rpc, spec.governor, head, spec.tokens[0]))
     spec = replace(spec, kind=kind)
     params, (chosen, delegating) = await asyncio.gather(
         read_params(rpc, spec, kind, head),

@@ -12,6 +12,10 @@ Kinds (how quorum, threshold and votes are read):
 * ``oz`` — OpenZeppelin Governor: ``quorum(timepoint)`` (read at block − 1),
   ``proposalThreshold()``; the token's ``getVotes``/``getPastVotes``/``getPastTotalSupply``;
   For + Abstain count towards quorum.
+* ``compgov`` — Compound's CompoundGovernor (an OpenZeppelin governor over COMP):
+  ``quorum(timepoint)`` (a settable fixed quorum, read at block − 1), ``proposalThreshold()``;
+  the token's Compound-style ``getCurrentVotes``/``getPriorVotes``; For + Abstain count
+  towards quorum (fractional counting), and For must exceed Against.
 * ``agora`` — Optimism's Agora governor: quorum is ``quorumNumerator / quorumDenominator`` of
   ``votableSupply()`` (the delegated supply) per proposal; OZ-style token reads.
 * ``aave3`` — Aave Governance v3: ``getVotingConfig(level)`` (yes-threshold, yes−no
@@ -29,7 +33,7 @@ from core.protocol import ProtocolRecord
 CHAIN_IDS: dict[int, str] = {1: "ethereum", 10: "optimism", 42161: "arbitrum", 137: "polygon",
                              8453: "base", 100: "gnosis"}
 
-KINDS = ("bravo", "oz", "agora", "aave3", "auto")
+KINDS = ("bravo", "oz", "compgov", "agora", "aave3", "auto")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +74,14 @@ BUILTIN_GOVERNORS: tuple[GovernorSpec, ...] = (
           "API_NOTES.md §3; GovernorBravoDelegator in kiril-lab/Bachelorarbeit "
           "src/lib/constUniswap.ts and manuvantara/project-vayua "
           "apps/platform/src/config/mock-data.ts"),
-    _spec("compound-v3", "ethereum", "bravo", "0xc0Da02939E1441F497fd74F78cE7Decb17B66529",
-          ("0xc00e94cb662c3520282e6f5717214004a7f26888",), "Compound GovernorBravo",
-          "withtally/docs education/index-of-daos/daos-on-tally/compound-comp.md (Etherscan "
-          "link); Compound's own governance test scripts use it with COMP",
-          note="Compound is moving to an OpenZeppelin-based CompoundGovernor (API_NOTES.md "
-               "§3); these figures are GovernorBravo's"),
+    _spec("compound-v3", "ethereum", "compgov", "0x309a862bbC1A00e45506cB8A802D1ff10004c8C0",
+          ("0xc00e94cb662c3520282e6f5717214004a7f26888",), "CompoundGovernor",
+          "compound-finance/comet@d5a30b0 deployments/relations.ts (the governor at this "
+          "address is read with token(), the others with comp()) and its mainnet migrations' "
+          "Tally links (govId=eip155:1:0x309a…c8C0); the contract: compound-finance/"
+          "compound-governance@5e013be contracts/CompoundGovernor.sol (GovernorVotesComp, "
+          "GovernorSettableFixedQuorum, GovernorCountingFractional), which replaced "
+          "GovernorBravo 0xc0Da…6529 (script/CompoundGovernorConstants.sol)"),
     _spec("aave", "ethereum", "aave3", "0x9AEE0B04504CeF83A65AC3f0e838D0593BCb2BC7",
           ("0x7fc66500c84a76ad7e9c93437bfc5ac33e2ddae9",
            "0x4da27a545c0c5B758a6BA100e3a049001de870f5",

@@ -96,11 +96,14 @@ def install_dao(chain: FakeChain, dao: Dao, *, logs: bool = False) -> None:
     if logs:  # the token's DelegateVotesChanged history: each delegate's last balance
         for i, (delegate, votes) in enumerate(sorted(now.items())):
             chain.add_delegate_votes_changed(token, chain.head - 5_000 + i, delegate, 0, votes)
-    if spec.kind == "bravo":
+    if spec.kind in ("bravo", "compgov"):  # COMP/UNI-style token
         chain.add(token, "getCurrentVotes(address)", ("uint96",),
                   lambda a, b: now.get(a[0].lower(), 0))
         chain.add(token, "getPriorVotes(address,uint256)", ("uint96",), past)
-        chain.add(gov, "quorumVotes()", ("uint256",), lambda a, b: dao.quorum * E18)
+        if spec.kind == "bravo":
+            chain.add(gov, "quorumVotes()", ("uint256",), lambda a, b: dao.quorum * E18)
+        else:  # CompoundGovernor: OZ quorum(timepoint), a fixed quorum
+            chain.add(gov, "quorum(uint256)", ("uint256",), lambda a, b: dao.quorum * E18)
         return
     chain.add(token, "getVotes(address)", ("uint256",), lambda a, b: now.get(a[0].lower(), 0))
     chain.add(token, "getPastVotes(address,uint256)", ("uint256",), past)

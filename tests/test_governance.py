@@ -104,6 +104,26 @@ def test_directory_eip155_governor_becomes_an_auto_spec():
                                        onchain_governance="Snapshot only")) is None
 
 
+@pytest.mark.parametrize("slug", ["uniswap", "compound-v3", "ens", "optimism"])
+async def test_an_eip155_governor_kind_is_detected_on_chain(http_for, monkeypatch, slug):
+    """A governor known only from DefiLlama's ``eip155:`` id is read by asking it: Bravo's
+    ``quorumVotes``, Agora's ``votableSupply``, an OZ ``quorum`` — and for an OZ governor,
+    whether its token is ERC20Votes (``getVotes``) or Compound-style (``getCurrentVotes``,
+    Compound's CompoundGovernor over COMP)."""
+    dao = default_dao(slug)
+    chain = chain_for(dao.spec)
+    install_dao(chain, dao)
+    http, cfg = http_for(chain)
+    from dataclasses import replace as dc_replace
+
+    auto = dc_replace(dao.spec, kind="auto")
+    rec = dc_replace(record(slug), onchain_governance=f"eip155:1:{auto.governor}")
+    monkeypatch.setattr("pipeline.governance.governor_for", lambda r: auto)
+    gov = await fetch_governance(http, cfg, rec, list(dao.holders), DelegateScans())
+    assert gov is not None and gov.kind == dao.spec.kind
+    assert gov.scores.delegates_to_quorum == (2 if slug == "optimism" else 3)
+
+
 # ------------------------------------------------------------------------------ six DAOs
 
 @pytest.mark.parametrize(("slug", "to_quorum"), [
@@ -331,7 +351,7 @@ def test_delegates_chart_draws_cumulative_bars_and_the_quorum_line():
 # ------------------------------------------------------------------------------ end to end
 
 @pytest.mark.parametrize(("slug", "kind", "trend"), [
-    ("uniswap", "bravo", True), ("compound-v3", "bravo", True), ("aave", "aave3", False),
+    ("uniswap", "bravo", True), ("compound-v3", "compgov", True), ("aave", "aave3", False),
     ("ens", "oz", True), ("arbitrum", "oz", True), ("optimism", "agora", True),
 ])
 async def test_analyze_each_dao_against_the_local_node(tmp_path, slug, kind, trend):

@@ -14,6 +14,12 @@ same texts, curves, bars, colours and size). It is timed interleaved with the re
 run for run, so both see the same load; ``report / pyplot`` is the ratio of their medians
 (target ≤ 0.4), for wall clock and for CPU time.
 
+The "report + delegates" row is the same UNI report with an on-chain delegates panel (a
+third column, :func:`charts.render.build_report_figure`); its governance part is a made-up
+benchmark input (:func:`benchmark_governance`: twelve delegates scored by the real
+``score_power``), never shown as a real figure. It is also timed interleaved with the
+plain report, run for run: ``delegates / plain`` is the ratio of their medians.
+
 Strings are rasterised and measured once per process and kept (:mod:`charts.canvas`,
 :mod:`charts.format`), so repeated renders of one report reuse every label: the "cold text"
 row empties those caches before each render — every string of that chart laid out and
@@ -58,11 +64,13 @@ from charts.render import (  # noqa: E402
 )
 from core.categories import in_view  # noqa: E402
 from core.fees import FeeReport  # noqa: E402
+from core.governance import Delegate, GovernanceReport  # noqa: E402
 from core.report import Report  # noqa: E402
 from pipeline.assemble import analyze_holders  # noqa: E402
 from pipeline.labels import LabelBook, label_holders  # noqa: E402
 from scoring.fees import split_fees  # noqa: E402
 from scoring.formatting import pct  # noqa: E402
+from scoring.power import score_power  # noqa: E402
 
 WARMUP = 3
 
@@ -75,6 +83,26 @@ def synthetic_report(symbol: str, seed: int, n: int = 1000) -> Report:
     holders = label_holders(addresses, balances.tolist(), LabelBook())
     return analyze_holders(holders, name=symbol, symbol=symbol, supply=None, holder_count=None,
                            sources=("synthetic benchmark list",), as_of="2026-02-19T00:00:00Z")
+
+
+def benchmark_governance(symbol: str = "UNI") -> GovernanceReport:
+    """Made-up on-chain delegates for the "report + delegates" row (benchmark input only):
+    twelve delegates from 9M tokens down, a 40M quorum, scored by ``score_power``."""
+    votes = [9e6 * 0.8 ** i for i in range(12)]
+    delegated = sum(votes)
+    return GovernanceReport(
+        dao="Benchmark DAO", symbol=symbol, chain="ethereum", governor="0x" + "40" * 20,
+        governor_label="Benchmark GovernorBravo", kind="bravo", block=20_000_000,
+        as_of="2026-02-19T00:00:00Z", quorum=40e6, quorum_rule="For votes ≥ quorum",
+        proposal_threshold=2.5e6, supply=1e9, delegated_votes=delegated,
+        delegated_exact=True,
+        delegates=tuple(Delegate(f"0x{i:040x}", v, v / delegated, v / 1e9)
+                        for i, v in enumerate(votes)),
+        delegates_found=len(votes),
+        scores=score_power(votes, quorum=40e6, threshold=2.5e6, delegated=delegated,
+                           supply=1e9),
+        method="benchmark input", complete=True, completeness="complete (benchmark input)",
+        source="Ethereum JSON-RPC")
 
 
 def load_reports(data: Path) -> tuple[dict[str, Report], str]:
@@ -220,11 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     uni = reports["UNI"]
     # Benchmark input only: exercises the fee panel with a fully reported split.
     uni_fees = replace(uni, fees=FeeReport(split_30d=split_fees(12e6, 3e6, 1e6)))
+    # Benchmark input only: exercises the delegates panel (see benchmark_governance).
+    uni_gov = replace(uni, governance=benchmark_governance(uni.symbol))
     votes = example_votes()
     kinds: list[tuple[str, Callable[[], bytes]]] = [
         ("report (UNI)", lambda: render_report_png(uni)),
         ("report, cold text", lambda: (clear_text_caches(), render_report_png(uni))[1]),
         ("report + fees", lambda: render_report_png(uni_fees)),
+        ("report + delegates", lambda: render_report_png(uni_gov)),
         ("comparison ×4", lambda: render_comparison_png([reports[s] for s in SYMBOLS])),
         ("votes (9 proposals)", lambda: render_votes_png(votes, "Example DAO", "")),
     ]
@@ -238,8 +269,15 @@ def main(argv: list[str] | None = None) -> int:
                         "png_kb": round(size / 1024)}
     (ours_wall, ours_cpu), (plt_wall, plt_cpu) = interleaved(
         lambda: render_report_png(uni), lambda: pyplot_report_png(uni), repeats)
+    (gov_wall, gov_cpu), (plain_wall, plain_cpu) = interleaved(
+        lambda: render_report_png(uni_gov), lambda: render_report_png(uni), repeats)
     result = {
         "data": origin, "repeats": repeats, "charts": charts,
+        "delegates_ms": _median_ms(gov_wall), "plain_report_ms": _median_ms(plain_wall),
+        "delegates_vs_plain": round(statistics.median(gov_wall)
+                                    / statistics.median(plain_wall), 3),
+        "delegates_vs_plain_cpu": round(statistics.median(gov_cpu)
+                                        / statistics.median(plain_cpu), 3),
         "report_ms": _median_ms(ours_wall), "pyplot_report_ms": _median_ms(plt_wall),
         "report_vs_pyplot": round(statistics.median(ours_wall) / statistics.median(plt_wall), 3),
         "report_vs_pyplot_cpu": round(statistics.median(ours_cpu) / statistics.median(plt_cpu),
@@ -258,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nreport vs plain pyplot, interleaved: {result['report_ms']:.1f} ms vs "
           f"{result['pyplot_report_ms']:.1f} ms = {result['report_vs_pyplot']:.2f}× wall "
           f"({result['report_vs_pyplot_cpu']:.2f}× CPU; target ≤ 0.4)")
+    print(f"report + delegates vs plain report, interleaved: {result['delegates_ms']:.1f} ms "
+          f"vs {result['plain_report_ms']:.1f} ms = {result['delegates_vs_plain']:.2f}× wall "
+          f"({result['delegates_vs_plain_cpu']:.2f}× CPU)")
     print("median/p90/min: wall clock; CPU ms: median process CPU time · load average "
           "{:.2f} {:.2f} {:.2f}".format(*result["load_average"]))
     return 0

@@ -326,6 +326,7 @@ def plot_top_holders(
     *,
     title: str = "Top 10 holders",
     label_px: float = 250.0,
+    title_pad: float = 10.0,
 ) -> Axes:
     """Horizontal bars of the given holders, largest on top, coloured by category.
 
@@ -337,6 +338,7 @@ def plot_top_holders(
             e.g. "Top 10 holders · % of total supply").
         label_px: width in pixels left of the axes for the labels; longer labels are cut
             with "…". The category key under the axes starts there too.
+        title_pad: points between the axes' top and the title's baseline.
 
     Shares are printed at the bar ends in %. Under the axes, a key names each category
     present: :func:`category_key_rows` rows of ~27 px (leave room for them).
@@ -345,7 +347,7 @@ def plot_top_holders(
     ax_w = _axes_width_px(ax)
     # The title starts over the labels: the whole panel is labels + bars.
     ax.set_title(title, loc="left", x=-label_px / ax_w, fontsize=style.PANEL_TITLE_SIZE,
-                 fontweight="bold", pad=10, parse_math=False, **style.TEXT_KW)
+                 fontweight="bold", pad=title_pad, parse_math=False, **style.TEXT_KW)
     ax.spines["bottom"].set_visible(False)
     ax.set_xticks(())
     ax.set_yticks(())

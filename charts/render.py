@@ -3,7 +3,8 @@
 Public entry points take plain, picklable data and return PNG bytes, so the bot can run
 them in a process pool (``loop.run_in_executor(pool, render_report_png, report)``):
 
-* :func:`render_report_png` — Lorenz curves, top-10 holders, 30-day fee split;
+* :func:`render_report_png` — Lorenz curves, top-10 holders, 30-day fee split, and the
+  top delegates against the quorum for a DAO that decides on-chain;
 * :func:`render_comparison_png` — 2–4 reports side by side;
 * :func:`render_votes_png` — voting power per recent Snapshot proposal.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -27,6 +29,7 @@ from numpy.typing import NDArray
 
 from charts import style
 from charts.canvas import LOCK, add_axes, encode_png, figure_to_png, new_figure, reused_figure
+from charts.delegates import plot_delegates
 from charts.format import TextFitter, fit
 from charts.plots import (
     BarSeries,
@@ -39,8 +42,10 @@ from charts.plots import (
     plot_lorenz,
     plot_top_holders,
     plot_vote_power,
+    wrap_at,
 )
 from core.categories import VIEWS, in_view
+from core.governance import GovernanceReport
 from core.holder_table import HolderTable
 from core.report import Report, token_title
 from core.verdict import Verdict
@@ -85,9 +90,39 @@ _FEES_RECT_RIGHT = (0.44, 0.105, 0.535, 0.06)
 _FEES_RECT_WIDE = (0.08, 0.25, 0.84, 0.09)
 _VOTES_RECT = (0.33, 0.19, 0.44, 0.6)
 
+#: The report chart with on-chain delegates: three columns — Lorenz curves, top holders,
+#: top delegates vs the quorum — the last two with a muted line between title and axes.
+_LORENZ_RECT_3 = (0.072, 0.175, 0.23, _PANELS_TOP - 0.175)
+_SUBLINE = 0.04  # figure fraction (27 px) for that muted line
+_DELEGATES_LEFT = 0.745  # the delegates' axes; its tick labels start at _DELEGATES_TEXT
+_DELEGATES_TEXT = 0.705
+_DELEGATES_WIDE = (0.6, 0.56)  # axes left, text left: beside "holder data unavailable"
+#: Under the delegates' axes: ranks, axis label and the source line (figure fraction).
+_DELEGATES_BELOW = 0.13
+#: How many delegates the panel draws (bar k = the top k together).
+PANEL_DELEGATES = 10
+
 _BADGE_SIZE = style.SUBTITLE_SIZE + 1
 #: Vertical room of one key row under the top-holder bars (figure fraction, ~27 px).
 _KEY_ROW = 0.04
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where the holder panels go (figure fractions): the Lorenz rectangle, the bars' axes
+    left and right edges, the gap between the Lorenz axes and the holder labels (which,
+    and the key under them, fill the rest up to the bars), and whether the bars'
+    denominator takes a muted line under the title (a narrow column)."""
+
+    lorenz: tuple[float, float, float, float]
+    bars_left: float
+    bars_right: float
+    gap: float
+    subline: bool
+
+
+_TWO_COLUMNS = _Columns(_LORENZ_RECT, _HOLDERS_LEFT, 0.975, 0.05, False)
+_THREE_COLUMNS = _Columns(_LORENZ_RECT_3, 0.48, 0.665, 0.055, True)
 
 
 def _fig_px(fig: Figure, fraction: float) -> float:
@@ -245,7 +280,7 @@ def _report_footer(report: Report) -> str:
 
 
 def build_report_figure(report: Report, *, reuse: bool = False,
-                        view: str | None = None) -> Figure:
+                        view: str | None = None, delegates: bool = True) -> Figure:
     """The report chart as a Figure (not rasterised); see :func:`render_report_png`.
 
     Panels, depending on what the report has:
@@ -255,10 +290,21 @@ def build_report_figure(report: Report, *, reuse: bool = False,
       given (``/holders``), else the view the verdict is read from (:func:`bars_view`) — as
       bars of that view's denominator (the panel title names both), coloured per category,
       with the largest holders the view left out listed in one line under the key;
+    * on-chain delegates (``report.governance`` with delegates and a known quorum, and
+      ``delegates``): a third column, "Delegates vs quorum" — bar *k* is the votes of the
+      top *k* delegates together (tokens; at most :data:`PANEL_DELEGATES`), the dashed line
+      the quorum, the first bar that reaches it in the warning colour — titled with the
+      block it was read at and whether the delegate set is complete up to that block or a
+      lower bound, with the node and time under it; the Lorenz and holder columns narrow
+      to make room (the holders' denominator moves to a line under their title). Without
+      holders, the panel sits beside the "holder data unavailable" notice. Delegates
+      asked for but failed, none found, or no quorum known: one muted line, no panel;
     * fees (``report.fees``): the 30-day split under the holders, or across the figure
       when there are no holders;
     * no holders: a "holder data unavailable" notice with the first reason from
       ``report.missing``.
+
+    Reports without governance keep the two-column layout exactly.
 
     The figure draws into the renderer shared by all charts: rasterise it with
     :func:`figure_to_png` (which holds the lock), or draw it from one thread only. With
@@ -267,34 +313,56 @@ def build_report_figure(report: Report, *, reuse: bool = False,
     """
     holders = report.holders or ()
     has_fees = report.fees is not None
-    fig = reused_figure(("report", bool(holders), has_fees)) if reuse else new_figure()
+    fees_alone = not holders and "holders" not in report.parts and has_fees  # /fees
+    gov, gov_note = _delegates_part(report) if delegates and not fees_alone else (None, "")
+    layout: tuple[object, ...] = ("report", bool(holders), has_fees)
+    fig = reused_figure(layout + (("delegates",) if gov else ())) if reuse else new_figure()
     _header(fig, report.title, _report_subtitle(report), *_badge(report.verdict))
     if holders:
         fee_line = not has_fees and any("fee" in m.lower() for m in report.missing)
+        columns = _THREE_COLUMNS if gov is not None else _TWO_COLUMNS
         _draw_holder_panels(fig, report, holders, with_fees=has_fees or fee_line,
-                            view=bars_view(report, view))
+                            view=bars_view(report, view), columns=columns)
+        if gov is not None:
+            _draw_delegates_panel(fig, gov, with_fees=has_fees or fee_line)
         if has_fees:
             assert report.fees is not None
             plot_fee_split(add_axes(fig, _FEES_RECT_RIGHT), report.fees.split_30d)
         elif fee_line:  # asked for, none came: one line, not a panel
             _missing_line(fig, report, "fees")
-    elif "holders" not in report.parts and has_fees:  # /fees: the fee split alone
+        if gov_note:  # under the Lorenz curves' axis label, above the footer
+            _note_line(fig, gov_note, 0.025, 0.066, 0.4, ha="left")
+    elif fees_alone:  # /fees: the fee split alone
         assert report.fees is not None
         plot_fee_split(add_axes(fig, _FEES_RECT_WIDE), report.fees.split_30d)
     else:
-        y = 0.62 if has_fees else 0.52
-        fig.text(0.5, y, "holder data unavailable", ha="center", va="center",
-                 fontsize=style.NOTICE_SIZE, fontweight="bold", **style.TEXT_KW)
-        if report.missing:
-            reason = TextFitter.for_figure(fig).fit(report.missing[0], _fig_px(fig, 0.9),
-                                                    style.LABEL_SIZE)
-            fig.text(0.5, y - 0.075, reason, ha="center", va="center",
-                     fontsize=style.LABEL_SIZE, parse_math=False, **style.MUTED_KW)
-        if has_fees:
-            assert report.fees is not None
-            plot_fee_split(add_axes(fig, _FEES_RECT_WIDE), report.fees.split_30d)
+        _holders_unavailable(fig, report, gov, gov_note)
     _footer(fig, _report_footer(report))
     return fig
+
+
+def _holders_unavailable(fig: Figure, report: Report, gov: GovernanceReport | None,
+                         gov_note: str) -> None:
+    """The "holder data unavailable" notice and its reason — centred, or on the left
+    beside the delegates panel — with the fee split under it and the delegates' note."""
+    has_fees = report.fees is not None
+    x, width = (0.5, 0.9) if gov is None else (0.29, 0.48)
+    y = 0.62 if has_fees else 0.52
+    fig.text(x, y, "holder data unavailable", ha="center", va="center",
+             fontsize=style.NOTICE_SIZE, fontweight="bold", **style.TEXT_KW)
+    if report.missing:
+        reason = TextFitter.for_figure(fig).fit(report.missing[0], _fig_px(fig, width),
+                                                style.LABEL_SIZE)
+        fig.text(x, y - 0.075, reason, ha="center", va="center",
+                 fontsize=style.LABEL_SIZE, parse_math=False, **style.MUTED_KW)
+    if gov_note:
+        _note_line(fig, gov_note, x, y - 0.13, width, ha="center")
+    if gov is not None:
+        _draw_delegates_panel(fig, gov, with_fees=False, wide=True)
+    if has_fees:
+        assert report.fees is not None
+        rect = _FEES_RECT_WIDE if gov is None else (0.05, 0.25, 0.46, 0.09)
+        plot_fee_split(add_axes(fig, rect), report.fees.split_30d)
 
 
 def _missing_line(fig: Figure, report: Report, part: str) -> None:
@@ -306,6 +374,93 @@ def _missing_line(fig: Figure, report: Report, part: str) -> None:
     fig.text(_FEES_RECT_RIGHT[0], _FEES_RECT_RIGHT[1] + 0.06, text, ha="left",
              va="center", fontsize=style.LABEL_SIZE, parse_math=False, gid="missing-part",
              **style.MUTED_KW)
+
+
+def _note_line(fig: Figure, text: str, x: float, y: float, width: float, *,
+               ha: str) -> None:
+    """One muted line at ``(x, y)``, cut to ``width`` (figure fractions) — what stands for
+    the delegates panel when there is none."""
+    fig.text(x, y, TextFitter.for_figure(fig).fit(text, _fig_px(fig, width),
+                                                  style.LEGEND_SIZE),
+             ha=ha, va="center", fontsize=style.LEGEND_SIZE, parse_math=False,
+             gid="delegates-note", **style.MUTED_KW)
+
+
+#: A failed governance part's line in ``report.missing`` (pipeline.analyze.failure_line:
+#: "Uniswap — on-chain delegates: …", or "Uniswap: …, so no on-chain delegates").
+_DELEGATES_FAILED = re.compile(r"on-chain delegates")
+
+
+def _delegates_part(report: Report) -> tuple[GovernanceReport | None, str]:
+    """What the report chart shows of on-chain power: the governance report to draw as a
+    panel (delegates found and a quorum known), else one line saying why there is none —
+    ("", when the report has no on-chain governance part at all)."""
+    gov = report.governance
+    if gov is None:
+        failed = next((m for m in report.missing if _DELEGATES_FAILED.search(m)), "")
+        if not failed:
+            return None, ""
+        why = failed.removeprefix(f"{report.name} — ")  # the title names the protocol
+        return None, why[:1].upper() + why[1:]
+    if not gov.delegates:
+        return None, f"Delegates: none found at block {gov.block:,}"
+    if gov.quorum is None:
+        return None, f"Delegates: quorum unknown at block {gov.block:,}"
+    return gov, ""
+
+
+def _delegates_titles(gov: GovernanceReport) -> tuple[str, tuple[str, ...]]:
+    """The panel's muted line over the axes (as of which block, complete or a lower
+    bound) and the one under it (the node read and the block's time: to the minute, or
+    the day when that is too long)."""
+    block = f"block {gov.block:,}"
+    scope = f"complete up to {block}" if gov.complete else f"lower bound at {block}"
+    source, moment = gov.source or "JSON-RPC", moment_text(gov.as_of)
+    day = moment[:10] if moment.endswith(" UTC") else moment
+    return scope, tuple(dict.fromkeys((f"{source} · {moment}", f"{source} · {day}")))
+
+
+def _fit_first(fitter: TextFitter, texts: Sequence[str], max_px: float) -> str:
+    """The first of ``texts`` that fits ``max_px`` (legend size), else the last one cut."""
+    for text in texts:
+        if fitter.fits(text, max_px, style.LEGEND_SIZE):
+            return text
+    return fitter.fit(texts[-1], max_px, style.LEGEND_SIZE)
+
+
+def _draw_delegates_panel(fig: Figure, gov: GovernanceReport, *, with_fees: bool,
+                          wide: bool = False) -> None:
+    """The delegates-vs-quorum panel: the right-hand column of the three (its bottom
+    clearing the fee panel or the footer), or, ``wide``, the right half beside the
+    "holder data unavailable" notice."""
+    left, text_left = _DELEGATES_WIDE if wide else (_DELEGATES_LEFT, _DELEGATES_TEXT)
+    lowest = 0.25 if with_fees else 0.065  # where the source line may end
+    bottom = max(_HOLDERS_LEFT_BOTTOM, lowest + _DELEGATES_BELOW)
+    top = _PANELS_TOP - _SUBLINE
+    ax = add_axes(fig, (left, bottom, 0.975 - left, top - bottom))
+    plot_delegates(ax, gov, top=PANEL_DELEGATES, compact=True)
+    fitter = TextFitter.for_figure(fig)
+    width = _fig_px(fig, 0.975 - text_left)
+    ax.set_title(fitter.fit("Delegates vs quorum", width, style.PANEL_TITLE_SIZE, "bold"),
+                 loc="left", x=(text_left - left) / (0.975 - left), pad=_subline_pad(fig),
+                 fontsize=style.PANEL_TITLE_SIZE, fontweight="bold", parse_math=False,
+                 **style.TEXT_KW)
+    over, under = _delegates_titles(gov)
+    fig.text(text_left, top + 0.006, fitter.fit(over, width, style.LEGEND_SIZE), ha="left",
+             va="bottom", fontsize=style.LEGEND_SIZE, parse_math=False, gid="delegates-scope",
+             **style.MUTED_KW)
+    fig.text(text_left, bottom - 0.095,  # under the ranks and the axis label (~64 px)
+             _fit_first(fitter, under, width),
+             ha="left", va="top",
+             fontsize=style.LEGEND_SIZE, parse_math=False, gid="delegates-source",
+             **style.MUTED_KW)
+
+
+def _subline_pad(fig: Figure) -> float:
+    """Title pad (points) that puts a title over a muted line and an axes top lowered by
+    :data:`_SUBLINE` at the height of the other panels' titles (pad 10 over
+    :data:`_PANELS_TOP`)."""
+    return 10 + _SUBLINE * fig.bbox.height * 72 / fig.dpi
 
 
 def _lorenz_series(report: Report, holders: Sequence[Holder], view: str
@@ -325,7 +480,8 @@ def _lorenz_series(report: Report, holders: Sequence[Holder], view: str
 
 
 def _left_out_line(holders: Sequence[Holder], view: str, raw_denominator: float,
-                   fitter: TextFitter, top: int = 3, supply_known: bool = True) -> str:
+                   fitter: TextFitter, top: int = 3, supply_known: bool = True,
+                   name_px: float = 135) -> str:
     """"Left out (% of total supply): Uniswap treasury 26%, burn 10%" — the largest listed
     holders ``view`` (named in the panel title above) leaves out, or "" for the raw view /
     none."""
@@ -335,21 +491,39 @@ def _left_out_line(holders: Sequence[Holder], view: str, raw_denominator: float,
     if not out:
         return ""
     names = ", ".join(
-        fitter.fit(holder_name(h) if h.label else style.CATEGORY_NAMES[h.category], 135,
+        fitter.fit(holder_name(h) if h.label else style.CATEGORY_NAMES[h.category], name_px,
                    style.LEGEND_SIZE) + f" {pct(h.balance / raw_denominator)}" for h in out)
     of = "total supply" if supply_known else "the listed sum"
     return f"Left out (% of {of}): {names}"  # the view is the panel title's
 
 
+def _wrap_left_out(text: str, max_px: float, fitter: TextFitter, lines: int) -> list[str]:
+    """The left-out line (:func:`_left_out_line`) in at most ``lines`` lines of ``max_px``,
+    broken after its "(% of …):" and between holders; the last line cut with "…"."""
+    if not text:
+        return []
+    if lines == 1:
+        return [fitter.fit(text, max_px, style.LEGEND_SIZE)]
+    head, _, names = text.partition(": ")
+    parts = wrap_at(f"{head}:, {names}", ", ", max_px, fitter, style.LEGEND_SIZE)
+    parts = [p.replace(":, ", ": ").removesuffix(",") for p in parts]
+    if len(parts) > lines:
+        parts = [*parts[:lines - 1], ", ".join(parts[lines - 1:])]
+    return [fitter.fit(p, max_px, style.LEGEND_SIZE) for p in parts]
+
+
 def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
-                        *, with_fees: bool, view: str) -> None:
-    """Lorenz curves (left) and the top-holder bars of ``view`` (right), the bars' bottom
-    edge placed so that the category key (1–3 rows) and the left-out line clear the fee
-    panel or the footer."""
+                        *, with_fees: bool, view: str,
+                        columns: _Columns = _TWO_COLUMNS) -> None:
+    """Lorenz curves (left) and the top-holder bars of ``view`` (right of them), the bars'
+    bottom edge placed so that the category key (1–3 rows) and the left-out line clear
+    the fee panel or the footer; ``columns`` says where (two columns, or three with the
+    delegates)."""
     views = report.views
     listed = views.raw.scores.holders if views is not None and views.raw.scores else len(holders)
     count = views.holder_count if views is not None else None
-    plot_lorenz(add_axes(fig, _LORENZ_RECT), _lorenz_series(report, holders, view),
+    lorenz = columns.lorenz
+    plot_lorenz(add_axes(fig, lorenz), _lorenz_series(report, holders, view),
                 title="Lorenz curves", xlabel=f"share of the {listed_text(listed, count)}")
     kept = [h for h in holders[:max(TOP_HOLDERS * 20, 200)] if in_view(h.category, view)]
     top = kept[:TOP_HOLDERS]
@@ -357,36 +531,49 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
                    else float(sum(h.balance for h in holders)))
     raw_denominator = views.raw.denominator if views is not None else denominator
     fitter = TextFitter.for_figure(fig)
-    label_px = _fig_px(fig, _HOLDERS_LEFT - _LORENZ_RECT[0] - _LORENZ_RECT[2] - 0.05)
-    key_px = label_px + _fig_px(fig, 0.975 - _HOLDERS_LEFT)
+    label_px = _fig_px(fig, columns.bars_left - lorenz[0] - lorenz[2] - columns.gap)
+    key_px = label_px + _fig_px(fig, columns.bars_right - columns.bars_left)
     left_out = _left_out_line(holders, view, raw_denominator, fitter,
-                              supply_known=views is None or views.supply_known)
-    rows = category_key_rows(top, key_px, fitter) + (1 if left_out else 0)
+                              supply_known=views is None or views.supply_known,
+                              **({"top": 2, "name_px": 120} if columns.subline else {}))
+    left_out_lines = _wrap_left_out(left_out, key_px, fitter, 2 if columns.subline else 1)
+    rows = category_key_rows(top, key_px, fitter) + len(left_out_lines)
     lowest = 0.25 if with_fees else 0.065  # where the key may end
     bottom = max(_HOLDERS_LEFT_BOTTOM if not with_fees else 0.0,
                  lowest + rows * _KEY_ROW + 0.01)
-    rect = (_HOLDERS_LEFT, bottom, 0.975 - _HOLDERS_LEFT, _PANELS_TOP - bottom)
+    panel_top = _PANELS_TOP - _SUBLINE if columns.subline else _PANELS_TOP
+    rect = (columns.bars_left, bottom, columns.bars_right - columns.bars_left,
+            panel_top - bottom)
     title = f"Top {len(top)}" if len(top) > 1 else "Top holder"
-    title = fitter.fit(f"{title} · {view} view · {_holders_note(views, len(holders), view)}",
+    note = _holders_note(views, len(holders), view)
+    title = fitter.fit(f"{title} · {view} view" + ("" if columns.subline else f" · {note}"),
                        key_px, style.PANEL_TITLE_SIZE, "bold")
-    plot_top_holders(add_axes(fig, rect), top, denominator, label_px=label_px, title=title)
-    if left_out:
-        fig.text(_HOLDERS_LEFT - label_px / fig.bbox.width, bottom - rows * _KEY_ROW + 0.005,
-                 fitter.fit(left_out, key_px, style.LEGEND_SIZE), ha="left", va="center",
-                 fontsize=style.LEGEND_SIZE, parse_math=False, gid="left-out",
+    plot_top_holders(add_axes(fig, rect), top, denominator, label_px=label_px, title=title,
+                     title_pad=_subline_pad(fig) if columns.subline else 10.0)
+    labels_left = columns.bars_left - label_px / fig.bbox.width
+    if columns.subline:  # the denominator, between the title and the bars
+        fig.text(labels_left, panel_top + 0.006, fitter.fit(note, key_px, style.LEGEND_SIZE),
+                 ha="left", va="bottom", fontsize=style.LEGEND_SIZE, parse_math=False,
+                 gid="holders-note", **style.MUTED_KW)
+    for i, line in enumerate(left_out_lines):  # under the key
+        fig.text(labels_left, bottom - (rows - len(left_out_lines) + 1 + i) * _KEY_ROW
+                 + 0.005, line, ha="left",
+                 va="center", fontsize=style.LEGEND_SIZE, parse_math=False, gid="left-out",
                  **style.MUTED_KW)
 
 
-def render_report_png(report: Report, view: str | None = None) -> bytes:
+def render_report_png(report: Report, view: str | None = None, *,
+                      delegates: bool = True) -> bytes:
     """The report chart of ``report`` as PNG bytes (1200 × 675 px, dark card); the
-    top-holder bars of ``view`` when given (``/holders``), else of the verdict's view.
+    top-holder bars of ``view`` when given (``/holders``), else of the verdict's view; the
+    delegates-vs-quorum panel when the report has on-chain delegates and ``delegates``.
 
     Works with partial data: holders without fees, fees without holders ("holder data
     unavailable"), one to three holders, no symbol. Thread-safe (module lock); picklable
     input, so it can also run in a process pool.
     """
     with LOCK:
-        fig = build_report_figure(report, reuse=True, view=view)
+        fig = build_report_figure(report, reuse=True, view=view, delegates=delegates)
         return figure_to_png(fig)
 
 

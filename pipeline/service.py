@@ -114,22 +114,23 @@ def _warm() -> None:
 
 
 def render_report(report: Report) -> bytes | None:
-    """Report chart PNG, or None when there is nothing to draw (top level: picklable)."""
+    """Report chart PNG (with the delegates panel when the report has on-chain delegates),
+    or None when there is nothing to draw (top level: picklable)."""
     from charts.render import render_report_png
 
-    if report.holders is None and report.fees is None:
+    if report.holders is None and report.fees is None and report.governance is None:
         return None
     return render_report_png(report)
 
 
 def render_view(report: Report, view: str) -> bytes | None:
-    """Report chart whose top-holder bars show ``view`` (``/holders``), or None without
-    holders (top level: picklable)."""
+    """Report chart whose top-holder bars show ``view`` (``/holders``: no delegates panel,
+    whichever answer it reuses), or None without holders (top level: picklable)."""
     from charts.render import render_report_png
 
     if report.holders is None:
         return None
-    return render_report_png(report, view)
+    return render_report_png(report, view, delegates=False)
 
 
 def render_comparison(reports: list[Report]) -> bytes:

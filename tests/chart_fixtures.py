@@ -15,6 +15,7 @@ import numpy as np
 
 from core.categories import Category
 from core.fees import FeeReport, FeeSplit
+from core.governance import Delegate, GovernanceReport
 from core.labels import Label
 from core.report import Report, SourceRef
 from core.votes import ProposalPower, VoteReport
@@ -22,6 +23,7 @@ from pipeline.assemble import analyze_holders
 from pipeline.labels import LabelBook, label_holders
 from scoring.fees import split_fees
 from scoring.metrics import score_balances
+from scoring.power import score_power
 
 #: ../shared beside the repository (real holder lists); may be absent.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -130,3 +132,30 @@ def real_report(symbol: str) -> Report:
     return analyze_holders(holders, name=symbol, symbol=symbol,
                            supply=holder_list.supply_hint, holder_count=None,
                            sources=(f"dune file {path.name}",), as_of=holder_list.as_of)
+
+
+def governance(votes: tuple[float, ...] = (9e6, 8e6, 7e6, 6e6, 5e6, 4e6, 3e6, 2e6, 1e6, 5e5,
+                                          2e5, 1e5),
+               *, quorum: float | None = 20e6, complete: bool = True, symbol: str = "TST",
+               block: int = 20_000_000) -> GovernanceReport:
+    """Made-up on-chain delegates (largest first, tokens) scored by the real
+    :func:`scoring.power.score_power`, read "at" ``block`` from "Ethereum JSON-RPC"."""
+    delegated = sum(votes)
+    delegates = tuple(Delegate(address(900 + i), v, v / delegated, v / 1e9)
+                      for i, v in enumerate(votes))
+    return GovernanceReport(
+        dao="Testswap", symbol=symbol, chain="ethereum", governor="0x" + "40" * 20,
+        governor_label="Testswap GovernorBravo", kind="bravo", block=block,
+        as_of="2024-05-01T12:30:00Z", quorum=quorum, quorum_rule="For votes ≥ quorum",
+        proposal_threshold=2.5e6, supply=1e9, delegated_votes=delegated,
+        delegated_exact=complete, delegates=delegates, delegates_found=len(votes),
+        scores=score_power(votes, quorum=quorum, threshold=2.5e6, delegated=delegated,
+                           supply=1e9, delegated_exact=complete),
+        method="test fixture", complete=complete,
+        completeness="complete: a full log scan" if complete else "lower bound: top holders",
+        source="Ethereum JSON-RPC")
+
+
+def with_governance(report: Report, gov: GovernanceReport | None = None) -> Report:
+    """``report`` with on-chain delegates (:func:`governance` by default)."""
+    return replace(report, governance=gov if gov is not None else governance())

@@ -536,11 +536,12 @@ def test_process_pool_render():
     import concurrent.futures
     import multiprocessing
 
-    report = cf.synthetic_report()
+    report = cf.with_governance(cf.synthetic_report())  # with the delegates panel
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         png = pool.submit(render_report_png, report).result(timeout=120)
     assert png_size(png) == (WIDTH, HEIGHT)
+    assert png == render_report_png(report)  # the worker drew what this process draws
 
 
 def test_png_pixels_match_the_canvas():

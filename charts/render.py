@@ -122,7 +122,7 @@ class _Columns:
 
 
 _TWO_COLUMNS = _Columns(_LORENZ_RECT, _HOLDERS_LEFT, 0.975, 0.05, False)
-_THREE_COLUMNS = _Columns(_LORENZ_RECT_3, 0.48, 0.665, 0.055, True)
+_THREE_COLUMNS = _Columns(_LORENZ_RECT_3, 0.5, 0.665, 0.055, True)
 
 
 def _fig_px(fig: Figure, fraction: float) -> float:
@@ -535,7 +535,7 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
     key_px = label_px + _fig_px(fig, columns.bars_right - columns.bars_left)
     left_out = _left_out_line(holders, view, raw_denominator, fitter,
                               supply_known=views is None or views.supply_known,
-                              **({"top": 2, "name_px": 120} if columns.subline else {}))
+                              **({"top": 2, "name_px": 130} if columns.subline else {}))
     left_out_lines = _wrap_left_out(left_out, key_px, fitter, 2 if columns.subline else 1)
     rows = category_key_rows(top, key_px, fitter) + len(left_out_lines)
     lowest = 0.25 if with_fees else 0.065  # where the key may end

@@ -18,7 +18,9 @@ Past values need no archive node: checkpoints live in current state, so
 ``getPriorVotes``/``getPastVotes(addr, timepoint)`` and ``getPastTotalSupply`` are called
 at the pinned block with the timepoint of the block found by :func:`sources.rpc.block_at`
 (on Arbitrum the L1 block number, which its contracts use as their clock). Aave's voting
-tokens keep no checkpoints: no past values there.
+tokens keep no checkpoints: their past power is read with the same calls *at* the past block
+(:func:`read_past_state`), which only a node keeping old state (an archive node) answers; a
+pruned node's refusal leaves a note instead of a trend.
 
 The voting tokens' own contracts (stkAAVE holds AAVE, aAAVE's pool holds AAVE) are never
 counted as delegates: they cannot cast a vote.
@@ -27,12 +29,15 @@ counted as delegates: they cannot cast a vote.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.errors import BadResponse
 from sources.governors import GovernorSpec
 from sources.rpc import Block, Call, RpcClient, block_at
+
+log = logging.getLogger(__name__)
 
 ZERO = "0x" + "00" * 20
 DAY = 86_400
@@ -250,6 +255,51 @@ async def read_past(rpc: RpcClient, spec: GovernorSpec, kind: str, top: Sequence
     return PastRead(days, then, votes, supply, quorum)
 
 
+async def read_past_state(rpc: RpcClient, spec: GovernorSpec, kind: str, top: Sequence[str],
+                          head: Block, days: int) -> PastRead:
+    """Aave: the voting power of ``top``, the supply and the level-1 quorum read *at* the
+    block ``days`` before ``head`` (the tokens keep no checkpoints to ask today).
+
+    Raises:
+        RpcError: the node keeps no state that old (a pruned, non-archive node).
+        BadResponse: a voting token did not answer at that block.
+    """
+    then = await block_at(rpc, head.timestamp - days * DAY, head)
+    abi = _ABI[kind]
+    calls = [Call(t, abi.votes, (a, 0), (abi.votes_returns,)) for a in top for t in spec.tokens]
+    config = Call(spec.governor, "getVotingConfig(uint8)", (1,),
+                  ("(uint24,uint24,uint56,uint56,uint56)",))
+    answers = await rpc.call_many([*calls, Call(spec.tokens[0], "totalSupply()"), config],
+                                  then.number)
+    if any(not isinstance(a, int) for a in answers[:len(calls)]):
+        raise BadResponse(f"the voting tokens did not answer at block {then.number:,}.",
+                          sources=(rpc.name,))
+    votes: dict[str, int] = {}
+    for call, answer in zip(calls, answers, strict=False):
+        votes[call.args[0]] = votes.get(call.args[0], 0) + answer
+    supply, cfg = answers[len(calls):]
+    quorum = cfg[2] * 10**18 if cfg else None  # whole AAVE, as in read_params
+    return PastRead(days, then, votes, supply if isinstance(supply, int) else None, quorum)
+
+
+async def _past_reads(rpc: RpcClient, spec: GovernorSpec, kind: str, top: Sequence[str],
+                      head: Block, trend_days: tuple[int, ...]
+                      ) -> tuple[list[PastRead], list[str]]:
+    """The trend reads, and a note when there can be none."""
+    if not top:
+        return [], []
+    if _ABI[kind].past is not None:
+        return [await read_past(rpc, spec, kind, top, head, d) for d in trend_days], []
+    try:
+        past = [await read_past_state(rpc, spec, kind, top, head, d) for d in trend_days]
+    except BadResponse as exc:  # RpcError too: a pruned node refusing old state
+        log.debug("past state unavailable: %s (%s)", exc, getattr(exc, "detail", ""))
+        return [], ["no 30/90-day change: the voting tokens keep no checkpoints, and the "
+                    "node keeps no state that old (an archive node would)"]
+    return past, ["30/90-day change read from the chain's state at those blocks (the voting "
+                  "tokens keep no checkpoints)"]
+
+
 async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[str],
                           extra_delegates: dict[str, int] | None = None,
                           trend_days: tuple[int, ...] = (30, 90)) -> GovernanceRead:
@@ -275,14 +325,8 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
         delegates_of(rpc, spec, kind, [h.lower() for h in holders], head))
     extra = {a.lower(): v for a, v in (extra_delegates or {}).items()}
     votes = await votes_of(rpc, spec, kind, chosen | set(extra), head)
-    notes: list[str] = []
-    past: list[PastRead] = []
     top = [a for a, _ in sorted(votes.items(), key=lambda kv: -kv[1])[:TREND_TOP]]
-    if _ABI[kind].past is None:
-        notes.append("no 30/90-day change: the voting tokens keep no checkpoints")
-    elif top:
-        for days in trend_days:
-            past.append(await read_past(rpc, spec, kind, top, head, days))
+    past, notes = await _past_reads(rpc, spec, kind, top, head, trend_days)
     if params.quorum is None:
         notes.append("the governor did not answer its quorum")
     return GovernanceRead(spec, head, params, votes, len(holders), delegating, tuple(past),
@@ -290,4 +334,4 @@ async def read_governance(rpc: RpcClient, spec: GovernorSpec, holders: Sequence[
 
 
 __all__ = ["GovernanceRead", "Params", "PastRead", "delegates_of", "detect_kind",
-           "read_governance", "read_params", "read_past", "votes_of"]
+           "read_governance", "read_params", "read_past", "read_past_state", "votes_of"]

@@ -7,6 +7,10 @@ registered) answers like a node does for a reverted call (``{"error": {"code": 3
 "execution reverted"}}``). Multicall3 ``aggregate3`` is served from the same functions, only
 at blocks from ``multicall_from``; before it, the address has no code (``eth_getCode`` "0x").
 
+With ``state_blocks`` set, the node is *pruned* like a default geth full node: it keeps state
+for the last ``state_blocks`` blocks only, and ``eth_call``/``eth_getCode`` at an older block
+get geth's error (``-32000`` "missing trie node"); unset, it is an archive node.
+
 ``eth_getLogs`` can refuse like real providers: ranges wider than ``log_range_cap`` blocks
 or more than ``log_result_cap`` results get an error object (as Alchemy/Infura answer).
 
@@ -59,6 +63,7 @@ class FakeChain:
     l1_ratio: int | None = None
     log_range_cap: int | None = None
     log_result_cap: int | None = None
+    state_blocks: int | None = None
     contracts: dict[str, dict[bytes, tuple[str, tuple[str, ...], Fn]]] = field(
         default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
@@ -114,7 +119,14 @@ class FakeChain:
             return _reply({"error": {"code": 3, "message": "execution reverted"}})
         except _Refusal as exc:
             return _reply({"error": {"code": -32005, "message": str(exc)}})
+        except _Pruned:
+            return _reply({"error": {"code": -32000, "message":
+                                     "missing trie node 3f1c9a… (path ) <nil>"}})
         return _reply({"result": result})
+
+    def _check_state(self, block: int) -> None:
+        if self.state_blocks is not None and block < self.head - self.state_blocks:
+            raise _Pruned
 
     def _block_number(self, tag: str) -> int:
         return self.head if tag == "latest" else int(tag, 16)
@@ -130,6 +142,8 @@ class FakeChain:
             if self.l1_ratio:
                 header["l1BlockNumber"] = hex(n // self.l1_ratio)
             return header
+        if method in ("eth_getCode", "eth_call"):
+            self._check_state(self._block_number(params[1]))
         if method == "eth_getCode":
             n = self._block_number(params[1])
             present = (params[0].lower() == MULTICALL3 and self.multicall_from is not None
@@ -166,6 +180,10 @@ class FakeChain:
             "topics": [DVC_TOPIC, "0x" + encode(["address"], [delegate]).hex()],
             "data": "0x" + encode(["uint256", "uint256"], [previous, new]).hex(),
         })
+
+
+class _Pruned(Exception):
+    """State asked for a block the pruned node no longer keeps."""
 
 
 class _Refusal(Exception):

@@ -128,7 +128,21 @@ def _compact_panel(ax: Axes, gov: GovernanceReport, cumulative: Sequence[float],
         ax.text(0.13, 0.925, label, va="center", ha="left", fontsize=style.LABEL_SIZE,
                 gid="quorum-label", transform=ax.transAxes, parse_math=False,
                 **style.TEXT_KW)
+        unseen = _unseen_reach(gov, n)
+        if unseen:  # the bars do not show who reaches it: say so under the key
+            ax.text(0.03, 0.845, fitter.fit(unseen, 0.95 * width_px, style.LEGEND_SIZE),
+                    va="center", ha="left", fontsize=style.LEGEND_SIZE, gid="quorum-note",
+                    transform=ax.transAxes, parse_math=False, **style.MUTED_KW)
     return ax
+
+
+def _unseen_reach(gov: GovernanceReport, drawn: int) -> str:
+    """What the ``drawn`` bars cannot show: "the top 25 reach it" when more delegates than
+    drawn are needed, "the 40 found do not reach it" when none suffice; else ""."""
+    k = gov.scores.delegates_to_quorum
+    if k is not None:
+        return f"the top {k:,} reach it" if k > drawn else ""
+    return f"the {gov.delegates_found:,} found do not reach it"
 
 
 def build_delegates_figure(gov: GovernanceReport) -> Figure:

@@ -229,7 +229,24 @@ def test_a_lower_bound_that_never_reaches_quorum():
     assert {b.get_facecolor() for b in bars(ax)} == {to_rgba(BELOW)}
     assert gid_texts(fig, "delegates-scope") == ["lower bound at block 20,000,000"]
     assert ax.get_ylim()[1] > 40e6  # the quorum line is on the panel
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "quorum-note"] == [
+        "the 3 found do not reach it"]
     assert overlapping_texts(fig) == []
+
+
+def test_quorum_beyond_the_bars_drawn_is_said():
+    gov = cf.governance((3e6,) * 15, quorum=36e6)
+    assert gov.scores.delegates_to_quorum == 12 > PANEL_DELEGATES
+    fig = build_report_figure(cf.with_governance(cf.synthetic_report(), gov))
+    ax = axes_titled(fig, PANEL)
+    assert len(bars(ax)) == PANEL_DELEGATES
+    assert {b.get_facecolor() for b in bars(ax)} == {to_rgba(BELOW)}
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "quorum-note"] == [
+        "the top 12 reach it"]
+    assert overlapping_texts(fig) == []
+    # when the bars show it, no note
+    fig = build_report_figure(cf.with_governance(cf.synthetic_report()))
+    assert not [t for t in axes_titled(fig, PANEL).texts if t.get_gid() == "quorum-note"]
 
 
 # --- machinery: reused figures, pickling, pixels ---------------------------------------

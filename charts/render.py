@@ -450,8 +450,7 @@ def _draw_delegates_panel(fig: Figure, gov: GovernanceReport, *, with_fees: bool
              va="bottom", fontsize=style.LEGEND_SIZE, parse_math=False, gid="delegates-scope",
              **style.MUTED_KW)
     fig.text(text_left, bottom - 0.095,  # under the ranks and the axis label (~64 px)
-             _fit_first(fitter, under, width),
-             ha="left", va="top",
+             _fit_first(fitter, under, width), ha="left", va="top",
              fontsize=style.LEGEND_SIZE, parse_math=False, gid="delegates-source",
              **style.MUTED_KW)
 
@@ -555,9 +554,9 @@ def _draw_holder_panels(fig: Figure, report: Report, holders: Sequence[Holder],
         fig.text(labels_left, panel_top + 0.006, fitter.fit(note, key_px, style.LEGEND_SIZE),
                  ha="left", va="bottom", fontsize=style.LEGEND_SIZE, parse_math=False,
                  gid="holders-note", **style.MUTED_KW)
-    for i, line in enumerate(left_out_lines):  # under the key
-        fig.text(labels_left, bottom - (rows - len(left_out_lines) + 1 + i) * _KEY_ROW
-                 + 0.005, line, ha="left",
+    first = rows - len(left_out_lines) + 1  # the row under the category key
+    for i, line in enumerate(left_out_lines):
+        fig.text(labels_left, bottom - (first + i) * _KEY_ROW + 0.005, line, ha="left",
                  va="center", fontsize=style.LEGEND_SIZE, parse_math=False, gid="left-out",
                  **style.MUTED_KW)
 

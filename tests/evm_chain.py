@@ -1,7 +1,8 @@
 """A real EVM for the governance tests: OpenZeppelin contracts on py-evm, behind JSON-RPC.
 
-* :func:`artifacts` compiles ``tests/evm/contracts`` (an OpenZeppelin ERC20Votes token, an
-  OpenZeppelin Governor and Multicall3) with solc-js through ``tests/evm/compile.js``, once
+* :func:`artifacts` compiles ``tests/evm/contracts`` (an OpenZeppelin ERC20Votes token and
+  Governor, their Compound-compatible OpenZeppelin 4.9 counterparts with GovernorBravo's
+  interface, and Multicall3) with solc-js through ``tests/evm/compile.js``, once
   per hash of the sources, the compile script and the npm lock file; the ABI and bytecode are
   cached under pytest's cache directory, never committed. It skips (``pytest.skip``) with
   the reason when node or ``tests/evm/node_modules`` is missing — except under ``CI=true``,

@@ -1,4 +1,6 @@
-"""On-chain governance against a real EVM: OpenZeppelin ERC20Votes + Governor on py-evm.
+"""On-chain governance against a real EVM: OpenZeppelin ERC20Votes + Governor on py-evm
+(and the Compound GovernorBravo interface: OpenZeppelin 4.9's ERC20VotesComp and
+GovernorCompatibilityBravo).
 
 The contracts are compiled from source (tests/evm, solc-js; skipped when node or the npm
 packages are missing) and run on eth-tester's py-evm chain; Lorenz talks to it only through
@@ -37,6 +39,8 @@ URL = "https://evm.rpc.test"
 #: The governor's rules (constructor arguments).
 QUORUM_PERCENT = 40
 THRESHOLD = 100_000 * E18
+#: The Bravo-style governor's fixed quorum (Compound's is 400,000 COMP).
+BRAVO_QUORUM = 800_000 * E18
 
 
 @dataclass
@@ -50,14 +54,22 @@ class Dao:
     hidden: str  # a delegate only small holders chose: only the log scan finds it
 
 
-def build_dao(compiled: dict, *, multicall: bool = True) -> Dao:
-    """Deploy and build 130 days of history (see the module docstring)."""
+def build_dao(compiled: dict, *, multicall: bool = True, bravo: bool = False) -> Dao:
+    """Deploy and build 130 days of history (see the module docstring). ``bravo``: the
+    Compound-compatible token and GovernorBravo interface (OpenZeppelin 4.9's ERC20VotesComp
+    and GovernorCompatibilityBravo) instead of OpenZeppelin 5's ERC20Votes and Governor."""
     t0 = int(time.time()) // DAY * DAY - 140 * DAY
     chain = EvmChain(compiled, t0, multicall=multicall)
     a = chain.accounts
-    token = chain.deploy("VotesToken", [], [], t0 + 100)
-    gov = chain.deploy("VotesGovernor", ["address", "uint256", "uint256"],
-                       [token, THRESHOLD, QUORUM_PERCENT], t0 + 200)
+    if bravo:
+        token = chain.deploy("CompStyleToken", [], [], t0 + 100)
+        timelock = chain.deploy("BravoStyleTimelock", ["address"], [a[0]], t0 + 150)
+        gov = chain.deploy("BravoStyleGovernor", ["address", "address", "uint256", "uint256"],
+                           [token, timelock, BRAVO_QUORUM, THRESHOLD], t0 + 200)
+    else:
+        token = chain.deploy("VotesToken", [], [], t0 + 100)
+        gov = chain.deploy("VotesGovernor", ["address", "uint256", "uint256"],
+                           [token, THRESHOLD, QUORUM_PERCENT], t0 + 200)
     ts = iter(range(t0 + 300, t0 + 400))
     for i, amount in zip(range(1, 7), (400, 250, 150, 100, 60, 40), strict=True):
         chain.transact(a[0], token, "mint(address,uint256)", a[i], amount * 1000 * E18,
@@ -91,6 +103,11 @@ def compiled(request: pytest.FixtureRequest) -> dict:
 @pytest.fixture(scope="session")
 def dao(compiled: dict) -> Dao:
     return build_dao(compiled)
+
+
+@pytest.fixture(scope="session")
+def bravo_dao(compiled: dict) -> Dao:
+    return build_dao(compiled, bravo=True)
 
 
 @pytest.fixture
@@ -335,3 +352,49 @@ async def test_the_analysis_reports_power_from_the_directory_governor(dao: Dao, 
     assert doc["verdict"]["binding"] == "delegated power"
     assert doc["verdict"]["summary"].startswith("2 delegates can reach")
     assert any(s["what"] == "delegates, quorum" for s in doc["sources"])
+
+
+# ------------------------------------------------------------------------------ Bravo
+
+@pytest.mark.parametrize("chain_name", ["base", "ethereum"])
+async def test_a_bravo_style_governor_is_read_with_the_compound_functions(
+        bravo_dao: Dao, http_for, chain_name):
+    """getCurrentVotes/getPriorVotes (uint96) and quorumVotes(): the Compound interface."""
+    dao = bravo_dao
+    http, cfg = http_for(dao.chain, {chain_name: URL})
+    rpc = RpcClient(http, URL, chain_name)
+    assert await detect_kind(rpc, dao.governor, await rpc.block()) == "bravo"
+    scans = DelegateScans()
+    try:
+        gov = await fetch_governance(http, cfg, record_of(dao, chain_name), dao.holders, scans)
+    finally:
+        await scans.aclose()
+    head = dao.chain.head
+    votes = head.ledger.votes()
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    assert gov is not None and gov.kind == "bravo" and gov.complete
+    assert "getCurrentVotes" in gov.method
+    assert [(d.address, d.votes) for d in gov.delegates] == [(a, v / E18) for a, v in ranked]
+    assert gov.quorum == BRAVO_QUORUM / E18 and gov.proposal_threshold == THRESHOLD / E18
+    assert gov.scores.delegates_to_quorum == votes_to_reach(
+        [v for _, v in ranked], BRAVO_QUORUM) == 3
+    top5 = [a for a, _ in ranked[:5]]
+    for trend in gov.trend:  # Bravo tokens keep no past supply: shares of today's supply
+        then = dao.chain.at_time(head.timestamp - trend.days * DAY).ledger.votes()
+        assert trend.votes_then == pytest.approx(sum(then.get(a, 0) for a in top5) / E18)
+        assert trend.share_then == pytest.approx(
+            sum(then.get(a, 0) for a in top5) / head.ledger.supply)
+    assert {t.days for t in gov.trend} == {30, 90}
+
+
+async def test_a_require_revert_carries_its_reason(bravo_dao: Dao, http_for):
+    """getPriorVotes at an unmined block: ``require(…, "ERC20Votes: future lookup")``,
+    which nodes return as code 3 with the Error(string) data."""
+    http, _ = http_for(bravo_dao.chain)
+    head = bravo_dao.chain.head.number
+    with pytest.raises(RpcError) as err:
+        await RpcClient(http, URL, "base").call(
+            Call(bravo_dao.token, "getPriorVotes(address,uint256)",
+                 (bravo_dao.holders[0], head), ("uint96",)), head)
+    assert err.value.reverted and err.value.code == 3
+    assert "ERC20Votes: future lookup" in err.value.detail

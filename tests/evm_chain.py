@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,7 @@ class EvmChain:
         self.history: list[Mined] = [Mined(0, genesis_ts, Ledger())]
         self.log_range_cap: int | None = None
         self.requests: list[str] = []
+        self._lock = threading.Lock()  # a loopback server answers from several threads
 
     # -------------------------------------------------------------- transactions
     def _send(self, sender: str, to: str | None, data: bytes, timestamp: int) -> dict:
@@ -241,9 +243,10 @@ class EvmChain:
     async def handler(self, request: httpx.Request) -> httpx.Response:
         """The chain as a JSON-RPC node (single requests and batches)."""
         body = json.loads(request.content)
-        if isinstance(body, list):
-            return httpx.Response(200, json=[self._answer(b) for b in body])
-        return httpx.Response(200, json=self._answer(body))
+        with self._lock:
+            if isinstance(body, list):
+                return httpx.Response(200, json=[self._answer(b) for b in body])
+            return httpx.Response(200, json=self._answer(body))
 
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
         from eth_tester.exceptions import BlockNotFound, TransactionFailed

@@ -398,3 +398,47 @@ async def test_a_require_revert_carries_its_reason(bravo_dao: Dao, http_for):
                  (bravo_dao.holders[0], head), ("uint96",)), head)
     assert err.value.reverted and err.value.code == 3
     assert "ERC20Votes: future lookup" in err.value.detail
+
+
+def test_lorenz_analyze_finds_the_governor_in_defillamas_governance_id(
+        dao: Dao, tmp_path, monkeypatch):
+    """``lorenz analyze "EVM DAO" --json`` as a user runs it (a subprocess, over real HTTP to
+    a loopback server): the directory's DefiLlama record carries ``governanceID
+    ["eip155:1:<governor>"]`` and the Ethereum endpoint is the EVM."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests import fake_upstream
+    from tests.fake_upstream import RPC_ETHEREUM_HOST, FakeUpstream, Token
+    from tests.local_server import LocalUpstream, config_toml
+
+    head = dao.chain.head
+    listed = sorted(((a, b / E18) for a, b in head.ledger.balances.items() if b),
+                    key=lambda kv: -kv[1])
+    fake = FakeUpstream()
+    fake.tokens[dao.token] = Token(dao.token, "LVT", "Lorenz Votes", listed,
+                                   head.ledger.supply / E18, len(listed))
+    fake.chains[RPC_ETHEREUM_HOST] = dao.chain
+    monkeypatch.setattr(fake_upstream, "PROTOCOLS", [*fake_upstream.PROTOCOLS, {
+        "id": "90001", "name": "EVM DAO", "slug": "evm-dao", "symbol": "LVT",
+        "category": "Services", "chains": ["Ethereum"], "address": dao.token, "tvl": 1e6,
+        "governanceID": [f"eip155:1:{dao.governor}"]}])
+    server = LocalUpstream(fake).start()
+    try:
+        cfg = config_toml(tmp_path / "config.toml", server.base, tmp_path / "cache")
+        env = {k: v for k, v in os.environ.items() if k != "LORENZ_CONFIG"}
+        out = subprocess.run([sys.executable, "-m", "bot.cli", "analyze", "EVM DAO", "--json",
+                              "--no-votes", "--config", str(cfg)], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.stop()
+    assert out.returncode == 0, out.stderr
+    gov = json.loads(out.stdout)["governance"]
+    ranked = sorted(head.ledger.votes().values(), reverse=True)
+    assert gov["kind"] == "oz" and gov["block"] == head.number
+    assert gov["quorum"] == expected_quorum(dao, head.number - 1) / E18
+    assert gov["delegates_to_quorum"] == 2
+    assert [d["votes"] for d in gov["top_delegates"]][:3] == [v / E18 for v in ranked[:3]]
+    assert "DefiLlama governanceID" in json.dumps(gov)

@@ -25,6 +25,17 @@ if os.environ.get("CI"):
 SETTLE_TIMEOUT_S = 60.0
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start compiling the EVM tests' contracts in the background when they will run
+    (tests/evm_chain.py), so solc-js works while the tests before them do."""
+    if any(item.nodeid.startswith("tests/test_evm_governance.py") for item in session.items):
+        from pathlib import Path
+
+        from tests.evm_chain import start_compile
+
+        start_compile(Path(session.config.cache.mkdir("lorenz-evm")))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every simcord test :data:`SETTLE_TIMEOUT_S` unless it sets its own."""
     for item in items:

@@ -4,7 +4,8 @@
   Governor, their Compound-compatible OpenZeppelin 4.9 counterparts with GovernorBravo's
   interface, and Multicall3) with solc-js through ``tests/evm/compile.js``, once
   per hash of the sources, the compile script and the npm lock file; the ABI and bytecode are
-  cached under pytest's cache directory, never committed. It skips (``pytest.skip``) with
+  cached under pytest's cache directory, never committed; :func:`start_compile` begins it
+  in the background as soon as the EVM tests are collected. It skips (``pytest.skip``) with
   the reason when node or ``tests/evm/node_modules`` is missing — except under ``CI=true``,
   where the tests must run and the missing tool fails them.
 * :class:`EvmChain` is an ``eth-tester`` chain on the ``py-evm`` backend (Prague rules).
@@ -70,8 +71,27 @@ def _missing_tool() -> str | None:
     return None
 
 
+#: Compiles started in the background by :func:`start_compile`, by cache file.
+_BACKGROUND: dict[Path, subprocess.Popen[bytes]] = {}
+
+
+def start_compile(cache_dir: Path) -> None:
+    """Start compiling in the background unless the cache has it or the tools are missing
+    (called once the EVM tests are collected: solc-js takes 10–30 s of one core, which then
+    overlaps the tests that run before them)."""
+    cached = cache_dir / f"contracts-{sources_hash()}.json"
+    if cached.is_file() or cached in _BACKGROUND or _missing_tool() is not None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cached.with_suffix(".out"), "wb") as out, \
+            open(cached.with_suffix(".err"), "wb") as err:
+        _BACKGROUND[cached] = subprocess.Popen(["node", str(EVM_DIR / "compile.js")],
+                                               stdout=out, stderr=err)
+
+
 def artifacts(cache_dir: Path) -> dict[str, Any]:
-    """``{contract: {"abi", "bytecode", "deployedBytecode"}}``, compiled or from the cache.
+    """``{contract: {"abi", "bytecode", "deployedBytecode"}}``: from the cache, else from
+    the background compile (waiting for it), else compiled now.
 
     Skips the calling test when node or the npm packages are missing (fails under CI).
     """
@@ -83,13 +103,14 @@ def artifacts(cache_dir: Path) -> dict[str, Any]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the EVM tests, but {missing}")
         pytest.skip(missing)
-    run = subprocess.run(["node", str(EVM_DIR / "compile.js")], capture_output=True,
-                         text=True, timeout=300, check=False)
-    if run.returncode != 0:
-        pytest.fail(f"compiling tests/evm/contracts failed:\n{run.stderr[-2000:]}")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cached.write_text(run.stdout)
-    return json.loads(run.stdout)
+    start_compile(cache_dir)
+    code = _BACKGROUND.pop(cached).wait(timeout=600)
+    out, err = cached.with_suffix(".out"), cached.with_suffix(".err")
+    if code != 0:
+        pytest.fail(f"compiling tests/evm/contracts failed:\n{err.read_text()[-2000:]}")
+    err.unlink()
+    out.replace(cached)
+    return json.loads(cached.read_text())
 
 
 # ------------------------------------------------------------------------------ the ledger
@@ -333,4 +354,4 @@ def _revert_error(exc: Exception) -> dict[str, Any]:
 
 
 __all__ = ["DAY", "E18", "MULTICALL3", "EvmChain", "Ledger", "Mined", "artifacts",
-           "selector", "sources_hash"]
+           "selector", "sources_hash", "start_compile"]

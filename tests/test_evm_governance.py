@@ -312,13 +312,15 @@ async def test_a_chain_without_multicall3_reads_the_same_with_plain_calls(
 # ------------------------------------------------------------------------------ the analysis
 
 async def test_the_analysis_reports_power_from_the_directory_governor(dao: Dao, tmp_path,
-                                                                      closing):
-    """The whole analysis (holders from a Blockscout stand-in listing the ledger's holders,
-    governance from the EVM at the default Ethereum endpoint), as ``lorenz analyze --json``
-    prints it."""
+                                                                      closing, monkeypatch):
+    """The whole analysis as ``lorenz analyze "EVM DAO" --json`` runs it: the directory's
+    DefiLlama record carries ``governanceID ["eip155:1:<governor>"]``, holders come from a
+    Blockscout stand-in listing the ledger's holders, governance from the EVM at the default
+    Ethereum endpoint."""
     from pipeline.analyze import Services, analyze_protocol
     from pipeline.json_report import report_to_json
     from sources.directory import Directory
+    from tests import fake_upstream
     from tests.fake_upstream import RPC_ETHEREUM_HOST, FakeUpstream, Token
 
     head = dao.chain.head
@@ -328,14 +330,20 @@ async def test_the_analysis_reports_power_from_the_directory_governor(dao: Dao, 
     fake.tokens[dao.token] = Token(dao.token, "LVT", "Lorenz Votes", listed,
                                    head.ledger.supply / E18, len(listed))
     fake.chains[RPC_ETHEREUM_HOST] = dao.chain
+    monkeypatch.setattr(fake_upstream, "PROTOCOLS", [*fake_upstream.PROTOCOLS, {
+        "id": "90001", "name": "EVM DAO", "slug": "evm-dao", "symbol": "LVT",
+        "category": "Services", "chains": ["Ethereum"], "address": dao.token, "tvl": 1e6,
+        "governanceID": [f"eip155:1:{dao.governor}"]}])
     cfg = SourcesConfig(cache_dir=tmp_path, delegate_scan_wait=5.0)  # the default endpoints
     http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(fake.handler),
                                        cache_path=tmp_path / "cache.sqlite"),
                       rate_limits={}, default_rate=(10_000, 1))
     closing(http)
     services = Services(cfg, http, Directory(http, cfg))
+    record = await services.directory.resolve("EVM DAO")
+    assert record.onchain_governance == f"eip155:1:{dao.governor}"
     try:
-        report = await analyze_protocol(services, record_of(dao, "ethereum"), votes=False)
+        report = await analyze_protocol(services, record, votes=False)
     finally:
         await services.delegate_scans.aclose()
     doc = report_to_json(report)
@@ -352,6 +360,7 @@ async def test_the_analysis_reports_power_from_the_directory_governor(dao: Dao, 
     assert doc["verdict"]["binding"] == "delegated power"
     assert doc["verdict"]["summary"].startswith("2 delegates can reach")
     assert any(s["what"] == "delegates, quorum" for s in doc["sources"])
+    assert gov["addresses_source"] == "DefiLlama governanceID"
 
 
 # ------------------------------------------------------------------------------ Bravo
@@ -399,46 +408,3 @@ async def test_a_require_revert_carries_its_reason(bravo_dao: Dao, http_for):
     assert err.value.reverted and err.value.code == 3
     assert "ERC20Votes: future lookup" in err.value.detail
 
-
-def test_lorenz_analyze_finds_the_governor_in_defillamas_governance_id(
-        dao: Dao, tmp_path, monkeypatch):
-    """``lorenz analyze "EVM DAO" --json`` as a user runs it (a subprocess, over real HTTP to
-    a loopback server): the directory's DefiLlama record carries ``governanceID
-    ["eip155:1:<governor>"]`` and the Ethereum endpoint is the EVM."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from tests import fake_upstream
-    from tests.fake_upstream import RPC_ETHEREUM_HOST, FakeUpstream, Token
-    from tests.local_server import LocalUpstream, config_toml
-
-    head = dao.chain.head
-    listed = sorted(((a, b / E18) for a, b in head.ledger.balances.items() if b),
-                    key=lambda kv: -kv[1])
-    fake = FakeUpstream()
-    fake.tokens[dao.token] = Token(dao.token, "LVT", "Lorenz Votes", listed,
-                                   head.ledger.supply / E18, len(listed))
-    fake.chains[RPC_ETHEREUM_HOST] = dao.chain
-    monkeypatch.setattr(fake_upstream, "PROTOCOLS", [*fake_upstream.PROTOCOLS, {
-        "id": "90001", "name": "EVM DAO", "slug": "evm-dao", "symbol": "LVT",
-        "category": "Services", "chains": ["Ethereum"], "address": dao.token, "tvl": 1e6,
-        "governanceID": [f"eip155:1:{dao.governor}"]}])
-    server = LocalUpstream(fake).start()
-    try:
-        cfg = config_toml(tmp_path / "config.toml", server.base, tmp_path / "cache")
-        env = {k: v for k, v in os.environ.items() if k != "LORENZ_CONFIG"}
-        out = subprocess.run([sys.executable, "-m", "bot.cli", "analyze", "EVM DAO", "--json",
-                              "--no-votes", "--config", str(cfg)], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        server.stop()
-    assert out.returncode == 0, out.stderr
-    gov = json.loads(out.stdout)["governance"]
-    ranked = sorted(head.ledger.votes().values(), reverse=True)
-    assert gov["kind"] == "oz" and gov["block"] == head.number
-    assert gov["quorum"] == expected_quorum(dao, head.number - 1) / E18
-    assert gov["delegates_to_quorum"] == 2
-    assert [d["votes"] for d in gov["top_delegates"]][:3] == [v / E18 for v in ranked[:3]]
-    assert "DefiLlama governanceID" in json.dumps(gov)

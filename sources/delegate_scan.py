@@ -46,7 +46,8 @@ class DelegateScan:
         token: the token contract (lower case).
         span / ceiling: the next range's width, and the widest the provider accepted
             (lowered on each refusal, so a capped provider is not asked too wide again).
-        start_block: the first block scanned (0: from genesis).
+        start_block: the first block scanned: the token's deployment block when the node
+            could tell (:meth:`begin_at`), else 0 (from genesis).
         next_block: the first block not yet scanned.
         votes: the last ``newBalance`` seen per delegate (raw integer units).
         calls: ``eth_getLogs`` requests made so far; ``logs``: logs read.
@@ -66,6 +67,12 @@ class DelegateScan:
     def __post_init__(self) -> None:
         if self.next_block < 0:
             self.next_block = self.start_block
+
+    def begin_at(self, block: int) -> None:
+        """Start at ``block`` (the token's deployment: no log can be older) — only when
+        nothing was scanned yet; a scan under way keeps its cursor."""
+        if self.calls == 0 and self.next_block == self.start_block:
+            self.start_block = self.next_block = max(0, block)
 
     def done_to(self, block: int) -> bool:
         """Whether every block up to ``block`` has been scanned."""

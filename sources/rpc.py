@@ -225,6 +225,15 @@ class RpcClient:
             self._multicall_from = block
         return present
 
+    async def has_code(self, address: str, block: int) -> bool:
+        """Whether ``address`` has contract code at ``block`` (``eth_getCode``).
+
+        Raises:
+            RpcError: the node keeps no state at ``block`` (a pruned node, for old blocks).
+        """
+        code = await self.request("eth_getCode", [address, hex(block)], ttl=TTL_PINNED)
+        return isinstance(code, str) and len(code) > 2
+
     async def call_many(self, calls: Sequence[Call], block: int) -> list[Any]:
         """Every read of ``calls`` at ``block``, decoded, in order; ``None`` for a call that
         reverted or did not decode (one bad call never sinks the others).
@@ -360,3 +369,27 @@ def is_range_refusal(exc: SourceError) -> bool:
 
 __all__ = ["MULTICALL3", "Block", "Call", "RpcClient", "block_at", "calldata",
            "is_range_refusal", "selector", "topic"]
+
+
+async def first_code_block(rpc: RpcClient, address: str, head: int) -> int | None:
+    """The first block at which ``address`` has code: its deployment, found by bisection
+    over ``eth_getCode`` (about log2(``head``) requests, 25 on Ethereum, once per token).
+
+    Contracts deployed at genesis (Optimism's predeploys) give 0. Needs state at old
+    blocks, which only an archive node keeps: ``None`` when the node refuses (a pruned
+    node) or ``address`` has no code at ``head``.
+    """
+    try:
+        if not await rpc.has_code(address, head):
+            return None
+        low, high = 0, head  # the answer lies in [low, high]; code at high
+        while low < high:
+            middle = (low + high) // 2
+            if await rpc.has_code(address, middle):
+                high = middle
+            else:
+                low = middle + 1
+    except RpcError as exc:
+        log.debug("no deployment block for %s: %s", address, exc.detail or exc)
+        return None
+    return low

@@ -52,6 +52,8 @@ class FakeChain:
         head: the latest block number.
         genesis_ts / block_time: block ``n`` has timestamp ``genesis_ts + n * block_time``.
         multicall_from: first block with Multicall3 (``None``: never).
+        deployed: a contract's deployment block (``eth_getCode`` finds code from there;
+            registered contracts not listed have code from block 0).
         l1_ratio: when set, headers carry ``l1BlockNumber = n // l1_ratio`` (Arbitrum).
         calls: JSON-RPC methods asked, in order (``aggregate3`` counted as one eth_call).
     """
@@ -64,6 +66,7 @@ class FakeChain:
     log_range_cap: int | None = None
     log_result_cap: int | None = None
     state_blocks: int | None = None
+    deployed: dict[str, int] = field(default_factory=dict)
     contracts: dict[str, dict[bytes, tuple[str, tuple[str, ...], Fn]]] = field(
         default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
@@ -124,6 +127,13 @@ class FakeChain:
                                      "missing trie node 3f1c9a… (path ) <nil>"}})
         return _reply({"result": result})
 
+    def has_code(self, address: str, block: int) -> bool:
+        """Multicall3 from ``multicall_from``; a registered contract from its entry in
+        ``deployed`` (block 0 when it has none)."""
+        if address == MULTICALL3:
+            return self.multicall_from is not None and block >= self.multicall_from
+        return address in self.contracts and block >= self.deployed.get(address, 0)
+
     def _check_state(self, block: int) -> None:
         if self.state_blocks is not None and block < self.head - self.state_blocks:
             raise _Pruned
@@ -146,9 +156,7 @@ class FakeChain:
             self._check_state(self._block_number(params[1]))
         if method == "eth_getCode":
             n = self._block_number(params[1])
-            present = (params[0].lower() == MULTICALL3 and self.multicall_from is not None
-                       and n >= self.multicall_from)
-            return "0x6080" if present else "0x"
+            return "0x6080" if self.has_code(params[0].lower(), n) else "0x"
         if method == "eth_call":
             call, tag = params
             out = self.execute(call["to"], bytes.fromhex(call["data"][2:]),

@@ -214,6 +214,26 @@ async def test_scan_splits_ranges_a_provider_refuses_and_resumes(http_for):
     assert scan.votes[addr(1)] == 0 and scan.calls > 0
 
 
+async def test_background_scan_starts_at_the_token_deployment(http_for):
+    """No log is older than the token: the background scan bisects for its deployment
+    block first (eth_getCode) and scans from there, so a provider capping ranges at 10,000
+    blocks is asked for the 200,000 blocks since, not the 20 million since genesis."""
+    dao = default_dao("uniswap")
+    chain = chain_for(dao.spec, log_range_cap=10_000)
+    install_dao(chain, dao, logs=True)
+    token = dao.spec.tokens[0]
+    chain.deployed[token] = chain.head - 200_000
+    http, _cfg = http_for(chain)
+    rpc = RpcClient(http, RPC["ethereum"], "ethereum")
+    scans = DelegateScans(calls_per_run=200)
+    await scans.start(rpc, token)
+    scan = scans.get("ethereum", token)
+    assert scan is not None and scan.start_block == chain.head - 200_000
+    assert scan.done_to(chain.head) and scan.calls <= 40
+    assert set(scan.delegates()) == {a.lower() for a in dao.votes}
+    await scans.aclose()
+
+
 async def test_scan_stops_on_a_dead_node_and_keeps_its_cursor(tmp_path):
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")

@@ -11,7 +11,7 @@ from eth_abi import encode
 from core.errors import BadResponse, RpcError
 from sources.config import SourcesConfig
 from sources.http import HttpClient, make_http_client
-from sources.rpc import Call, RpcClient, block_at, calldata, selector, topic
+from sources.rpc import Call, RpcClient, block_at, calldata, first_code_block, selector, topic
 from tests.fake_chain import FakeChain, Revert
 
 TOKEN = "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984"
@@ -165,3 +165,22 @@ async def test_block_at_starts_near_the_answer_on_uneven_block_times(rpc_for, da
     found = await block_at(rpc, target, latest)
     assert chain.timestamp(found.number) <= target < chain.timestamp(found.number + 1)
     assert chain.calls.count("eth_getBlockByNumber") <= (10 if days < 365 else 30)
+
+
+async def test_first_code_block_finds_the_deployment_by_bisection(rpc_for):
+    """The first block with code, in about log2(head) eth_getCode requests; genesis
+    contracts give 0; a pruned node (no old state) and an address without code give None."""
+    token = "0x" + "7e" * 20
+    chain = FakeChain(head=20_000_000, deployed={token: 10_861_674})
+    chain.add(token, "decimals()", ("uint8",), lambda a, b: 18)
+    rpc = rpc_for(chain)
+    assert await first_code_block(rpc, token, chain.head) == 10_861_674
+    asked = chain.calls.count("eth_getCode")
+    assert asked <= 26
+    genesis = "0x4200000000000000000000000000000000000042"  # a predeploy: code from block 0
+    chain.add(genesis, "decimals()", ("uint8",), lambda a, b: 18)
+    assert await first_code_block(rpc, genesis, chain.head) == 0
+    assert await first_code_block(rpc, "0x" + "ab" * 20, chain.head) is None
+    pruned = FakeChain(head=20_000_000, deployed={token: 10_861_674}, state_blocks=128)
+    pruned.add(token, "decimals()", ("uint8",), lambda a, b: 18)
+    assert await first_code_block(rpc_for(pruned), token, pruned.head) is None

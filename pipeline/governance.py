@@ -32,7 +32,7 @@ from sources.delegate_scan import DelegateScan
 from sources.governance import GovernanceRead, read_governance
 from sources.governors import GovernorSpec, governor_for
 from sources.http import HttpClient
-from sources.rpc import RpcClient, first_code_block
+from sources.rpc import RpcClient
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,6 @@ class DelegateScans:
         self._scans: dict[tuple[str, str], DelegateScan] = {}
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._targets: dict[tuple[str, str], int] = {}
-        self._located: set[tuple[str, str]] = set()
 
     def get(self, chain: str, token: str) -> DelegateScan | None:
         """The scan of ``token`` on ``chain`` so far, if one was started."""
@@ -103,9 +102,6 @@ class DelegateScans:
         try:
             head = await rpc.block_number()
             self._targets[key] = head
-            if key not in self._located:  # no log is older than the token: start there
-                scan.begin_at(await first_code_block(rpc, scan.token, head) or 0)
-                self._located.add(key)
             await scan.run(rpc, head, self.calls_per_run)
         except Exception as exc:  # a background scan never takes the process down
             scan.failed = str(exc)

@@ -25,7 +25,7 @@ from eth_abi import decode
 from eth_abi.exceptions import DecodingError
 
 from core.errors import BadResponse, SourceError
-from sources.rpc import RpcClient, is_range_refusal, topic
+from sources.rpc import RpcClient, first_code_block, is_range_refusal, topic
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,13 @@ class DelegateScan:
         token: the token contract (lower case).
         span / ceiling: the next range's width, and the widest the provider accepted
             (lowered on each refusal, so a capped provider is not asked too wide again).
-        start_block: the first block scanned: the token's deployment block when the node
-            could tell (:meth:`begin_at`), else 0 (from genesis).
+        start_block: the first block scanned (0: from genesis; moved to the token's
+            deployment block on the first range refusal, see :meth:`_locate`).
         next_block: the first block not yet scanned.
         votes: the last ``newBalance`` seen per delegate (raw integer units).
         calls: ``eth_getLogs`` requests made so far; ``logs``: logs read.
         failed: why the last run stopped early on an error ("" when it did not).
+        located: whether the deployment block was looked for already.
     """
 
     token: str
@@ -63,6 +64,7 @@ class DelegateScan:
     calls: int = 0
     logs: int = 0
     failed: str = ""
+    located: bool = False
 
     def __post_init__(self) -> None:
         if self.next_block < 0:
@@ -71,8 +73,24 @@ class DelegateScan:
     def begin_at(self, block: int) -> None:
         """Start at ``block`` (the token's deployment: no log can be older) — only when
         nothing was scanned yet; a scan under way keeps its cursor."""
-        if self.calls == 0 and self.next_block == self.start_block:
+        if self.next_block == self.start_block:
             self.start_block = self.next_block = max(0, block)
+
+    async def _locate(self, rpc: RpcClient, head: int) -> bool:
+        """On the first range refusal of a scan from genesis: move the start to the token's
+        deployment block (:func:`sources.rpc.first_code_block`, ~25 requests), since a
+        provider capping ranges would otherwise be asked for every block before the token
+        existed. Once per scan; returns whether the start moved."""
+        if self.located or self.start_block != 0 or self.next_block != 0:
+            return False
+        self.located = True
+        deployed = await first_code_block(rpc, self.token, head)
+        if not deployed:
+            return False
+        self.begin_at(deployed)
+        log.debug("delegate scan of %s starts at its deployment, block %d", self.token,
+                  deployed)
+        return True
 
     def done_to(self, block: int) -> bool:
         """Whether every block up to ``block`` has been scanned."""
@@ -99,6 +117,8 @@ class DelegateScan:
             try:
                 raw = await rpc.logs(self.token, [topic(DVC)], self.next_block, end)
             except SourceError as exc:
+                if is_range_refusal(exc) and await self._locate(rpc, to_block):
+                    continue  # asked again from the deployment block
                 if is_range_refusal(exc) and end > self.next_block:
                     width = end - self.next_block + 1
                     if not _too_many_results(exc):  # a block-range cap does not change:

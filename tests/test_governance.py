@@ -215,9 +215,9 @@ async def test_scan_splits_ranges_a_provider_refuses_and_resumes(http_for):
 
 
 async def test_background_scan_starts_at_the_token_deployment(http_for):
-    """No log is older than the token: the background scan bisects for its deployment
-    block first (eth_getCode) and scans from there, so a provider capping ranges at 10,000
-    blocks is asked for the 200,000 blocks since, not the 20 million since genesis."""
+    """No log is older than the token: when a provider refuses a range (here: capped at
+    10,000 blocks), the scan bisects for the token's deployment block (eth_getCode) and
+    scans from there — the 200,000 blocks since, not the 20 million since genesis."""
     dao = default_dao("uniswap")
     chain = chain_for(dao.spec, log_range_cap=10_000)
     install_dao(chain, dao, logs=True)

@@ -89,8 +89,9 @@ def build_dao(compiled: dict, *, multicall: bool = True, bravo: bool = False) ->
     chain.transact(a[2], token, "transfer(address,uint256)", a[5], 50_000 * E18,
                    timestamp=next(day105))
     chain.transact(a[6], token, "delegate(address)", a[9], timestamp=next(day105))
-    # the head block mints: quorum(block − 1) must not see it
-    chain.transact(a[0], token, "mint(address,uint256)", a[4], 100_000 * E18,
+    # the head block mints to an account that never delegates (inactive supply);
+    # quorum(block − 1) must not see it
+    chain.transact(a[0], token, "mint(address,uint256)", a[0], 100_000 * E18,
                    timestamp=t0 + 130 * DAY)
     return Dao(chain, token, gov, [a[i] for i in range(1, 8)], a[10])
 
@@ -149,6 +150,8 @@ def test_history_moves_votes_between_the_trend_dates(dao: Dao):
     # the contracts agree with the ledger (a sanity check of the test's own bookkeeping)
     for who in a[1:12]:
         assert dao.chain.read(dao.token, "getVotes(address)", who) == now.get(who, 0)
+    assert dao.chain.read(dao.governor, "quorum(uint256)", head.number - 1) == (
+        expected_quorum(dao, head.number - 1))
 
 
 # ------------------------------------------------------------------------------ sources
@@ -266,6 +269,9 @@ async def test_governance_report_from_the_eip155_governor(dao: Dao, http_for, ch
     assert [(d.address, d.votes) for d in gov.delegates] == [(a, v / E18) for a, v in ranked]
     assert gov.delegated_exact and gov.delegated_votes == sum(votes.values()) / E18
     assert gov.supply == head.ledger.supply / E18
+    assert gov.scores.inactive_share == pytest.approx(
+        1 - sum(votes.values()) / head.ledger.supply)
+    assert gov.scores.inactive_share > 0.05
     quorum = expected_quorum(dao, head.number - 1)
     assert gov.quorum == quorum / E18 and gov.proposal_threshold == THRESHOLD / E18
     assert gov.scores.delegates_to_quorum == votes_to_reach([v for _, v in ranked], quorum)
@@ -280,6 +286,8 @@ async def test_governance_report_from_the_eip155_governor(dao: Dao, http_for, ch
         assert trend.votes_now == pytest.approx(sum(votes[a] for a in top5) / E18)
         assert trend.share_then == pytest.approx(
             sum(then_votes.get(a, 0) for a in top5) / then.ledger.supply)
+        assert trend.delegates_to_quorum_then == votes_to_reach(
+            [then_votes.get(a, 0) for a in top5], expected_quorum(dao, then.number))
     assert {t.days for t in gov.trend} == {30, 90}
 
 

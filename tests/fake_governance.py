@@ -3,7 +3,8 @@
 :func:`install_dao` registers, for one :class:`sources.governors.GovernorSpec`, the functions
 Lorenz reads — with the checkpoint semantics of the real contracts (``getPriorVotes`` and
 ``getPastVotes`` revert for a timepoint that is not in the past, as Compound's "not yet
-determined" and OpenZeppelin's ``ERC5805FutureLookup`` do). Votes ``days`` ago are
+determined" and OpenZeppelin's ``ERC5805FutureLookup`` do). Each DAO has its own figures
+(:data:`FIGURES`), so one DAO's reads cannot pass for another's. Votes ``days`` ago are
 ``now × PAST_RATIO`` for timepoints older than 60 days and ``now × RECENT_RATIO`` for
 younger ones, so the trend is known exactly.
 """
@@ -50,17 +51,58 @@ def spec_for(slug: str) -> GovernorSpec:
     return next(s for s in BUILTIN_GOVERNORS if s.slug == slug)
 
 
+#: Per DAO (whole tokens): the ten delegates' votes, the quorum, the proposal threshold and
+#: the token's supply (the supply the fake Blockscout's token has: tests.fake_upstream). The
+#: figures differ between DAOs so that reading one DAO's governor or token for another's
+#: fails a test: the delegates needed to reach quorum are 4, 6, 5, 2, 7 and 3. Optimism's
+#: quorum is not set here: Agora's is 30% of the votable supply (the delegated votes).
+FIGURES: dict[str, tuple[tuple[int, ...], int, int, int]] = {
+    "uniswap": ((15_000_000, 12_000_000, 10_000_000, 8_000_000, 6_000_000, 5_000_000,
+                 4_000_000, 3_000_000, 2_000_000, 1_000_000), 40_000_000, 1_000_000,
+                1_000_000_000),
+    "compound-v3": ((120_000, 90_000, 70_000, 50_000, 40_000, 35_000, 25_000, 20_000, 15_000,
+                     10_000), 400_000, 25_000, 10_000_000),
+    "aave": ((100_000, 80_000, 60_000, 50_000, 40_000, 30_000, 20_000, 15_000, 10_000, 5_000),
+             320_000, 200_000, 16_000_000),
+    "ens": ((600_000, 500_000, 300_000, 200_000, 150_000, 100_000, 80_000, 60_000, 40_000,
+             20_000), 1_000_000, 100_000, 100_000_000),
+    "arbitrum": ((40_000_000, 35_000_000, 30_000_000, 25_000_000, 20_000_000, 18_000_000,
+                  16_000_000, 14_000_000, 12_000_000, 10_000_000), 180_000_000, 1_000_000,
+                 10_000_000_000),
+    "optimism": ((20_000_000, 18_000_000, 16_000_000, 15_000_000, 14_000_000, 13_000_000,
+                  12_000_000, 11_000_000, 10_000_000, 9_000_000), 0, 500_000, 4_294_967_296),
+}
+
+
 def default_dao(slug: str, holders_list: list[str] | None = None) -> Dao:
-    """Ten delegates 9M, 8M, …, 0.5M; 30 holders (``holders_list``'s first 30 when given)
-    delegating to them, the last three to nobody."""
+    """The slug's ten delegates (:data:`FIGURES`, largest first at ``addr(1)``); 30 holders
+    (``holders_list``'s first 30 when given) delegating to them, the last three to nobody."""
     spec = spec_for(slug)
-    votes = {addr(i): (10 - i) * 1_000_000 for i in range(1, 10)}
-    votes[addr(10)] = 500_000
+    figures, quorum, threshold, supply = FIGURES[slug]
+    votes = {addr(i): v for i, v in enumerate(figures, start=1)}
+    if spec.kind == "agora":  # quorumNumerator / quorumDenominator = 3000 / 10000
+        quorum = sum(figures) * 3 // 10
     given = [h.lower() for h in (holders_list or [])][:30]
     given += [addr(100 + i, "a") for i in range(30 - len(given))]
     holders = {h: (addr(1 + i % 10) if i < 27 else ZERO) for i, h in enumerate(given)}
-    return Dao(spec, votes, holders, quorum=20_000_000, threshold=2_500_000,
-               supply=1_000_000_000)
+    return Dao(spec, votes, holders, quorum=quorum, threshold=threshold, supply=supply)
+
+
+def to_reach(dao: Dao, ratio: float = 1.0, top: int = 10) -> int | None:
+    """How many of ``dao``'s ``top`` largest delegates (votes × ``ratio``) together reach its
+    quorum (Aave: strictly above the yes threshold; the others: at least the quorum), or
+    None — counted here from the Dao's own figures, as the expected value for the tests."""
+    total = 0.0
+    for k, votes in enumerate(sorted(dao.votes.values(), reverse=True)[:top], start=1):
+        total += votes * ratio
+        if total > dao.quorum or (total == dao.quorum and dao.spec.kind != "aave3"):
+            return k
+    return None
+
+
+def top_votes(dao: Dao, k: int = 5) -> int:
+    """The votes (whole tokens) of ``dao``'s ``k`` largest delegates together."""
+    return sum(sorted(dao.votes.values(), reverse=True)[:k])
 
 
 def _clock(chain: FakeChain, block: int) -> int:

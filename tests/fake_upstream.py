@@ -27,18 +27,24 @@ UNI = "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984"
 AAVE = "0x7fc66500c84a76ad7e9c93437bfc5ac33e2ddae9"
 COMP = "0xc00e94cb662c3520282e6f5717214004a7f26888"
 CRV = "0xd533a949740bb3306d119cc777fa900ba034cd52"
+ENS = "0xc18360217d8f7ab5e7c516566761ea12ce7f9d72"  # sources.protocols (Ethereum)
+ARB = "0x912ce59144191c1204e64559fe8253a0e49e6548"  # sources.protocols (Arbitrum One)
+OP = "0x4200000000000000000000000000000000000042"  # sources.protocols (OP Mainnet)
 DAY = 86_400
 NOW = 1_763_683_200  # 2025-11-21T00:00:00Z, a fixed "today" for the fixtures
 
 
-def synthetic_holders(n: int = 120, seed: int = 7) -> list[tuple[str, float]]:
-    """A heavy-tailed test list (token units) led by the Uniswap treasury and a burn."""
+def synthetic_holders(n: int = 120, seed: int = 7, *, scale: float = 1.0,
+                      leaders: bool = True) -> list[tuple[str, float]]:
+    """A heavy-tailed *synthetic* test list (token units, ``scale`` × 4e7 / rank^1.1), led by
+    the Uniswap treasury, a burn and a Binance wallet (``leaders``; without them every
+    address is random, so none is identified). Not any token's real holders."""
     rng = random.Random(seed)
-    rows = [("0x1a9c8182c09f50c8318d769245bea52c32be35bc", 2.5e8),
-            ("0x000000000000000000000000000000000000dead", 1.0e8),
-            ("0xf977814e90da44bfa03b6295a0616a897441acec", 5.0e7)]
+    rows = [("0x1a9c8182c09f50c8318d769245bea52c32be35bc", 2.5e8 * scale),
+            ("0x000000000000000000000000000000000000dead", 1.0e8 * scale),
+            ("0xf977814e90da44bfa03b6295a0616a897441acec", 5.0e7 * scale)] if leaders else []
     for i in range(n - len(rows)):
-        rows.append((f"0x{rng.getrandbits(160):040x}", 4e7 / (i + 1) ** 1.1))
+        rows.append((f"0x{rng.getrandbits(160):040x}", scale * 4e7 / (i + 1) ** 1.1))
     return rows
 
 
@@ -62,6 +68,9 @@ class Token:
     total_supply: float
     holder_count: int
     decimals: int = 18
+    #: The chain it lives on: its Blockscout host (``{chain}.blockscout.com``; Ethereum's is
+    #: eth.blockscout.com) or PRO chain id must match, as a real instance knows only its own.
+    chain: str = "ethereum"
 
 
 @dataclass
@@ -78,13 +87,15 @@ class FakeUpstream:
     ethplorer: bool = False
     #: Blockscout PRO's headers on every api.blockscout.com reply (credits count down).
     pro_credits: int = 100_000
-    #: JSON-RPC nodes by host (the default Ethereum endpoint serves Uniswap, Compound and
-    #: Aave governance: tests.fake_governance).
+    #: JSON-RPC nodes by host (the default endpoints: Ethereum serves Uniswap, Compound, Aave
+    #: and ENS governance, OP Mainnet Optimism's, Arbitrum One Arbitrum's: tests.fake_governance).
     chains: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def default(cls) -> FakeUpstream:
-        """UNI and AAVE (real lists when ../shared is present, else synthetic), COMP, CRV."""
+        """UNI and AAVE (real lists when ../shared is present, else synthetic); synthetic
+        COMP, CRV, ENS, ARB (on Arbitrum) and OP (on Optimism) lists; the six DAOs' governors
+        on the default Ethereum, OP Mainnet and Arbitrum One JSON-RPC hosts."""
         uni = dune_holders("uni") or synthetic_holders()
         aave = dune_holders("aave") or synthetic_holders(90, seed=3)
         fake = cls()
@@ -94,7 +105,18 @@ class FakeUpstream:
                                   220_000)
         fake.tokens[CRV] = Token(CRV, "CRV", "Curve DAO Token", synthetic_holders(70, 9),
                                  2.3e9, 90_000)
+        # synthetic, random addresses only (none identified), scaled to the real supplies
+        fake.tokens[ENS] = Token(ENS, "ENS", "Ethereum Name Service",
+                                 synthetic_holders(60, 11, scale=0.1, leaders=False), 1e8,
+                                 140_000)
+        fake.tokens[ARB] = Token(ARB, "ARB", "Arbitrum",
+                                 synthetic_holders(60, 13, scale=10.0, leaders=False), 1e10,
+                                 1_000_000, chain="arbitrum")
+        fake.tokens[OP] = Token(OP, "OP", "Optimism",
+                                synthetic_holders(60, 17, scale=4.0, leaders=False),
+                                4_294_967_296, 600_000, chain="optimism")
         fake.chains[RPC_ETHEREUM_HOST] = governance_chain(fake)
+        fake.chains.update(l2_governance_chains(fake))
         return fake
 
     # -- the transport handler ------------------------------------------------------------
@@ -161,7 +183,7 @@ class FakeUpstream:
         """getTokenInfo / getTopTokenHolders in Ethplorer's recorded shape (balance: raw
         amount as a float)."""
         token = self.tokens.get(request.url.path.rstrip("/").rsplit("/", 1)[-1].lower())
-        if token is None:
+        if token is None or token.chain != "ethereum":  # Ethplorer: Ethereum only
             return httpx.Response(200, json={"error": {"code": 150, "message": "not a token"}})
         scale = 10**token.decimals
         if "getTokenInfo" in request.url.path:
@@ -179,7 +201,8 @@ class FakeUpstream:
         if len(parts) < 4 or parts[:3] != ["api", "v2", "tokens"]:
             return httpx.Response(404)
         token = self.tokens.get(parts[3].lower())
-        if token is None:
+        chain = _blockscout_chain(request)
+        if token is None or chain not in (None, token.chain):
             return httpx.Response(404, json={"message": "Not found"})
         scale = 10**token.decimals
         if len(parts) == 4:
@@ -227,32 +250,49 @@ class FakeUpstream:
 
 #: The default Ethereum JSON-RPC host (sources.config.DEFAULT_RPC).
 RPC_ETHEREUM_HOST = "ethereum.publicnode.com"
+#: The default OP Mainnet and Arbitrum One JSON-RPC hosts (sources.config.DEFAULT_RPC).
+RPC_L2_HOSTS = {"optimism": "mainnet.optimism.io", "arbitrum": "arb1.arbitrum.io"}
+#: Blockscout instance hosts and PRO chain ids (sources.config / sources.holders) → chain.
+BLOCKSCOUT_CHAINS = {"eth.blockscout.com": "ethereum", "optimism.blockscout.com": "optimism",
+                     "arbitrum.blockscout.com": "arbitrum"}
+PRO_CHAIN_IDS = {"1": "ethereum", "10": "optimism", "42161": "arbitrum"}
+
+
+def _blockscout_chain(request: httpx.Request) -> str | None:
+    """The chain a Blockscout request asks (instance host or PRO ``/{chain_id}/``), or None
+    for a host this fake does not map (then any token answers)."""
+    if request.url.host == "api.blockscout.com":
+        return PRO_CHAIN_IDS.get(request.url.path.strip("/").split("/")[0])
+    return BLOCKSCOUT_CHAINS.get(request.url.host)
 
 
 def governance_chain(fake: FakeUpstream) -> Any:
-    """An Ethereum node with the Uniswap, Compound and Aave governors and tokens, whose top
-    holders (the fake Blockscout's) delegate to ten delegates (tests.fake_governance)."""
+    """An Ethereum node with the Uniswap, Compound, Aave and ENS governors and tokens, whose
+    top holders (the fake Blockscout's) delegate to ten delegates (tests.fake_governance)."""
     from tests.fake_chain import FakeChain
     from tests.fake_governance import default_dao, install_dao
 
     chain = FakeChain()
     for slug, token in (("uniswap", UNI), ("compound-v3", COMP), ("aave", AAVE),
-                        ("ens", "")):
+                        ("ens", ENS)):
         holders = [a for a, _ in fake.tokens[token].holders] if token in fake.tokens else []
         install_dao(chain, default_dao(slug, holders), logs=True)
     return chain
 
 
-def l2_governance_chains() -> dict[str, Any]:
+def l2_governance_chains(fake: FakeUpstream | None = None) -> dict[str, Any]:
     """The OP Mainnet and Arbitrum One nodes (default hosts) with the Optimism and Arbitrum
-    governors and tokens (tests.fake_governance)."""
+    governors and tokens (tests.fake_governance), whose top holders (``fake``'s OP and ARB
+    lists when given) delegate to the ten delegates."""
     from tests.fake_governance import chain_for, default_dao, install_dao, spec_for
 
     nodes = {}
-    for host, slug in (("mainnet.optimism.io", "optimism"), ("arb1.arbitrum.io", "arbitrum")):
+    for slug, token in (("optimism", OP), ("arbitrum", ARB)):
+        known = fake.tokens.get(token) if fake is not None else None
+        holders = [a for a, _ in known.holders] if known is not None else None
         chain = chain_for(spec_for(slug))
-        install_dao(chain, default_dao(slug), logs=True)
-        nodes[host] = chain
+        install_dao(chain, default_dao(slug, holders), logs=True)
+        nodes[RPC_L2_HOSTS[slug]] = chain
     return nodes
 
 

@@ -21,6 +21,8 @@ PREFIXES = {
     "/llama": "api.llama.fi",
     "/blockscoutpro": "api.blockscout.com",
     "/blockscout": "eth.blockscout.com",
+    "/blockscoutop": "optimism.blockscout.com",
+    "/blockscoutarb": "arbitrum.blockscout.com",
     "/ethplorer": "api.ethplorer.io",
     "/snapshot": "hub.snapshot.org",
     "/rpceth": "ethereum.publicnode.com",
@@ -87,7 +89,9 @@ class LocalUpstream:
 
 
 def config_toml(path: Path, base: str, cache_dir: Path) -> Path:
-    """Write a config.toml that points every source at ``base``."""
+    """Write a config.toml that points every source at ``base``: DefiLlama, Ethplorer,
+    Snapshot, Blockscout and the JSON-RPC nodes of Ethereum, OP Mainnet and Arbitrum One (the
+    chains of the six on-chain DAOs)."""
     path.write_text(f"""
 [sources]
 defillama_url = "{base}/llama"
@@ -97,10 +101,12 @@ cache_dir = "{cache_dir}"
 timeout_seconds = 5.0
 
 delegate_scan_wait = 2.0
-rpc = {{ ethereum = "{base}/rpceth" }}
+rpc = {{ ethereum = "{base}/rpceth", optimism = "{base}/rpcop", arbitrum = "{base}/rpcarb" }}
 
 [sources.blockscout]
 ethereum = "{base}/blockscout"
+optimism = "{base}/blockscoutop"
+arbitrum = "{base}/blockscoutarb"
 """)
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import CooldownActive, ProtocolNotFound, SourceUnavailable
+from tests.fake_governance import default_dao, to_reach
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -174,7 +175,9 @@ async def test_fees_and_votes_commands(world):
     embed = votes.response.embeds[0]
     # an on-chain DAO: its delegates against the quorum first, then Snapshot
     assert embed.fields[0].name.startswith("On-chain power (Uniswap GovernorBravo")
-    assert "3 delegates can reach Uniswap's 20M UNI quorum alone" in embed.fields[0].value
+    uni = default_dao("uniswap")  # the stand-in's figures: 4 delegates reach 40M
+    assert (f"{to_reach(uni)} delegates can reach Uniswap's {uni.quorum // 10**6}M UNI quorum "
+            "alone") in embed.fields[0].value
     assert embed.fields[1].name == "Snapshot votes"
     assert "Proposal 0" in embed.fields[1].value and "on-chain" in embed.fields[1].value
     assert embed.image.url == "attachment://delegates.png"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_upstream import FakeUpstream
+from tests.fake_governance import default_dao, to_reach
+from tests.fake_upstream import FakeUpstream, dune_holders
 from tests.local_server import LocalUpstream, closed_port, config_toml
 
 
@@ -35,12 +36,17 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     assert doc["protocol"]["name"] == "Uniswap" and doc["symbol"] == "UNI"
     # the real UNI list: its largest holders are mostly known (treasury, burn, exchanges),
     # its top owners are not — a holdings level at medium confidence, with that said; and
-    # 3 delegates reach the quorum alone: the headline leads with delegated power, which binds
-    assert doc["verdict"]["level"] == "highly concentrated"
+    # 4 delegates reach the 40M quorum alone (tests.fake_governance): the headline leads
+    # with delegated power, which binds; the level is at least power's ("concentrated": ≤ 10)
+    uni = default_dao("uniswap")
+    k = to_reach(uni)
+    assert k == 4 and doc["verdict"]["level"] in ("concentrated", "highly concentrated")
+    if dune_holders("uni"):  # the real list's holdings level is "concentrated" too
+        assert doc["verdict"]["level"] == "concentrated"
     assert doc["verdict"]["confidence"] == "medium" and doc["verdict"]["withheld"] is None
     assert doc["verdict"]["binding"] == "delegated power"
     assert doc["verdict"]["summary"].startswith(
-        "3 delegates can reach Uniswap's 20M UNI quorum alone; ")
+        f"{k} delegates can reach Uniswap's {uni.quorum // 10**6}M UNI quorum alone; ")
     assert "owner-held holders are unidentified" in doc["verdict"]["summary"]
     assert doc["views"]["raw"]["top10_identified_share"] >= 0.5
     assert all(0 <= doc["views"][v]["identified_share"] <= 1 for v in doc["views"])
@@ -55,11 +61,13 @@ def test_analyze_uniswap_json_full_report(upstream, tmp_path):
     assert doc["provenance"]["denominator"].startswith("total supply")
     assert doc["top_holders"][0]["category"] == "treasury"
     assert upstream.fake.count("/holders") >= 1
-    # on-chain power from the JSON-RPC stand-in (tests.fake_governance: 9M, 8M, 7M… vs 20M)
+    # on-chain power from the JSON-RPC stand-in (tests.fake_governance: 15M, 12M, 10M… vs 40M)
     gov = doc["governance"]
-    assert gov["quorum"] == pytest.approx(20e6) and gov["proposal_threshold"] == 2.5e6
-    assert gov["delegates_to_quorum"] == 3 and gov["kind"] == "bravo"
-    assert gov["top_delegates"][0]["votes"] == 9e6 and 0 < gov["top_delegates"][0]["share"] <= 1
+    assert gov["quorum"] == pytest.approx(uni.quorum)
+    assert gov["proposal_threshold"] == uni.threshold
+    assert gov["delegates_to_quorum"] == k and gov["kind"] == "bravo"
+    assert gov["top_delegates"][0]["votes"] == max(uni.votes.values())
+    assert 0 < gov["top_delegates"][0]["share"] <= 1
     assert {"address", "votes", "share", "label"} <= set(gov["top_delegates"][0])
     assert gov["delegated_votes"] > 0 and gov["block"] > 0 and "getCurrentVotes" in gov["method"]
     assert {t["days"] for t in gov["trend"]} == {30, 90}

@@ -88,6 +88,10 @@ class LocalUpstream:
         return f"http://127.0.0.1:{self.port}"
 
 
+#: The chains :func:`config_toml` points at the stand-in (JSON-RPC and Blockscout).
+CHAINS = ("ethereum", "optimism", "arbitrum")
+
+
 def config_toml(path: Path, base: str, cache_dir: Path) -> Path:
     """Write a config.toml that points every source at ``base``: DefiLlama, Ethplorer,
     Snapshot, Blockscout and the JSON-RPC nodes of Ethereum, OP Mainnet and Arbitrum One (the

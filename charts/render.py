@@ -402,8 +402,9 @@ def _delegates_part(report: Report) -> tuple[GovernanceReport | None, str]:
             return None, ""
         why = failed.removeprefix(f"{report.name} — ")  # the title names the protocol
         return None, why[:1].upper() + why[1:]
-    if not gov.delegates:
-        return None, f"Delegates: none found at block {gov.block:,}"
+    if not gov.delegates:  # a partial log scan has not found them yet: not "there are none"
+        return None, (f"Delegates: none found at block {gov.block:,}" if gov.complete else
+                      f"Delegates: none found yet (block {gov.block:,})")
     if gov.quorum is None:
         return None, f"Delegates: quorum unknown at block {gov.block:,}"
     return gov, ""

@@ -24,7 +24,13 @@ from core.votes import VoteReport
 from pipeline.fees import with_profit_flow
 from pipeline.labels import LabelBook, label_snapshot
 from pipeline.look_through import WrapperHolders, look_through
-from scoring.verdict import apply_power, fee_clause, make_provenance, make_verdict
+from scoring.verdict import (
+    apply_power,
+    fee_clause,
+    make_provenance,
+    make_verdict,
+    power_only_verdict,
+)
 from scoring.views import score_views
 from sources.holders import HolderSnapshot
 
@@ -152,14 +158,16 @@ def build_report(
     ``wrappers`` (the fetched holder lists of wrappers among the holders) are looked through
     into the beneficial view, their holders labelled like the token's.
 
-    Without holders the report has no views and no verdict, only what was fetched. With
+    Without holders the report has no views; its verdict is delegated power alone when
+    that binds (:func:`scoring.verdict.power_only_verdict`), else there is none. With
     them, the fees get the profit flow of the top-10 owners over the circulating supply
     (:func:`top10_owner_share`, :func:`pipeline.fees.with_profit_flow`).
     """
     symbol = record.symbol or ""
     if snapshot is None:
         return Report(name=record.name, symbol=symbol, holders=None, views=None,
-                      verdict=None, provenance=None, protocol=record, fees=fees, votes=votes,
+                      verdict=power_only_verdict(governance), provenance=None,
+                      protocol=record, fees=fees, votes=votes,
                       sources=tuple(sources), missing=tuple(missing), parts=parts,
                       governance=governance)
     chain = record.chain or "ethereum"

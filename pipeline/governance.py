@@ -151,17 +151,20 @@ def scan_state(scan: DelegateScan | None, target: int | None) -> ScanState:
 def completeness(read: GovernanceRead, state: ScanState) -> tuple[str, bool, str]:
     """(method, complete, completeness sentence) of the delegate set."""
     held = (f"the delegates of the top {read.holders_asked:,} holders "
-            f"({read.holders_delegating:,} of them delegate)" if read.holders_asked else
-            "no holder list to read delegates from")
+            f"({read.holders_delegating:,} of them delegate)")
     if read.spec.kind == "aave3":
         held = (f"the top {read.holders_asked:,} holders and their delegatees (an Aave "
                 "holder votes with its own balance unless it delegates)")
-    method = (f"{READS[read.spec.kind]} at block {read.head.number:,}; delegate set: {held}")
+    parts = [held] if read.holders_asked else []
     if state.used:
-        method += (f" plus every delegate in DelegateVotesChanged logs up to block "
-                   f"{state.to_block:,}" if state.complete else
-                   f" plus {state.delegates:,} delegates from a DelegateVotesChanged log scan "
-                   f"{state.progress:.0%} done")
+        parts.append(f"every delegate in DelegateVotesChanged logs up to block "
+                     f"{state.to_block:,}" if state.complete else
+                     f"{state.delegates:,} delegates from a DelegateVotesChanged log scan "
+                     f"{state.progress:.0%} done")
+    method = (f"{READS[read.spec.kind]} at block {read.head.number:,}; delegate set: "
+              + (" plus ".join(parts) or "none (no holder list, no log scan)"))
+    if not read.holders_asked:
+        held = "only the delegates the log scan found so far (no holder list)"
     if state.complete:
         return method, True, (f"complete: every delegate that ever received votes, from a "
                               f"full log scan to block {state.to_block:,} "
@@ -188,13 +191,14 @@ def _trend(read: GovernanceRead, unit: int, supply: float | None, quorum: float 
     out = []
     for past in read.past:
         then_votes = [past.votes.get(a, 0) / unit for a in top]
+        then_total = sum(past.votes.get(a, 0) for a in top) / unit  # ints: no float noise
         then_supply = past.supply / unit if past.supply else supply
         then_quorum = past.quorum / unit if past.quorum else quorum
-        share_then = share(math.fsum(then_votes), then_supply)
+        share_then = share(then_total, then_supply)
         share_now = share(now, supply)
         out.append(PowerTrend(
             days=past.days, block=past.block.number, date=_iso(past.block.timestamp)[:10],
-            top=len(top), votes_then=math.fsum(then_votes), votes_now=now,
+            top=len(top), votes_then=then_total, votes_now=now,
             share_then=share_then, share_now=share_now,
             change_points=change_points(share_now, share_then),
             delegates_to_quorum_then=votes_to_reach(then_votes, then_quorum, strict=strict)))

@@ -266,7 +266,7 @@ class AnalysisService:
                 return Answer(last.report, last.png, last.created,
                               stale_reason=public_text(exc))
             last = self._last_good.get(key)
-            if report.verdict is None and last is not None and last.report.verdict is not None:
+            if report.views is None and last is not None and last.report.views is not None:
                 # The holder source is down now: the earlier full answer says more than a
                 # report without a verdict. Show it, marked with its age (not cached fresh).
                 reason = "; ".join(report.missing) or "holder data unavailable"

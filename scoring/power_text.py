@@ -79,6 +79,10 @@ def power_lines(gov: GovernanceReport, top: int = 10) -> list[str]:
     clause = quorum_clause(gov)
     if clause:
         lines.append(f"  {clause[0].upper()}{clause[1:]}.")
+    if not gov.delegates:  # no figures to state: say why instead of "0 … n/a"
+        lines += [f"  delegate set: {gov.completeness}",
+                  f"  method: {gov.method}", *(f"  note: {n}" for n in gov.notes)]
+        return lines
     delegated = amount(gov.delegated_votes)
     basis = ("voting supply (every balance votes)" if gov.kind == "aave3" else
              "delegated votes")

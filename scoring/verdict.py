@@ -410,8 +410,22 @@ def apply_power(verdict: Verdict, gov: GovernanceReport | None,
     held = verdict.level
     final = level if held is None else _ORDER[min(_ORDER.index(held), _ORDER.index(level))]
     holdings = ("; ".join(verdict.reasons) if held is not None else
-                f"holdings not judged ({verdict.withheld}): " + "; ".join(verdict.reasons))
+                f"holdings not judged ({verdict.withheld})"
+                + (": " + "; ".join(verdict.reasons) if verdict.reasons else ""))
     text = "; ".join((*lead, holdings))
     return replace(verdict, level=final, summary=text[0].upper() + text[1:] + ".",
                    reasons=(*lead, *verdict.reasons), binding=binding, withheld=None,
                    confidence="high" if held is None else verdict.confidence)
+
+
+def power_only_verdict(gov: GovernanceReport | None) -> Verdict | None:
+    """The verdict of a report without a holder list: delegated power alone, when it binds
+    (:func:`power_level` of the delegates needed to reach quorum is set) — "3 delegates can
+    reach ENS's 1M ENS quorum alone; …; holdings not judged (no holder list)". ``None``
+    when there is no governance or power does not bind: nothing else is known to judge.
+    """
+    if gov is None or not power_level(gov.scores.delegates_to_quorum):
+        return None
+    unjudged = Verdict(level=None, summary="", basis_view="delegates",
+                       withheld="no holder list")
+    return apply_power(unjudged, gov)

@@ -80,7 +80,8 @@ class DelegateScan:
         """On the first range refusal of a scan from genesis: move the start to the token's
         deployment block (:func:`sources.rpc.first_code_block`, ~25 requests), since a
         provider capping ranges would otherwise be asked for every block before the token
-        existed. Once per scan; returns whether the start moved."""
+        existed. Once per scan, outside the run's ``max_calls`` budget (it is bounded by
+        log2 of the head: 25 requests on Ethereum); returns whether the start moved."""
         if self.located or self.start_block != 0 or self.next_block != 0:
             return False
         self.located = True

@@ -72,7 +72,7 @@ BUILTIN: tuple[Builtin, ...] = (
     _b("Compound", "compound-v3", "COMP", "ethereum", "0xc00e94cb662c3520282e6f5717214004a7f26888",
        aliases=("compound finance",), soft=("gecko_id",), defillama_id="2088",
        gecko_id="compound-governance-token", snapshot_spaces=("comp-vote.eth",),
-       onchain_governance="GovernorBravo (Tally)"),
+       onchain_governance="CompoundGovernor (Tally)"),
     # Address verified (DefiLlama treasury adapter ens.js); gecko id from one public client;
     # DefiLlama slug ASSUMED.
     _b("ENS", "ens", "ENS", "ethereum", "0xc18360217d8f7ab5e7c516566761ea12ce7f9d72",

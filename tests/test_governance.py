@@ -355,6 +355,22 @@ def test_power_leads_the_sentence_and_raises_the_level_when_it_binds():
     assert "holdings not judged (x)" in v.summary
 
 
+def test_without_a_holder_list_power_alone_gives_the_verdict():
+    """No holder list (an L2 token the holder API does not list): when few delegates reach
+    quorum, that is the verdict, and it says the holdings were not judged; when power does
+    not bind there is nothing to judge and no verdict."""
+    from core.verdict import Level
+    from scoring.verdict import power_only_verdict
+
+    v = power_only_verdict(_gov(3))
+    assert v is not None and v.level == Level.HIGHLY_CONCENTRATED
+    assert v.binding == "delegated power" and v.withheld is None
+    assert v.summary == ("3 delegates can reach Uniswap's 40M UNI quorum alone; "
+                         "holdings not judged (no holder list).")
+    assert power_only_verdict(_gov(25)) is None and power_only_verdict(None) is None
+    assert power_only_verdict(_gov(None)) is None
+
+
 def test_power_that_does_not_bind_is_appended_and_keeps_the_level():
     from core.verdict import Level
     from scoring.verdict import apply_power
@@ -443,9 +459,11 @@ async def test_analyze_each_dao_against_the_local_node(tmp_path, slug, kind, tre
     for key in ("quorum", "proposal_threshold", "delegates_to_quorum", "top_delegates",
                 "delegated_votes", "block", "method"):
         assert key in doc
-    if report.verdict is not None:  # holders known: power binds and leads
-        assert report.verdict.binding == "delegated power"
-        assert report.verdict.summary.startswith(f"{gov.scores.delegates_to_quorum} delegates")
+    # power binds (≤ 10 delegates reach quorum) and leads, with a holder list or without
+    assert report.verdict is not None and report.verdict.binding == "delegated power"
+    assert report.verdict.summary.startswith(f"{gov.scores.delegates_to_quorum} delegates")
+    if report.holders is None:
+        assert "holdings not judged (no holder list)" in report.verdict.summary
 
 
 async def test_only_the_largest_scanned_delegates_are_re_read(http_for, monkeypatch):
@@ -487,3 +505,17 @@ def test_scan_wait_is_checked_and_live_only(tmp_path, capsys):
     assert "--scan-wait applies only to a live analysis" in capsys.readouterr().err
     assert main(["analyze", "uniswap", "--scan-wait", "601"]) == 2  # argparse's usage error
     assert "at most 600 seconds" in capsys.readouterr().err
+
+
+def test_text_without_delegates_says_so_instead_of_zeros():
+    """No delegate found yet (a log scan under way, no holder list): the text section says
+    so and names the delegate set, never "delegated votes 0 … top 5 hold n/a"."""
+    from dataclasses import replace as dc_replace
+
+    from scoring.power_text import power_lines
+
+    gov = dc_replace(_gov(None), delegates_found=0, completeness="lower bound: x")
+    text = "\n".join(power_lines(gov))
+    assert "No delegates found yet to weigh against Uniswap's 40M UNI quorum." in text
+    assert "delegate set: lower bound: x" in text and "method: m" in text
+    assert "delegated votes" not in text and "n/a" not in text

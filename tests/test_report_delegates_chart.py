@@ -194,6 +194,8 @@ def test_no_panel_without_governance_and_the_layout_stays():
 
 @pytest.mark.parametrize(("gov", "note"), [
     (cf.governance(()), "Delegates: none found at block 20,000,000"),
+    (cf.governance((), complete=False),  # a scan under way: not "there are none"
+     "Delegates: none found yet (block 20,000,000)"),
     (cf.governance(quorum=None), "Delegates: quorum unknown at block 20,000,000"),
 ])
 def test_no_delegates_or_no_quorum_is_one_line(gov, note):

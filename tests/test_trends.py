@@ -32,7 +32,9 @@ async def test_reply_stores_a_snapshot_and_shows_the_trend(world, simcord_bot):
     trend = next(f for f in second.response.embeds[0].fields if f.name.startswith("Trend"))
     assert trend.name == "Trend (owners view)"
     assert trend.value.startswith("7 d (")
-    assert "top 10 ▲ +3.00 pts" in trend.value and "Nakamoto ▶ +0" in trend.value
+    assert "top 10 ▲ +3.00 pts" in trend.value
+    if kept.data.nakamoto is not None:  # the real UNI list (../shared); a synthetic list's
+        assert "Nakamoto ▶ +0" in trend.value  # owners may not reach a majority: ">117"
     assert len(await store.history("uniswap")) == 2  # the reply replaced the hour's reply
 
 

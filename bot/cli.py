@@ -639,8 +639,11 @@ def configure_logging(verbosity: int) -> None:
     # Third-party chatter (httpx logs every URL, keys included) only with -vv.
     # httpx and httpcore never go below WARNING: their request lines carry query strings.
     quiet = logging.DEBUG if verbosity >= 2 else logging.ERROR
-    for name in ("hishel", "stamina", "matplotlib"):
+    for name in ("stamina", "matplotlib"):
         logging.getLogger(name).setLevel(quiet)
+    # hishel logs a cache it cannot write (another process holding the SQLite file) as an
+    # ERROR with a traceback, and goes on without the cache: a miss, not a failure
+    logging.getLogger("hishel").setLevel(logging.DEBUG if verbosity >= 2 else logging.CRITICAL)
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging_setup.install(*logging_setup.secrets_from_env(os.environ, ENV_SECRETS))

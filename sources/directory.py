@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from core.errors import ProtocolNotFound, SourceError, SourceUnavailable
 from core.protocol import ProtocolRecord
@@ -66,6 +67,10 @@ MAX_QUERY_CHARS = 100
 #: 92, "compund" 93) and one word of a longer name does not ("ethereum" vs "ethereum name
 #: service" 55). ``WRatio`` (which scores a word of a longer name 90) is only for suggestions.
 FUZZY_CUTOFF = 85.0
+#: ... and at most this many edits (characters inserted, deleted or changed, in the query's
+#: word order or sorted): a long name's score stays ≥ 85 with a whole extra or missing word
+#: ("bank collective optimism" vs "optimism collective" 88), which is not a typo.
+MAX_TYPO_EDITS = 2
 #: rapidfuzz ``WRatio`` score a name needs to be *suggested* ("did you mean …?").
 SUGGEST_CUTOFF = 60.0
 #: A fuzzy match needs this many characters of distinctive query words ("aav" is too short).
@@ -265,12 +270,23 @@ class _Index:
         best: tuple[float, int] | None = None
         for form in _query_forms(q):
             for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
-                for _, score, k in process.extract(form, self.strict_choices, scorer=scorer,
-                                                   processor=None, limit=3,
-                                                   score_cutoff=FUZZY_CUTOFF):
+                for choice, score, k in process.extract(form, self.strict_choices,
+                                                        scorer=scorer, processor=None,
+                                                        limit=3, score_cutoff=FUZZY_CUTOFF):
+                    if not _few_edits(form, choice):
+                        continue
                     hit = (-score, self.strict_owner[k])
                     best = hit if best is None or hit < best else best
         return None if best is None else best[1]
+
+
+def _few_edits(query: str, name: str) -> bool:
+    """Whether ``query`` is at most :data:`MAX_TYPO_EDITS` edits from ``name``, as typed or
+    with both's words sorted ("collective optimism" is "optimism collective")."""
+    if Levenshtein.distance(query, name) <= MAX_TYPO_EDITS:
+        return True
+    return Levenshtein.distance(" ".join(sorted(query.split())),
+                                " ".join(sorted(name.split()))) <= MAX_TYPO_EDITS
 
 
 # --------------------------------------------------------------------------- the directory

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -25,15 +27,24 @@ if os.environ.get("CI"):
 SETTLE_TIMEOUT_S = 60.0
 
 
+def evm_cache_dir(config: pytest.Config) -> Path:
+    """Where the compiled EVM contracts are kept: pytest's cache, or a temporary folder
+    when the cache plugin is off (``-p no:cacheprovider``)."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir("lorenz-evm"))
+    folder = Path(tempfile.gettempdir()) / "lorenz-evm-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start compiling the EVM tests' contracts in the background when they will run
     (tests/evm_chain.py), so solc-js works while the tests before them do."""
     if any(item.nodeid.startswith("tests/test_evm_governance.py") for item in session.items):
-        from pathlib import Path
-
         from tests.evm_chain import start_compile
 
-        start_compile(Path(session.config.cache.mkdir("lorenz-evm")))
+        start_compile(evm_cache_dir(session.config))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

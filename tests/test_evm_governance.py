@@ -30,6 +30,7 @@ from sources.governance import detect_kind, read_governance
 from sources.governors import CHAIN_IDS, GovernorSpec, governor_for
 from sources.http import HttpClient, make_http_client
 from sources.rpc import Call, RpcClient
+from tests.conftest import evm_cache_dir
 from tests.evm_chain import DAY, E18, EvmChain, artifacts
 
 pytest.importorskip("eth_tester", reason="eth-tester (the test extra) is not installed")
@@ -98,7 +99,7 @@ def build_dao(compiled: dict, *, multicall: bool = True, bravo: bool = False) ->
 
 @pytest.fixture(scope="session")
 def compiled(request: pytest.FixtureRequest) -> dict:
-    return artifacts(Path(request.config.cache.mkdir("lorenz-evm")))
+    return artifacts(evm_cache_dir(request.config))
 
 
 @pytest.fixture(scope="session")

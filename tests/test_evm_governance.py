@@ -405,6 +405,43 @@ async def test_a_bravo_style_governor_is_read_with_the_compound_functions(
     assert {t.days for t in gov.trend} == {30, 90}
 
 
+async def test_the_compound_governor_reads_oz_quorum_over_comp_votes(
+        bravo_dao: Dao, http_for, monkeypatch):
+    """Kind ``compgov`` (Compound's CompoundGovernor): an OpenZeppelin ``quorum(block − 1)``
+    and ``proposalThreshold()`` over a COMP-style token's ``getCurrentVotes`` /
+    ``getPriorVotes`` — read here from the Bravo-style DAO, whose OZ governor answers
+    ``quorum(uint256)`` and whose ERC20VotesComp token is COMP-compatible. The figures
+    must match the ledger exactly as the Bravo reading does."""
+    from dataclasses import replace as dc_replace
+
+    dao = bravo_dao
+    http, cfg = http_for(dao.chain, {"ethereum": URL})
+    record = record_of(dao, "ethereum")
+    auto = governor_for(record)
+    assert auto is not None
+    monkeypatch.setattr("pipeline.governance.governor_for",
+                        lambda r: dc_replace(auto, kind="compgov"))
+    scans = DelegateScans()
+    try:
+        gov = await fetch_governance(http, cfg, record, dao.holders, scans)
+    finally:
+        await scans.aclose()
+    head = dao.chain.head
+    votes = head.ledger.votes()
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    assert gov is not None and gov.kind == "compgov" and gov.complete
+    assert "getCurrentVotes" in gov.method and "quorum(block − 1)" in gov.method
+    assert [(d.address, d.votes) for d in gov.delegates] == [(a, v / E18) for a, v in ranked]
+    assert gov.quorum == BRAVO_QUORUM / E18 and gov.proposal_threshold == THRESHOLD / E18
+    assert gov.scores.delegates_to_quorum == votes_to_reach([v for _, v in ranked],
+                                                             BRAVO_QUORUM)
+    top5 = [a for a, _ in ranked[:5]]
+    for trend in gov.trend:  # past votes from getPriorVotes at the block of that date
+        then = dao.chain.at_time(head.timestamp - trend.days * DAY).ledger.votes()
+        assert trend.votes_then == pytest.approx(sum(then.get(a, 0) for a in top5) / E18)
+    assert {t.days for t in gov.trend} == {30, 90}
+
+
 async def test_a_require_revert_carries_its_reason(bravo_dao: Dao, http_for):
     """getPriorVotes at an unmined block: ``require(…, "ERC20Votes: future lookup")``,
     which nodes return as code 3 with the Error(string) data."""

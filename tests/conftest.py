@@ -132,3 +132,28 @@ def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("pg_cluster").create_database()
+
+
+@pytest.fixture
+async def node_http(tmp_path):
+    """Factory ``node_http(chain, rpc, scan_wait)`` → ``(HttpClient, SourcesConfig)`` whose
+    every request goes to ``chain.handler`` (a JSON-RPC stand-in or the EVM bridge), with
+    ``rpc`` as the configured node URLs; the clients are closed after the test."""
+    import httpx
+
+    from sources.config import SourcesConfig
+    from sources.http import HttpClient, make_http_client
+
+    opened: list[HttpClient] = []
+
+    def factory(chain: Any, rpc: dict[str, str], scan_wait: float
+                ) -> tuple[HttpClient, SourcesConfig]:
+        cfg = SourcesConfig(cache_dir=tmp_path, rpc=rpc, delegate_scan_wait=scan_wait)
+        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(chain.handler)),
+                          default_rate=(10_000, 1))
+        opened.append(http)
+        return http, cfg
+
+    yield factory
+    for http in opened:
+        await http.aclose()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from core.errors import RpcError
+from core.governance import GovernanceReport
 from core.protocol import ProtocolRecord
 from pipeline.governance import DelegateScans, fetch_governance
 from scoring.power import votes_to_reach
@@ -113,20 +113,19 @@ def bravo_dao(compiled: dict) -> Dao:
 
 
 @pytest.fixture
-async def http_for(tmp_path: Path):
-    opened: list[HttpClient] = []
+def http_for(node_http):
+    """``http_for(chain, rpc)``: a client whose requests all go to the EVM's JSON-RPC."""
+    return lambda chain, rpc=None: node_http(chain, rpc or {}, scan_wait=5.0)
 
-    def factory(chain: EvmChain, rpc: dict[str, str] | None = None
-                ) -> tuple[HttpClient, SourcesConfig]:
-        cfg = SourcesConfig(cache_dir=tmp_path, rpc=rpc or {}, delegate_scan_wait=5.0)
-        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(chain.handler)),
-                          default_rate=(10_000, 1))
-        opened.append(http)
-        return http, cfg
 
-    yield factory
-    for http in opened:
-        await http.aclose()
+async def governance_of(http: HttpClient, cfg: SourcesConfig, record: ProtocolRecord,
+                        holders: list[str]) -> GovernanceReport | None:
+    """:func:`fetch_governance` with its own background log scans, closed afterwards."""
+    scans = DelegateScans()
+    try:
+        return await fetch_governance(http, cfg, record, holders, scans)
+    finally:
+        await scans.aclose()
 
 
 def spec_of(dao: Dao, chain: str) -> GovernorSpec:
@@ -257,11 +256,7 @@ async def test_governance_report_from_the_eip155_governor(dao: Dao, http_for, ch
     spec = governor_for(record)
     assert spec is not None and spec.kind == "auto" and spec.governor == dao.governor
     http, cfg = http_for(dao.chain, {chain_name: URL})
-    scans = DelegateScans()
-    try:
-        gov = await fetch_governance(http, cfg, record, dao.holders, scans)
-    finally:
-        await scans.aclose()
+    gov = await governance_of(http, cfg, record, dao.holders)
     head = dao.chain.head
     votes = head.ledger.votes()
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])
@@ -382,11 +377,7 @@ async def test_a_bravo_style_governor_is_read_with_the_compound_functions(
     http, cfg = http_for(dao.chain, {chain_name: URL})
     rpc = RpcClient(http, URL, chain_name)
     assert await detect_kind(rpc, dao.governor, await rpc.block()) == "bravo"
-    scans = DelegateScans()
-    try:
-        gov = await fetch_governance(http, cfg, record_of(dao, chain_name), dao.holders, scans)
-    finally:
-        await scans.aclose()
+    gov = await governance_of(http, cfg, record_of(dao, chain_name), dao.holders)
     head = dao.chain.head
     votes = head.ledger.votes()
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])
@@ -421,11 +412,7 @@ async def test_the_compound_governor_reads_oz_quorum_over_comp_votes(
     assert auto is not None
     monkeypatch.setattr("pipeline.governance.governor_for",
                         lambda r: dc_replace(auto, kind="compgov"))
-    scans = DelegateScans()
-    try:
-        gov = await fetch_governance(http, cfg, record, dao.holders, scans)
-    finally:
-        await scans.aclose()
+    gov = await governance_of(http, cfg, record, dao.holders)
     head = dao.chain.head
     votes = head.ledger.votes()
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 from hypothesis import given
@@ -41,19 +39,9 @@ def record(slug: str) -> ProtocolRecord:
 
 
 @pytest.fixture
-async def http_for(tmp_path: Path):
-    opened: list[HttpClient] = []
-
-    def factory(chain: FakeChain) -> tuple[HttpClient, SourcesConfig]:
-        cfg = SourcesConfig(cache_dir=tmp_path, rpc=dict(RPC), delegate_scan_wait=2.0)
-        http = HttpClient(make_http_client(cfg, transport=httpx.MockTransport(chain.handler)),
-                          default_rate=(10_000, 1))
-        opened.append(http)
-        return http, cfg
-
-    yield factory
-    for http in opened:
-        await http.aclose()
+def http_for(node_http):
+    """``http_for(chain)``: a client whose requests all go to the stand-in node."""
+    return lambda chain: node_http(chain, dict(RPC), scan_wait=2.0)
 
 
 # ------------------------------------------------------------------------------ the maths

@@ -71,7 +71,6 @@ def _trend_line(t: PowerTrend) -> str:
 
 def power_lines(gov: GovernanceReport, top: int = 10) -> list[str]:
     """The text report's section: rules, the figures, the top delegates, trend, method."""
-    s = gov.scores
     lines = [f"On-chain power ({gov.governor_label}, {gov.chain}, block {gov.block:,}, "
              f"{gov.as_of}):",
              f"  quorum {amount(gov.quorum)} {gov.symbol}, counted as: {gov.quorum_rule}; "
@@ -79,10 +78,18 @@ def power_lines(gov: GovernanceReport, top: int = 10) -> list[str]:
     clause = quorum_clause(gov)
     if clause:
         lines.append(f"  {clause[0].upper()}{clause[1:]}.")
-    if not gov.delegates:  # no figures to state: say why instead of "0 … n/a"
-        lines += [f"  delegate set: {gov.completeness}",
-                  f"  method: {gov.method}", *(f"  note: {n}" for n in gov.notes)]
-        return lines
+    if gov.delegates:  # else no figures to state: the delegate set below says why
+        lines += _figure_lines(gov, top)
+    lines.append(f"  delegate set: {gov.completeness}")
+    lines.append(f"  method: {gov.method}")
+    lines += [f"  note: {n}" for n in gov.notes]
+    return lines
+
+
+def _figure_lines(gov: GovernanceReport, top: int) -> list[str]:
+    """Delegated votes, Nakamoto, top 5, proposers; the top delegates; the trend."""
+    s = gov.scores
+    lines: list[str] = []
     delegated = amount(gov.delegated_votes)
     basis = ("voting supply (every balance votes)" if gov.kind == "aave3" else
              "delegated votes")
@@ -97,7 +104,4 @@ def power_lines(gov: GovernanceReport, top: int = 10) -> list[str]:
         lines.append(f"  {i:>3}. {d.address}  {amount(d.votes):>7}  {pct(d.share):>6}  "
                      f"{d.label or '(unlabelled)'}")
     lines += [_trend_line(t) for t in gov.trend]
-    lines.append(f"  delegate set: {gov.completeness}")
-    lines.append(f"  method: {gov.method}")
-    lines += [f"  note: {n}" for n in gov.notes]
     return lines
